@@ -1,0 +1,40 @@
+"""ApplyWrapupFunction: the Architect data action. Parse -> apply or stage -> flat result.
+
+Malformed input raises InvalidInputError (the action takes its Failure path); operational
+failures come back as outcome=failed and are recorded in the failure table.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from wrapguard.contracts import ApplyWrapupInput
+from wrapguard.domain.apply import WrapupService
+from wrapguard.domain.failures import FailureSource
+from wrapguard.observability import count_outcome, logger, metrics, tracer
+from wrapguard.runtime import build_genesys, build_wrapup_service, remaining_seconds
+from wrapguard.settings import ApplySettings, load_settings
+
+settings = load_settings(ApplySettings)  # fails the init phase, naming the variable, if misconfigured
+
+
+@cache
+def service() -> WrapupService:
+    # Built on first use: reading the Secrets Manager secret is a network call.
+    return build_wrapup_service(settings, FailureSource.DATA_ACTION, build_genesys(settings))
+
+
+@logger.inject_lambda_context(correlation_id_path="conversationId")
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    request = ApplyWrapupInput.parse(event)
+    wrapup = service()
+    wrapup.genesys.set_time_budget(remaining_seconds(context))  # type: ignore[attr-defined]
+    result = wrapup.apply(request)
+    count_outcome(result, FailureSource.DATA_ACTION.value)
+    logger.info("data action done", extra={"outcome": result.outcome.value, "failure_reason": result.failure_reason})
+    return result.to_response()

@@ -1,0 +1,1 @@
+"""Genesys Cloud REST client (httpx + pydantic); no Genesys SDK at run time."""

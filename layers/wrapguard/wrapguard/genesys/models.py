@@ -1,0 +1,149 @@
+"""Pydantic models of the Genesys Cloud resources wrapguard reads and writes.
+
+Field names follow the vendor's published models (platform-client-sdk-python): Conversation,
+Participant, Call/Callback/Email/Message, AfterCallWork, Wrapup, WrapupInput, WrapupCode, ErrorBody.
+Unknown fields are ignored so that new API fields never break parsing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class GenesysModel(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class ErrorBody(GenesysModel):
+    """The ErrorBody Genesys returns with non-2xx answers (kept verbatim for reviewers)."""
+
+    message: str | None = None
+    code: str | None = None
+    status: int | None = None
+    context_id: str | None = Field(default=None, alias="contextId")
+    message_with_params: str | None = Field(default=None, alias="messageWithParams")
+    details: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class Wrapup(GenesysModel):
+    code: str | None = None
+    name: str | None = None
+    notes: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    duration_seconds: int | None = Field(default=None, alias="durationSeconds")
+    end_time: datetime | None = Field(default=None, alias="endTime")
+    provisional: bool | None = None
+
+
+class WrapupInput(GenesysModel):
+    """Body of `wrapup` in MediaParticipantRequest. `code` is the wrap-up code *id*."""
+
+    code: str
+    name: str | None = None
+    notes: str | None = None
+
+    def request_body(self) -> dict[str, Any]:
+        return {"wrapup": self.model_dump(by_alias=True, exclude_none=True)}
+
+
+class AfterCallWork(GenesysModel):
+    start_time: datetime | None = Field(default=None, alias="startTime")
+    end_time: datetime | None = Field(default=None, alias="endTime")
+    # unknown | notApplicable | skipped | pending | complete
+    state: str | None = None
+
+
+class Communication(GenesysModel):
+    """One media communication of a participant (Call, Callback, Email, Message, ...)."""
+
+    id: str
+    state: str | None = None
+    disconnect_type: str | None = Field(default=None, alias="disconnectType")
+    disconnected_time: datetime | None = Field(default=None, alias="disconnectedTime")
+    wrapup: Wrapup | None = None
+    after_call_work: AfterCallWork | None = Field(default=None, alias="afterCallWork")
+    after_call_work_required: bool | None = Field(default=None, alias="afterCallWorkRequired")
+
+
+MEDIA_FIELDS = ("calls", "callbacks", "chats", "cobrowsesessions", "emails", "messages", "screenshares",
+                "socialExpressions", "videos")
+
+
+class Participant(GenesysModel):
+    id: str
+    start_time: datetime | None = Field(default=None, alias="startTime")
+    end_time: datetime | None = Field(default=None, alias="endTime")
+    connected_time: datetime | None = Field(default=None, alias="connectedTime")
+    name: str | None = None
+    user_id: str | None = Field(default=None, alias="userId")
+    queue_id: str | None = Field(default=None, alias="queueId")
+    purpose: str | None = None
+    start_acw_time: datetime | None = Field(default=None, alias="startAcwTime")
+    end_acw_time: datetime | None = Field(default=None, alias="endAcwTime")
+    wrapup_required: bool | None = Field(default=None, alias="wrapupRequired")
+    wrapup_prompt: str | None = Field(default=None, alias="wrapupPrompt")
+    wrapup_skipped: bool | None = Field(default=None, alias="wrapupSkipped")
+    wrapup: Wrapup | None = None
+    calls: list[Communication] = Field(default_factory=list)
+    callbacks: list[Communication] = Field(default_factory=list)
+    chats: list[Communication] = Field(default_factory=list)
+    cobrowsesessions: list[Communication] = Field(default_factory=list)
+    emails: list[Communication] = Field(default_factory=list)
+    messages: list[Communication] = Field(default_factory=list)
+    screenshares: list[Communication] = Field(default_factory=list)
+    social_expressions: list[Communication] = Field(default_factory=list, alias="socialExpressions")
+    videos: list[Communication] = Field(default_factory=list)
+
+    @property
+    def communications(self) -> list[Communication]:
+        return [
+            *self.calls, *self.callbacks, *self.chats, *self.cobrowsesessions, *self.emails,
+            *self.messages, *self.screenshares, *self.social_expressions, *self.videos,
+        ]
+
+    @property
+    def is_agent(self) -> bool:
+        # Agents show up with purpose "agent" (ACD-routed) or "user" (agent-initiated), always with a userId.
+        return self.purpose in {"agent", "user"} and self.user_id is not None
+
+    @property
+    def wrapup_code_id(self) -> str | None:
+        """The code currently set on the participant, from the participant or its latest communication."""
+        if self.wrapup and self.wrapup.code:
+            return self.wrapup.code
+        for comm in reversed(self.communications):
+            if comm.wrapup and comm.wrapup.code:
+                return comm.wrapup.code
+        return None
+
+
+class Conversation(GenesysModel):
+    id: str
+    start_time: datetime | None = Field(default=None, alias="startTime")
+    end_time: datetime | None = Field(default=None, alias="endTime")
+    participants: list[Participant] = Field(default_factory=list)
+
+    def participant(self, participant_id: str) -> Participant | None:
+        return next((p for p in self.participants if p.id == participant_id), None)
+
+
+class WrapupCode(GenesysModel):
+    id: str
+    name: str
+
+
+class WrapupCodePage(GenesysModel):
+    entities: list[WrapupCode] = Field(default_factory=list)
+    page_size: int | None = Field(default=None, alias="pageSize")
+    page_number: int | None = Field(default=None, alias="pageNumber")
+    page_count: int | None = Field(default=None, alias="pageCount")
+    total: int | None = None
+
+
+class TokenResponse(GenesysModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int = 86400

@@ -1,0 +1,40 @@
+"""Builds the per-container objects (HTTP client, stores, services) from validated settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .domain.apply import WrapupService
+from .domain.codes import CodeCatalog
+from .domain.failures import FailureSource
+from .genesys.client import GenesysClient, RetryPolicy
+from .genesys.credentials import load_credentials
+from .settings import ApplySettings, GenesysSettings
+from .store.failures import FailureStore
+from .store.staging import StagedCodeTable
+
+
+def build_genesys(settings: GenesysSettings) -> GenesysClient:
+    return GenesysClient(
+        api_url=settings.api_url,
+        login_url=settings.login_url,
+        credentials=load_credentials(settings),
+        timeout_seconds=settings.genesys_http_timeout_seconds,
+        retry=RetryPolicy(max_attempts=settings.genesys_max_attempts),
+    )
+
+
+def build_wrapup_service(settings: ApplySettings, source: FailureSource, genesys: GenesysClient) -> WrapupService:
+    return WrapupService(
+        genesys=genesys,
+        failures=FailureStore(settings.failures_table_name, settings.failure_ttl_days),
+        staging=StagedCodeTable(settings.staged_codes_table_name, settings.staged_code_ttl_hours),
+        catalog=CodeCatalog(genesys, ttl_seconds=settings.code_cache_seconds),
+        source=source,
+    )
+
+
+def remaining_seconds(context: Any) -> Callable[[], float] | None:
+    getter = getattr(context, "get_remaining_time_in_millis", None)
+    return None if getter is None else lambda: float(getter()) / 1000.0

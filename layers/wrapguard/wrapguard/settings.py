@@ -1,0 +1,173 @@
+"""All environment reading happens here, validated once at start-up.
+
+Each function loads the settings model it needs; a missing or malformed variable raises
+`SettingsError` naming the environment variable, so a misconfigured deployment fails on its first
+invocation with a message that says what to fix.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+
+# Region key -> domain, from the SDK's region host table (genesys-api.md section 5).
+REGION_DOMAINS = {
+    "us_east_1": "mypurecloud.com",
+    "us_east_2": "use2.us-gov-pure.cloud",
+    "us_west_2": "usw2.pure.cloud",
+    "ca_central_1": "cac1.pure.cloud",
+    "sa_east_1": "sae1.pure.cloud",
+    "mx_central_1": "mxc1.pure.cloud",
+    "eu_west_1": "mypurecloud.ie",
+    "eu_west_2": "euw2.pure.cloud",
+    "eu_central_1": "mypurecloud.de",
+    "eu_central_2": "euc2.pure.cloud",
+    "me_central_1": "mec1.pure.cloud",
+    "ap_south_1": "aps1.pure.cloud",
+    "ap_northeast_1": "mypurecloud.jp",
+    "ap_northeast_2": "apne2.pure.cloud",
+    "ap_northeast_3": "apne3.pure.cloud",
+    "ap_southeast_1": "apse1.pure.cloud",
+    "ap_southeast_2": "mypurecloud.com.au",
+}
+
+
+class SettingsError(ValueError):
+    """Raised at start-up when an environment variable is missing or malformed."""
+
+
+class QueuePolicy(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    default_code_id: str | None = Field(default=None, alias="defaultCodeId")
+    default_code_name: str | None = Field(default=None, alias="defaultCodeName")
+    overwrite_agent_code: bool = Field(default=False, alias="overwriteAgentCode")
+
+    @model_validator(mode="after")
+    def _one_code_at_most(self) -> QueuePolicy:
+        if self.default_code_id and self.default_code_name:
+            raise ValueError("give defaultCodeId or defaultCodeName, not both")
+        return self
+
+
+class WrapupPolicy(BaseModel):
+    """Which code the event function applies when nothing was staged: per queue, else `default`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    queues: dict[str, QueuePolicy] = Field(default_factory=dict)
+    default: QueuePolicy | None = None
+
+    def for_queue(self, queue_id: str | None) -> QueuePolicy | None:
+        if queue_id and queue_id in self.queues:
+            return self.queues[queue_id]
+        return self.default
+
+
+class GenesysSettings(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    genesys_region: str = "mypurecloud.com"
+    genesys_api_url: str | None = None
+    genesys_login_url: str | None = None
+    genesys_credentials_secret: str | None = None
+    genesys_client_id: str | None = None
+    genesys_client_secret: SecretStr | None = None
+    genesys_http_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    genesys_max_attempts: int = Field(default=4, ge=1, le=10)
+
+    @field_validator("genesys_region")
+    @classmethod
+    def _known_domain(cls, value: str) -> str:
+        value = REGION_DOMAINS.get(value, value)
+        if "." not in value or "/" in value:
+            raise ValueError("expected a Genesys Cloud domain such as mypurecloud.com or a region key")
+        return value
+
+    @field_validator("genesys_api_url", "genesys_login_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("expected an http(s) URL")
+        return value.rstrip("/") if value else value
+
+    @model_validator(mode="after")
+    def _credentials_source(self) -> GenesysSettings:
+        if self.genesys_credentials_secret:
+            return self
+        missing = [
+            name
+            for name, value in (("genesys_client_id", self.genesys_client_id),
+                                ("genesys_client_secret", self.genesys_client_secret))
+            if not value
+        ]
+        if missing:
+            raise ValueError(
+                "set GENESYS_CREDENTIALS_SECRET (AWS) or both GENESYS_CLIENT_ID and GENESYS_CLIENT_SECRET "
+                f"(local); missing {', '.join(m.upper() for m in missing)}"
+            )
+        return self
+
+    @property
+    def api_url(self) -> str:
+        return self.genesys_api_url or f"https://api.{self.genesys_region}"
+
+    @property
+    def login_url(self) -> str:
+        return self.genesys_login_url or f"https://login.{self.genesys_region}"
+
+
+class ApplySettings(GenesysSettings):
+    failures_table_name: str = Field(min_length=3)
+    staged_codes_table_name: str = Field(min_length=3)
+    failure_ttl_days: int = Field(default=90, ge=1)
+    staged_code_ttl_hours: int = Field(default=48, ge=1)
+    code_cache_seconds: int = Field(default=300, ge=0)
+
+
+class EventSettings(ApplySettings):
+    idempotency_table_name: str = Field(min_length=3)
+    idempotency_ttl_seconds: int = Field(default=86400, ge=60)
+    wrapup_policy: WrapupPolicy = Field(default_factory=WrapupPolicy)
+
+    @field_validator("wrapup_policy", mode="before")
+    @classmethod
+    def _json_policy(cls, value: Any) -> Any:
+        return json.loads(value) if isinstance(value, str) else value
+
+
+class ReconcileSettings(GenesysSettings):
+    failures_table_name: str = Field(min_length=3)
+    checkpoint_table_name: str = Field(min_length=3)
+    failure_ttl_days: int = Field(default=90, ge=1)
+    reconcile_lookback_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
+    reconcile_overlap_minutes: int = Field(default=15, ge=0)
+    # Conversations that ended less than this long ago may still be in wrap-up; analytics may also lag.
+    reconcile_settle_minutes: int = Field(default=10, ge=0)
+    reconcile_page_size: int = Field(default=100, ge=1, le=100)
+    reconcile_async_threshold: int = Field(default=10_000, ge=100)
+
+
+SettingsT = TypeVar("SettingsT", bound=BaseModel)
+
+
+def load_settings(model: type[SettingsT], environ: Mapping[str, str] | None = None) -> SettingsT:
+    """Build `model` from environment variables named after its fields in upper case."""
+    env = os.environ if environ is None else environ
+    data = {name: env[name.upper()] for name in model.model_fields if env.get(name.upper(), "") != ""}
+    try:
+        return model.model_validate(data)
+    except json.JSONDecodeError as exc:  # pragma: no cover - wrapped by pydantic in practice
+        raise SettingsError(f"WRAPUP_POLICY: not valid JSON ({exc})") from None
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            loc = [str(part) for part in error["loc"]]
+            name = loc[0].upper() if loc else "configuration"
+            detail = ".".join(loc[1:])
+            problems.append(f"{name}{'.' + detail if detail else ''}: {error['msg']}")
+        raise SettingsError("Invalid configuration: " + "; ".join(problems)) from None

@@ -1,0 +1,1 @@
+"""DynamoDB adapters: the failure table, staged codes, reconcile checkpoints."""

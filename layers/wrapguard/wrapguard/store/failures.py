@@ -1,0 +1,202 @@
+"""The failure table: one item per (conversationId, participantId), merged on repeats.
+
+GSI `StatusIndex` (status, lastSeen) lists e.g. open failures newest first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from ..domain.failures import Failure, FailureStatus
+from .dynamo import is_conditional_failure, iso, table
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
+
+STATUS_INDEX = "StatusIndex"
+
+# Failure fields -> item attributes; None values are removed so an item shows the latest failure.
+_DETAIL_ATTRIBUTES = {
+    "reason": "reason",
+    "source": "source",
+    "message": "message",
+    "wrapup_code_id": "wrapupCodeId",
+    "wrapup_code_name": "wrapupCodeName",
+    "user_id": "userId",
+    "queue_id": "queueId",
+    "http_status": "httpStatus",
+    "error_code": "errorCode",
+    "error_message": "errorMessage",
+    "context_id": "contextId",
+    "correlation_id": "correlationId",
+}
+
+
+class FailureStore:
+    def __init__(
+        self,
+        table_name: str,
+        ttl_days: int = 90,
+        *,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.table_name = table_name
+        self._ttl = timedelta(days=ttl_days)
+        self._now = now
+        self._table: Table | None = None
+
+    @property
+    def table(self) -> Table:
+        if self._table is None:
+            self._table = table(self.table_name)
+        return self._table
+
+    # --- writes ---------------------------------------------------------------------------------
+    def record(self, failure: Failure) -> int:
+        """Create the item, or merge a repeat into it (attempts + 1, latest details, reopened)."""
+        moment = failure.occurred_at or self._now()
+        sets = [
+            "#status = :open",
+            "lastSeen = :now",
+            "firstSeen = if_not_exists(firstSeen, :now)",
+            "expiresAt = :ttl",
+        ]
+        removes: list[str] = []
+        values: dict[str, Any] = {
+            ":open": FailureStatus.OPEN.value,
+            ":now": iso(moment),
+            ":ttl": int((moment + self._ttl).timestamp()),
+            ":one": 1,
+        }
+        names = {"#status": "status"}
+        for field, attribute in _DETAIL_ATTRIBUTES.items():
+            value = getattr(failure, field)
+            names[f"#{attribute}"] = attribute
+            if value is None:
+                removes.append(f"#{attribute}")
+            else:
+                sets.append(f"#{attribute} = :{attribute}")
+                values[f":{attribute}"] = value.value if hasattr(value, "value") else value
+        expression = "SET " + ", ".join(sets) + " ADD attempts :one"
+        if removes:
+            expression += " REMOVE " + ", ".join(removes)
+        response = self.table.update_item(
+            Key={"conversationId": failure.conversation_id, "participantId": failure.participant_id},
+            UpdateExpression=expression,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+            ReturnValues="UPDATED_NEW",
+        )
+        return int(response["Attributes"]["attempts"])  # type: ignore[arg-type]
+
+    def record_if_absent(self, failure: Failure) -> bool:
+        moment = failure.occurred_at or self._now()
+        item: dict[str, Any] = {
+            "conversationId": failure.conversation_id,
+            "participantId": failure.participant_id,
+            "status": FailureStatus.OPEN.value,
+            "attempts": 1,
+            "firstSeen": iso(moment),
+            "lastSeen": iso(moment),
+            "expiresAt": int((moment + self._ttl).timestamp()),
+        }
+        for field, attribute in _DETAIL_ATTRIBUTES.items():
+            value = getattr(failure, field)
+            if value is not None:
+                item[attribute] = value.value if hasattr(value, "value") else value
+        try:
+            self.table.put_item(Item=item, ConditionExpression="attribute_not_exists(conversationId)")
+        except Exception as exc:
+            if is_conditional_failure(exc):
+                return False
+            raise
+        return True
+
+    def resolve_open(self, conversation_id: str, participant_id: str, note: str) -> bool:
+        return self.set_status(
+            conversation_id, participant_id, FailureStatus.RESOLVED, note=note, reviewer="wrapguard",
+            only_if=FailureStatus.OPEN,
+        )
+
+    def set_status(
+        self,
+        conversation_id: str,
+        participant_id: str,
+        status: FailureStatus,
+        *,
+        note: str,
+        reviewer: str,
+        only_if: FailureStatus | None = None,
+    ) -> bool:
+        condition = "attribute_exists(conversationId)"
+        values: dict[str, Any] = {":status": status.value, ":note": note, ":by": reviewer, ":at": iso(self._now())}
+        if only_if is not None:
+            condition += " AND #status = :only"
+            values[":only"] = only_if.value
+        try:
+            self.table.update_item(
+                Key={"conversationId": conversation_id, "participantId": participant_id},
+                UpdateExpression="SET #status = :status, reviewNote = :note, reviewedBy = :by, reviewedAt = :at",
+                ConditionExpression=condition,
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues=values,
+            )
+        except Exception as exc:
+            if is_conditional_failure(exc):
+                return False
+            raise
+        return True
+
+    # --- reads ----------------------------------------------------------------------------------
+    def get(self, conversation_id: str, participant_id: str) -> dict[str, Any] | None:
+        item = self.table.get_item(
+            Key={"conversationId": conversation_id, "participantId": participant_id}, ConsistentRead=True
+        ).get("Item")
+        return plain(item) if item else None
+
+    def for_conversation(self, conversation_id: str) -> list[dict[str, Any]]:
+        from boto3.dynamodb.conditions import Key
+
+        response = self.table.query(KeyConditionExpression=Key("conversationId").eq(conversation_id))
+        return [plain(item) for item in response.get("Items", [])]
+
+    def by_status(
+        self, status: FailureStatus, *, since: datetime | None = None, page_size: int = 100
+    ) -> Iterator[dict[str, Any]]:
+        """Items with `status`, newest first (GSI), paginating through DynamoDB pages lazily."""
+        from boto3.dynamodb.conditions import Key
+
+        condition = Key("status").eq(status.value)
+        if since is not None:
+            condition = condition & Key("lastSeen").gte(iso(since))
+        kwargs: dict[str, Any] = {
+            "IndexName": STATUS_INDEX,
+            "KeyConditionExpression": condition,
+            "ScanIndexForward": False,
+            "Limit": page_size,
+        }
+        while True:
+            response = self.table.query(**kwargs)
+            for item in response.get("Items", []):
+                yield plain(item)
+            if "LastEvaluatedKey" not in response:
+                return
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def scan(self) -> Iterator[dict[str, Any]]:
+        kwargs: dict[str, Any] = {}
+        while True:
+            response = self.table.scan(**kwargs)
+            for item in response.get("Items", []):
+                yield plain(item)
+            if "LastEvaluatedKey" not in response:
+                return
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+def plain(item: Any) -> dict[str, Any]:
+    """DynamoDB Decimals -> int, for JSON/CSV output."""
+    return {key: int(value) if isinstance(value, Decimal) else value for key, value in dict(item).items()}

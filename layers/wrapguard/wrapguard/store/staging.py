@@ -1,0 +1,64 @@
+"""Staged ("reserved") codes: partition conversationId, sort key target (participant, user#id or *), TTL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from ..domain.staging import StagedCode, most_specific
+from .dynamo import iso, table
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
+
+
+class StagedCodeTable:
+    def __init__(self, table_name: str, ttl_hours: int = 48) -> None:
+        self.table_name = table_name
+        self._ttl = timedelta(hours=ttl_hours)
+        self._table: Table | None = None
+
+    @property
+    def table(self) -> Table:
+        if self._table is None:
+            self._table = table(self.table_name)
+        return self._table
+
+    def put(self, staged: StagedCode) -> None:
+        item = {
+            "conversationId": staged.conversation_id,
+            "target": staged.target,
+            "wrapupCodeId": staged.wrapup_code_id,
+            "stagedAt": iso(staged.staged_at),
+            "source": staged.source,
+            "expiresAt": int((staged.staged_at + self._ttl).timestamp()),
+        }
+        if staged.wrapup_code_name:
+            item["wrapupCodeName"] = staged.wrapup_code_name
+        if staged.notes:
+            item["notes"] = staged.notes
+        # Last writer wins: a flow that stages twice means the later decision.
+        self.table.put_item(Item=item)
+
+    def find(self, conversation_id: str, participant_id: str, user_id: str | None) -> StagedCode | None:
+        from boto3.dynamodb.conditions import Key
+
+        response = self.table.query(
+            KeyConditionExpression=Key("conversationId").eq(conversation_id), ConsistentRead=True
+        )
+        candidates = [
+            StagedCode(
+                conversation_id=str(item["conversationId"]),
+                target=str(item["target"]),
+                wrapup_code_id=str(item["wrapupCodeId"]),
+                wrapup_code_name=str(item["wrapupCodeName"]) if item.get("wrapupCodeName") else None,
+                notes=str(item["notes"]) if item.get("notes") else None,
+                staged_at=datetime.fromisoformat(str(item["stagedAt"]).replace("Z", "+00:00")).astimezone(UTC),
+                source=str(item.get("source", "data_action")),
+            )
+            for item in response.get("Items", [])
+        ]
+        return most_specific(candidates, participant_id, user_id)
+
+    def delete(self, staged: StagedCode) -> None:
+        self.table.delete_item(Key={"conversationId": staged.conversation_id, "target": staged.target})
