@@ -1,0 +1,1 @@
+"""Local infrastructure for tests, the demo and benchmarks: a DynamoDB server and tables from template.yaml."""

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+
+from genesys_simulator import running_simulator
+from genesys_simulator.server import SimulatorServer
+from tests.support.world import CLIENT_ID, CLIENT_SECRET, World
+from wrapguard_local.dynamodb import LOCAL_AWS_ENV, local_dynamodb_server
+from wrapguard_local.template import create_tables
+
+# Never let a test reach real AWS or pick up a developer's profile.
+os.environ.update(LOCAL_AWS_ENV)
+os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "WrapguardTest")
+os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+os.environ.pop("AWS_PROFILE", None)
+
+
+@pytest.fixture
+def world() -> World:
+    return World()
+
+
+@pytest.fixture(scope="session")
+def dynamodb_endpoint() -> Iterator[str]:
+    with local_dynamodb_server() as url:
+        yield url
+
+
+@pytest.fixture
+def local_aws(dynamodb_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", dynamodb_endpoint)
+    # boto3 resources are cached per process in wrapguard.store.dynamo; rebuild them for this endpoint.
+    from wrapguard.store import dynamo
+
+    dynamo._resource.cache_clear()
+    return dynamodb_endpoint
+
+
+@pytest.fixture
+def tables(local_aws: str) -> dict[str, str]:
+    """Fresh tables from template.yaml, uniquely prefixed for this test."""
+    return create_tables(boto3.client("dynamodb", endpoint_url=local_aws), prefix=f"t{uuid.uuid4().hex[:8]}-")
+
+
+@pytest.fixture
+def sim_server(world: World) -> Iterator[SimulatorServer]:
+    with running_simulator(world.sim) as server:
+        yield server
+
+
+@pytest.fixture
+def function_env(
+    sim_server: SimulatorServer, tables: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> dict[str, Any]:
+    env = {
+        "GENESYS_API_URL": sim_server.url,
+        "GENESYS_LOGIN_URL": sim_server.url,
+        "GENESYS_CLIENT_ID": CLIENT_ID,
+        "GENESYS_CLIENT_SECRET": CLIENT_SECRET,
+        "FAILURES_TABLE_NAME": tables["FailuresTable"],
+        "STAGED_CODES_TABLE_NAME": tables["StagedCodesTable"],
+    }
+    for optional in ("IdempotencyTable", "ReconcileCheckpointTable"):
+        if optional in tables:
+            env[{"IdempotencyTable": "IDEMPOTENCY_TABLE_NAME",
+                 "ReconcileCheckpointTable": "CHECKPOINT_TABLE_NAME"}[optional]] = tables[optional]
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return env

@@ -1,0 +1,80 @@
+"""FailureStore against the local DynamoDB server, with the table built from template.yaml."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from wrapguard.domain.failures import Failure, FailureReason, FailureSource, FailureStatus
+from wrapguard.store.failures import FailureStore
+
+pytestmark = pytest.mark.integration
+
+
+def failure(cid: str, pid: str = "p1", reason: FailureReason = FailureReason.WINDOW_CLOSED, **extra: object) -> Failure:
+    return Failure(conversation_id=cid, participant_id=pid, reason=reason, source=FailureSource.DATA_ACTION,
+                   message="m", **extra)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def clock() -> list[datetime]:
+    return [datetime(2026, 11, 1, 12, 0, tzinfo=UTC)]
+
+
+@pytest.fixture
+def store(tables: dict[str, str], clock: list[datetime]) -> FailureStore:
+    return FailureStore(tables["FailuresTable"], ttl_days=30, now=lambda: clock[0])
+
+
+def test_repeat_merges_into_one_item(store: FailureStore, clock: list[datetime]) -> None:
+    cid = str(uuid.uuid4())
+    assert store.record(failure(cid, http_status=409, error_code="x", context_id="c1")) == 1
+    clock[0] += timedelta(minutes=5)
+    assert store.record(failure(cid, reason=FailureReason.RATE_LIMITED, http_status=429)) == 2
+    items = store.for_conversation(cid)
+    assert len(items) == 1
+    item = items[0]
+    assert item["attempts"] == 2 and item["reason"] == "rate_limited" and item["httpStatus"] == 429
+    assert "errorCode" not in item and "contextId" not in item  # latest failure's details only
+    assert item["firstSeen"] == "2026-11-01T12:00:00.000Z" and item["lastSeen"] == "2026-11-01T12:05:00.000Z"
+    assert item["expiresAt"] == int((clock[0] + timedelta(days=30)).timestamp())
+
+
+def test_record_if_absent_never_duplicates_or_reopens(store: FailureStore) -> None:
+    cid = str(uuid.uuid4())
+    assert store.record_if_absent(failure(cid, reason=FailureReason.MISSING_WRAPUP))
+    assert store.set_status(cid, "p1", FailureStatus.RESOLVED, note="coded in CRM", reviewer="ana")
+    assert not store.record_if_absent(failure(cid, reason=FailureReason.MISSING_WRAPUP))
+    item = store.get(cid, "p1")
+    assert item is not None and item["status"] == "resolved" and item["attempts"] == 1
+    assert item["reviewNote"] == "coded in CRM" and item["reviewedBy"] == "ana"
+
+
+def test_resolve_open_only_touches_open_items(store: FailureStore) -> None:
+    cid = str(uuid.uuid4())
+    assert not store.resolve_open(cid, "p1", "applied later")
+    store.record(failure(cid))
+    assert store.resolve_open(cid, "p1", "applied later")
+    assert not store.resolve_open(cid, "p1", "again")
+    assert not store.set_status(str(uuid.uuid4()), "p1", FailureStatus.IGNORED, note="n", reviewer="r")
+
+
+def test_status_index_lists_newest_first_with_since_and_pages(store: FailureStore, clock: list[datetime]) -> None:
+    ids = []
+    for _ in range(7):
+        cid = str(uuid.uuid4())
+        ids.append(cid)
+        store.record(failure(cid))
+        clock[0] += timedelta(minutes=1)
+    store.set_status(ids[3], "p1", FailureStatus.IGNORED, note="test call", reviewer="r")
+    mine = set(ids)
+    listed = [i["conversationId"] for i in store.by_status(FailureStatus.OPEN, page_size=2)
+              if i["conversationId"] in mine]
+    assert listed == [c for c in reversed(ids) if c != ids[3]]
+    since = datetime(2026, 11, 1, 12, 5, tzinfo=UTC)
+    recent = [i["conversationId"] for i in store.by_status(FailureStatus.OPEN, since=since)
+              if i["conversationId"] in mine]
+    assert recent == [ids[6], ids[5]]
+    assert [i["conversationId"] for i in store.by_status(FailureStatus.IGNORED)] == [ids[3]]
