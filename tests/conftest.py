@@ -68,8 +68,12 @@ def function_env(
     }
     for optional in ("IdempotencyTable", "ReconcileCheckpointTable"):
         if optional in tables:
-            env[{"IdempotencyTable": "IDEMPOTENCY_TABLE_NAME",
-                 "ReconcileCheckpointTable": "CHECKPOINT_TABLE_NAME"}[optional]] = tables[optional]
+            env[
+                {
+                    "IdempotencyTable": "IDEMPOTENCY_TABLE_NAME",
+                    "ReconcileCheckpointTable": "CHECKPOINT_TABLE_NAME",
+                }[optional]
+            ] = tables[optional]
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     return env

@@ -14,6 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from wrapguard.contracts import ApplyWrapupInput
 from wrapguard.domain.apply import WrapupService
 from wrapguard.domain.failures import FailureSource
+from wrapguard.genesys.client import GenesysClient
 from wrapguard.observability import count_outcome, logger, metrics, tracer
 from wrapguard.runtime import build_genesys, build_wrapup_service, remaining_seconds
 from wrapguard.settings import ApplySettings, load_settings
@@ -22,9 +23,14 @@ settings = load_settings(ApplySettings)  # fails the init phase, naming the vari
 
 
 @cache
+def genesys() -> GenesysClient:
+    # Built on first use (reading the Secrets Manager secret is a network call), then reused warm.
+    return build_genesys(settings)
+
+
+@cache
 def service() -> WrapupService:
-    # Built on first use: reading the Secrets Manager secret is a network call.
-    return build_wrapup_service(settings, FailureSource.DATA_ACTION, build_genesys(settings))
+    return build_wrapup_service(settings, FailureSource.DATA_ACTION, genesys())
 
 
 @logger.inject_lambda_context(correlation_id_path="conversationId")
@@ -32,9 +38,8 @@ def service() -> WrapupService:
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = ApplyWrapupInput.parse(event)
-    wrapup = service()
-    wrapup.genesys.set_time_budget(remaining_seconds(context))  # type: ignore[attr-defined]
-    result = wrapup.apply(request)
+    genesys().set_time_budget(remaining_seconds(context))
+    result = service().apply(request)
     count_outcome(result, FailureSource.DATA_ACTION.value)
     logger.info("data action done", extra={"outcome": result.outcome.value, "failure_reason": result.failure_reason})
     return result.to_response()

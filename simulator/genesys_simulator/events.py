@@ -10,7 +10,11 @@ DEFAULT_ORG_ID = "bb14bed0-f8f9-445d-b9d1-10cecb8569d6"
 
 
 def eventbridge_event(
-    topic: str, conversation_id: str, body: dict[str, Any], *, org_id: str = DEFAULT_ORG_ID,
+    topic: str,
+    conversation_id: str,
+    body: dict[str, Any],
+    *,
+    org_id: str = DEFAULT_ORG_ID,
     when: datetime | None = None,
 ) -> dict[str, Any]:
     """`topic` is the suffix after the conversation id, e.g. 'user.end', 'acw', 'wrapup'."""

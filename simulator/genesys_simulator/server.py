@@ -38,7 +38,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _serve
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: object) -> None:
         pass  # quiet: tests and the demo print their own summaries
 
 
@@ -73,8 +73,7 @@ def mock_transport(state: SimulatorState) -> httpx.MockTransport:
 
     def handler(request: httpx.Request) -> httpx.Response:
         headers = {k.lower(): v for k, v in request.headers.items()}
-        response = state.handle(request.method, request.url.path, request.url.query.decode(), headers,
-                                request.read())
+        response = state.handle(request.method, request.url.path, request.url.query.decode(), headers, request.read())
         if response.delay:
             timeout = (request.extensions.get("timeout") or {}).get("read")
             if timeout is not None and response.delay >= timeout:

@@ -76,20 +76,32 @@ class Participant:
             comm["disconnectedTime"] = _iso(self.end_time)
         if self.acw_state:
             comm["afterCallWork"] = {
-                k: v for k, v in {"state": self.acw_state, "startTime": _iso(self.acw_start),
-                                  "endTime": _iso(self.acw_end)}.items() if v
+                k: v
+                for k, v in {
+                    "state": self.acw_state,
+                    "startTime": _iso(self.acw_start),
+                    "endTime": _iso(self.acw_end),
+                }.items()
+                if v
             }
         if self.wrapup:
             comm["wrapup"] = self.wrapup
         body: dict[str, Any] = {
-            "id": self.id, "purpose": self.purpose, "startTime": _iso(self.start_time),
+            "id": self.id,
+            "purpose": self.purpose,
+            "startTime": _iso(self.start_time),
             "wrapupRequired": self.wrapup_required if self.purpose == "agent" else False,
             self.media: [comm],
         }
         optional = {
-            "userId": self.user_id, "queueId": self.queue_id, "name": self.name,
-            "connectedTime": _iso(self.connected_time), "endTime": _iso(self.end_time),
-            "startAcwTime": _iso(self.acw_start), "endAcwTime": _iso(self.acw_end), "wrapup": self.wrapup,
+            "userId": self.user_id,
+            "queueId": self.queue_id,
+            "name": self.name,
+            "connectedTime": _iso(self.connected_time),
+            "endTime": _iso(self.end_time),
+            "startAcwTime": _iso(self.acw_start),
+            "endAcwTime": _iso(self.acw_end),
+            "wrapup": self.wrapup,
         }
         body.update({k: v for k, v in optional.items() if v is not None})
         if self.purpose == "agent":
@@ -110,7 +122,8 @@ class Conversation:
 
     def to_api(self) -> dict[str, Any]:
         body: dict[str, Any] = {
-            "id": self.id, "startTime": _iso(self.start_time),
+            "id": self.id,
+            "startTime": _iso(self.start_time),
             "participants": [p.to_api() for p in self.participants],
         }
         if self.end_time:
@@ -131,25 +144,49 @@ class Response:
 
 def _error(status: int, message: str, code: str, headers: dict[str, str] | None = None) -> Response:
     context_id = str(uuid.uuid4())
-    body = {"message": message, "code": code, "status": status, "contextId": context_id, "details": [], "errors": []}
+    body = {
+        "message": message,
+        "code": code,
+        "status": status,
+        "contextId": context_id,
+        "details": [],
+        "errors": [],
+    }
     return Response(status, body, {"ININ-Correlation-ID": context_id, **(headers or {})})
 
 
 ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("POST", re.compile(r"^/oauth/token$"), "oauth_token"),
     ("GET", re.compile(r"^/api/v2/conversations/(?P<cid>[^/]+)$"), "get_conversation"),
-    ("PATCH", re.compile(r"^/api/v2/conversations/(?P<cid>[^/]+)/participants/(?P<pid>[^/]+)$"), "patch_participant"),
-    ("GET", re.compile(r"^/api/v2/conversations/(?P<cid>[^/]+)/participants/(?P<pid>[^/]+)/wrapupcodes$"),
-     "participant_wrapupcodes"),
-    ("GET", re.compile(r"^/api/v2/conversations/(?P<cid>[^/]+)/participants/(?P<pid>[^/]+)/wrapup$"),
-     "participant_wrapup"),
+    (
+        "PATCH",
+        re.compile(r"^/api/v2/conversations/(?P<cid>[^/]+)/participants/(?P<pid>[^/]+)$"),
+        "patch_participant",
+    ),
+    (
+        "GET",
+        re.compile(r"^/api/v2/conversations/(?P<cid>[^/]+)/participants/(?P<pid>[^/]+)/wrapupcodes$"),
+        "participant_wrapupcodes",
+    ),
+    (
+        "GET",
+        re.compile(r"^/api/v2/conversations/(?P<cid>[^/]+)/participants/(?P<pid>[^/]+)/wrapup$"),
+        "participant_wrapup",
+    ),
     ("GET", re.compile(r"^/api/v2/routing/queues/(?P<qid>[^/]+)/wrapupcodes$"), "queue_wrapupcodes"),
     ("GET", re.compile(r"^/api/v2/routing/wrapupcodes$"), "org_wrapupcodes"),
     ("POST", re.compile(r"^/api/v2/analytics/conversations/details/query$"), "analytics_query"),
     ("POST", re.compile(r"^/api/v2/analytics/conversations/details/jobs$"), "analytics_job_create"),
-    ("GET", re.compile(r"^/api/v2/analytics/conversations/details/jobs/(?P<jid>[^/]+)$"), "analytics_job_status"),
-    ("GET", re.compile(r"^/api/v2/analytics/conversations/details/jobs/(?P<jid>[^/]+)/results$"),
-     "analytics_job_results"),
+    (
+        "GET",
+        re.compile(r"^/api/v2/analytics/conversations/details/jobs/(?P<jid>[^/]+)$"),
+        "analytics_job_status",
+    ),
+    (
+        "GET",
+        re.compile(r"^/api/v2/analytics/conversations/details/jobs/(?P<jid>[^/]+)/results$"),
+        "analytics_job_results",
+    ),
 ]
 
 
@@ -200,21 +237,31 @@ class SimulatorState:
             self.tokens.clear()
 
     # --- conversation lifecycle -----------------------------------------------------------------
-    def start_conversation(self, *, start: datetime | None = None, media: str = "calls") -> str:
+    def start_conversation(
+        self, *, start: datetime | None = None, media: str = "calls", conversation_id: str | None = None
+    ) -> str:
         """A customer in the IVR; no agent yet."""
         start = start or datetime.now(UTC)
-        cid = str(uuid.uuid4())
-        conv = Conversation(cid, start, media_type={"calls": "voice", "messages": "message", "emails": "email"}.get(
-            media, "voice"))
-        conv.participants.append(Participant(str(uuid.uuid4()), "customer", start, media=media,
-                                             connected_time=start))
+        cid = conversation_id or str(uuid.uuid4())
+        conv = Conversation(
+            cid,
+            start,
+            media_type={"calls": "voice", "messages": "message", "emails": "email"}.get(media, "voice"),
+        )
+        conv.participants.append(Participant(str(uuid.uuid4()), "customer", start, media=media, connected_time=start))
         conv.participants.append(Participant(str(uuid.uuid4()), "ivr", start, media=media, connected_time=start))
         with self.lock:
             self.conversations[cid] = conv
         return cid
 
-    def route_to_agent(self, cid: str, queue_id: str, user_id: str | None = None,
-                       at: datetime | None = None) -> str:
+    def route_to_agent(
+        self,
+        cid: str,
+        queue_id: str,
+        user_id: str | None = None,
+        at: datetime | None = None,
+        participant_id: str | None = None,
+    ) -> str:
         """ACD routes the conversation from `queue_id` to an agent, who answers. Returns the agent participant id."""
         with self.lock:
             conv = self.conversations[cid]
@@ -226,17 +273,33 @@ class SimulatorState:
             acd = Participant(str(uuid.uuid4()), "acd", at, queue_id=queue_id, media=media, connected_time=at)
             self._end(acd, at, acw=False)
             conv.participants.append(acd)
-            agent = Participant(str(uuid.uuid4()), "agent", at, user_id=user_id or str(uuid.uuid4()),
-                                queue_id=queue_id, media=media, connected_time=at, name="Agent")
+            agent = Participant(
+                participant_id or str(uuid.uuid4()),
+                "agent",
+                at,
+                user_id=user_id or str(uuid.uuid4()),
+                queue_id=queue_id,
+                media=media,
+                connected_time=at,
+                name="Agent",
+            )
             conv.participants.append(agent)
             return agent.id
 
-    def new_call(self, queue_id: str, user_id: str | None = None, start: datetime | None = None) -> tuple[str, str]:
-        cid = self.start_conversation(start=start)
-        return cid, self.route_to_agent(cid, queue_id, user_id, at=start)
+    def new_call(
+        self,
+        queue_id: str,
+        user_id: str | None = None,
+        start: datetime | None = None,
+        conversation_id: str | None = None,
+        participant_id: str | None = None,
+    ) -> tuple[str, str]:
+        cid = self.start_conversation(start=start, conversation_id=conversation_id)
+        return cid, self.route_to_agent(cid, queue_id, user_id, at=start, participant_id=participant_id)
 
-    def agent_disconnect(self, cid: str, pid: str, *, acw: bool = True,
-                         at: datetime | None = None) -> list[dict[str, Any]]:
+    def agent_disconnect(
+        self, cid: str, pid: str, *, acw: bool = True, at: datetime | None = None
+    ) -> list[dict[str, Any]]:
         """The agent's call ends; with `acw` the wrap-up window opens. Returns the events Genesys emits."""
         with self.lock:
             conv = self.conversations[cid]
@@ -250,8 +313,9 @@ class SimulatorState:
                 self._maybe_end_conversation(conv, at)
             return [self.event(cid, pid, "user.end")]
 
-    def complete_acw(self, cid: str, pid: str, *, agent_code: str | None = None,
-                     at: datetime | None = None) -> list[dict[str, Any]]:
+    def complete_acw(
+        self, cid: str, pid: str, *, agent_code: str | None = None, at: datetime | None = None
+    ) -> list[dict[str, Any]]:
         """The agent finishes after-call work (optionally choosing `agent_code`); the window closes."""
         with self.lock:
             conv = self.conversations[cid]
@@ -327,16 +391,28 @@ class SimulatorState:
         p = self._participant(cid, pid)
         now = datetime.now(UTC)
         body: dict[str, Any] = {
-            "eventTime": int(now.timestamp() * 1000), "conversationId": cid, "participantId": pid,
-            "sessionId": p.comm_id, "mediaType": conv.media_type.upper(), "direction": "INBOUND",
-            "provider": "Edge", "ani": "tel:+13175550100", "dnis": "tel:+13175550199",
+            "eventTime": int(now.timestamp() * 1000),
+            "conversationId": cid,
+            "participantId": pid,
+            "sessionId": p.comm_id,
+            "mediaType": conv.media_type.upper(),
+            "direction": "INBOUND",
+            "provider": "Edge",
+            "ani": "tel:+13175550100",
+            "dnis": "tel:+13175550199",
         }
         if p.queue_id:
             body["queueId"] = p.queue_id
         if topic == "user.end":
-            body.update({"userId": p.user_id, "disconnectType": "CLIENT",
-                         "divisionId": "7a1a6a92-4d8b-4d2f-9a3c-1f1f1f1f1f1f", "interactingDurationMs": 61000,
-                         "heldDurationMs": 0})
+            body.update(
+                {
+                    "userId": p.user_id,
+                    "disconnectType": "CLIENT",
+                    "divisionId": "7a1a6a92-4d8b-4d2f-9a3c-1f1f1f1f1f1f",
+                    "interactingDurationMs": 61000,
+                    "heldDurationMs": 0,
+                }
+            )
         elif topic in {"acw", "wrapup"}:
             if topic == "acw":
                 body["userId"] = p.user_id
@@ -350,12 +426,12 @@ class SimulatorState:
 
     # --- HTTP -----------------------------------------------------------------------------------
     def handle(self, method: str, path: str, query: str, headers: dict[str, str], body: bytes) -> Response:
-        for verb, pattern, endpoint in ROUTES:
-            match = pattern.match(path)
-            if match and verb == method:
-                break
-        else:
+        route = next(
+            ((name, m) for verb, pattern, name in ROUTES if verb == method and (m := pattern.match(path))), None
+        )
+        if route is None:
             return _error(404, f"no route {method} {path}", "not.found")
+        endpoint, match = route
         with self.lock:
             self.counters[endpoint] += 1
             fault = self._take_fault(endpoint)
@@ -396,8 +472,9 @@ class SimulatorState:
     def _h_oauth_token(self, _: dict[str, str], __: dict[str, str], headers: dict[str, str], body: bytes) -> Response:
         form = {k: v[-1] for k, v in parse_qs(body.decode()).items()}
         try:
-            client_id, secret = base64.b64decode(headers.get("authorization", "").removeprefix("Basic ")).decode().split(
-                ":", 1)
+            client_id, secret = (
+                base64.b64decode(headers.get("authorization", "").removeprefix("Basic ")).decode().split(":", 1)
+            )
         except ValueError:
             return Response(400, {"error": "invalid_client", "description": "missing client credentials"})
         if form.get("grant_type") != "client_credentials":
@@ -435,9 +512,11 @@ class SimulatorState:
         if request.get("state") not in (None, "connected", "disconnected"):
             return _error(400, "invalid state", "bad.request")
         if not participant.window_open():
-            return _error(self.closed_window_status,
-                          "Wrap-up can only be set while the participant is in after-call work",
-                          CLOSED_WINDOW_CODE)
+            return _error(
+                self.closed_window_status,
+                "Wrap-up can only be set while the participant is in after-call work",
+                CLOSED_WINDOW_CODE,
+            )
         if wrapup["code"] not in self.valid_codes(participant):
             return _error(400, f"Invalid wrap-up code {wrapup['code']}", INVALID_CODE_CODE)
         participant.wrapup = self._wrapup(wrapup["code"], wrapup.get("notes"))
@@ -461,9 +540,17 @@ class SimulatorState:
         number = int(params.get("pageNumber", 1))
         if size > MAX_PAGE_SIZE:
             return _error(400, f"pageSize must be <= {MAX_PAGE_SIZE}", "bad.request")
-        page = items[(number - 1) * size: number * size]
-        return Response(200, {"entities": page, "pageSize": size, "pageNumber": number, "total": len(items),
-                              "pageCount": max(1, -(-len(items) // size))})
+        page = items[(number - 1) * size : number * size]
+        return Response(
+            200,
+            {
+                "entities": page,
+                "pageSize": size,
+                "pageNumber": number,
+                "total": len(items),
+                "pageCount": max(1, -(-len(items) // size)),
+            },
+        )
 
     def _h_queue_wrapupcodes(self, args: dict[str, str], params: dict[str, str], *_: Any) -> Response:
         if args["qid"] not in self.queues:
@@ -480,25 +567,47 @@ class SimulatorState:
     def analytics_conversation(self, conv: Conversation) -> dict[str, Any]:
         participants = []
         for p in conv.participants:
-            segments: list[dict[str, Any]] = [{
-                "segmentType": {"ivr": "ivr", "acd": "interact", "agent": "interact"}.get(p.purpose, "interact"),
-                "segmentStart": _iso(p.start_time), "segmentEnd": _iso(p.end_time),
-                **({"queueId": p.queue_id} if p.queue_id else {}),
-                **({"disconnectType": p.disconnect_type} if p.disconnect_type else {}),
-            }]
+            segments: list[dict[str, Any]] = [
+                {
+                    "segmentType": {"ivr": "ivr", "acd": "interact", "agent": "interact"}.get(p.purpose, "interact"),
+                    "segmentStart": _iso(p.start_time),
+                    "segmentEnd": _iso(p.end_time),
+                    **({"queueId": p.queue_id} if p.queue_id else {}),
+                    **({"disconnectType": p.disconnect_type} if p.disconnect_type else {}),
+                }
+            ]
             if p.purpose == "agent" and p.wrapup:
-                segments.append({"segmentType": "wrapup", "segmentStart": _iso(p.acw_start),
-                                 "segmentEnd": _iso(p.acw_end), "wrapUpCode": p.wrapup["code"],
-                                 **({"wrapUpNote": p.wrapup["notes"]} if p.wrapup.get("notes") else {}),
-                                 **({"queueId": p.queue_id} if p.queue_id else {})})
-            session: dict[str, Any] = {"sessionId": p.comm_id, "mediaType": conv.media_type, "direction": "inbound",
-                                       "segments": segments}
+                segments.append(
+                    {
+                        "segmentType": "wrapup",
+                        "segmentStart": _iso(p.acw_start),
+                        "segmentEnd": _iso(p.acw_end),
+                        "wrapUpCode": p.wrapup["code"],
+                        **({"wrapUpNote": p.wrapup["notes"]} if p.wrapup.get("notes") else {}),
+                        **({"queueId": p.queue_id} if p.queue_id else {}),
+                    }
+                )
+            session: dict[str, Any] = {
+                "sessionId": p.comm_id,
+                "mediaType": conv.media_type,
+                "direction": "inbound",
+                "segments": segments,
+            }
             if p.acw_state == "skipped":
                 session["acwSkipped"] = True
-            participants.append({"participantId": p.id, "purpose": p.purpose,
-                                 **({"userId": p.user_id} if p.user_id else {}), "sessions": [session]})
-        body: dict[str, Any] = {"conversationId": conv.id, "conversationStart": _iso(conv.start_time),
-                                "participants": participants}
+            participants.append(
+                {
+                    "participantId": p.id,
+                    "purpose": p.purpose,
+                    **({"userId": p.user_id} if p.user_id else {}),
+                    "sessions": [session],
+                }
+            )
+        body: dict[str, Any] = {
+            "conversationId": conv.id,
+            "conversationStart": _iso(conv.start_time),
+            "participants": participants,
+        }
         if conv.end_time:
             body["conversationEnd"] = _iso(conv.end_time)
         return body
@@ -520,7 +629,7 @@ class SimulatorState:
         matching = self._in_interval(query["interval"])
         if query.get("order") == "desc":
             matching.reverse()
-        page = matching[(number - 1) * size: number * size]
+        page = matching[(number - 1) * size : number * size]
         response: dict[str, Any] = {"totalHits": len(matching)}
         if page:  # the real API omits `conversations` on an empty page (assumption kept by the client)
             response["conversations"] = [self.analytics_conversation(c) for c in page]
@@ -547,7 +656,7 @@ class SimulatorState:
             return _error(404, "job not found", "not.found")
         size = min(int(params.get("pageSize", 100)), 1000)
         offset = int(params.get("cursor") or 0)
-        ids = job["ids"][offset: offset + size]
+        ids = job["ids"][offset : offset + size]
         body: dict[str, Any] = {
             "conversations": [self.analytics_conversation(self.conversations[i]) for i in ids],
             "dataAvailabilityDate": _iso(datetime.now(UTC) - timedelta(minutes=1)),

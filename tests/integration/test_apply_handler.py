@@ -10,10 +10,9 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.support.handlers import load_handler
-from tests.support.lambda_context import FakeLambdaContext
 from tests.support.world import CLIENT_SECRET, World
 from wrapguard.contracts import InvalidInputError
+from wrapguard_local.handlers import FakeLambdaContext, load_handler
 
 pytestmark = pytest.mark.integration
 
@@ -57,9 +56,7 @@ def test_window_closed_is_returned_and_recorded(handler: Any, world: World, func
     assert int(item["expiresAt"]) > 0
 
 
-def test_refused_apply_keeps_the_genesys_error_body(
-    handler: Any, world: World, function_env: dict[str, Any]
-) -> None:
+def test_refused_apply_keeps_the_genesys_error_body(handler: Any, world: World, function_env: dict[str, Any]) -> None:
     cid, pid = world.call_in_acw()
     result = invoke(handler, {"conversationId": cid, "participantId": pid, "wrapupCodeId": world.sales})
     assert result["failureReason"] == "invalid_code"
@@ -70,12 +67,13 @@ def test_refused_apply_keeps_the_genesys_error_body(
 
 def test_malformed_input_raises_naming_the_field(handler: Any, world: World) -> None:
     with pytest.raises(InvalidInputError, match="participantId"):
-        invoke(handler, {"conversationId": str(uuid.uuid4()), "participantId": "42", "wrapupCodeId": world.resolved})
+        invoke(
+            handler,
+            {"conversationId": str(uuid.uuid4()), "participantId": "42", "wrapupCodeId": world.resolved},
+        )
 
 
-def test_no_secret_or_token_in_logs(
-    handler: Any, world: World, capfd: pytest.CaptureFixture[str]
-) -> None:
+def test_no_secret_or_token_in_logs(handler: Any, world: World, capfd: pytest.CaptureFixture[str]) -> None:
     handler.logger.setLevel("DEBUG")  # the most verbose level must still hide secrets
     captured = io.StringIO()
     previous = handler.logger.registered_handler.setStream(captured)
@@ -87,7 +85,7 @@ def test_no_secret_or_token_in_logs(
         tokens.append(response.body["access_token"])
         return response
 
-    world.sim._h_oauth_token = spy  # type: ignore[method-assign]
+    world.sim._h_oauth_token = spy  # type: ignore[method-assign,assignment]
     cid, pid = world.call_in_acw()
     invoke(handler, {"conversationId": cid, "participantId": pid, "wrapupCodeId": world.resolved})
     world.sim.complete_acw(cid, pid)
@@ -121,5 +119,5 @@ def test_failure_write_error_fails_the_invocation(
     handler = load_handler("apply_wrapup")
     cid, pid = world.call_in_acw()
     world.sim.complete_acw(cid, pid)
-    with pytest.raises(Exception, match="ResourceNotFound|not found|does not exist"):
+    with pytest.raises(Exception, match=r"ResourceNotFound|not found|does not exist"):
         invoke(handler, {"conversationId": cid, "participantId": pid, "wrapupCodeId": world.resolved})

@@ -14,8 +14,14 @@ pytestmark = pytest.mark.integration
 
 
 def failure(cid: str, pid: str = "p1", reason: FailureReason = FailureReason.WINDOW_CLOSED, **extra: object) -> Failure:
-    return Failure(conversation_id=cid, participant_id=pid, reason=reason, source=FailureSource.DATA_ACTION,
-                   message="m", **extra)  # type: ignore[arg-type]
+    return Failure(
+        conversation_id=cid,
+        participant_id=pid,
+        reason=reason,
+        source=FailureSource.DATA_ACTION,
+        message="m",
+        **extra,
+    )
 
 
 @pytest.fixture
@@ -70,11 +76,13 @@ def test_status_index_lists_newest_first_with_since_and_pages(store: FailureStor
         clock[0] += timedelta(minutes=1)
     store.set_status(ids[3], "p1", FailureStatus.IGNORED, note="test call", reviewer="r")
     mine = set(ids)
-    listed = [i["conversationId"] for i in store.by_status(FailureStatus.OPEN, page_size=2)
-              if i["conversationId"] in mine]
+    listed = [
+        i["conversationId"] for i in store.by_status(FailureStatus.OPEN, page_size=2) if i["conversationId"] in mine
+    ]
     assert listed == [c for c in reversed(ids) if c != ids[3]]
     since = datetime(2026, 11, 1, 12, 5, tzinfo=UTC)
-    recent = [i["conversationId"] for i in store.by_status(FailureStatus.OPEN, since=since)
-              if i["conversationId"] in mine]
+    recent = [
+        i["conversationId"] for i in store.by_status(FailureStatus.OPEN, since=since) if i["conversationId"] in mine
+    ]
     assert recent == [ids[6], ids[5]]
     assert [i["conversationId"] for i in store.by_status(FailureStatus.IGNORED)] == [ids[3]]

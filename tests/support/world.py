@@ -13,7 +13,7 @@ from wrapguard.genesys.client import GenesysClient, RetryPolicy
 from wrapguard.genesys.credentials import ClientCredentials
 
 CLIENT_ID = "wrapguard-test-client"
-CLIENT_SECRET = "s3cr3t-Do-Not-Log-7f9a"  # noqa: S105 - a test secret that must never show up in logs
+CLIENT_SECRET = "s3cr3t-Do-Not-Log-7f9a"
 
 
 @dataclass
@@ -26,14 +26,23 @@ class World:
         self.resolved = self.sim.add_code("Resolved")
         self.escalated = self.sim.add_code("Escalated")
         self.sales = self.sim.add_code("Sale")
-        self.support_queue = self.sim.add_queue([self.resolved, self.escalated], )
+        self.support_queue = self.sim.add_queue(
+            [self.resolved, self.escalated],
+        )
         self.sales_queue = self.sim.add_queue([self.sales, self.resolved])
 
-    def client(self, *, secret: str = CLIENT_SECRET, max_attempts: int = 4, timeout: float = 5.0,
-               base_url: str = "http://genesys.test") -> GenesysClient:
+    def client(
+        self,
+        *,
+        secret: str = CLIENT_SECRET,
+        max_attempts: int = 4,
+        timeout: float = 5.0,
+        base_url: str = "http://genesys.test",
+    ) -> GenesysClient:
         http = httpx.Client(transport=mock_transport(self.sim)) if base_url == "http://genesys.test" else None
         return GenesysClient(
-            api_url=base_url, login_url=base_url,
+            api_url=base_url,
+            login_url=base_url,
             credentials=ClientCredentials(client_id=CLIENT_ID, client_secret=SecretStr(secret)),
             timeout_seconds=timeout,
             retry=RetryPolicy(max_attempts=max_attempts, base_delay=0.01, sleep=self.sleeps.append),

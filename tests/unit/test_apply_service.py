@@ -34,14 +34,17 @@ def h(world: World) -> Harness:
 
 def test_applies_inside_the_window_with_two_calls(h: Harness) -> None:
     w = h.world
+    warm_cid, warm_pid = w.call_in_acw()
+    h.apply(conversationId=warm_cid, participantId=warm_pid, wrapupCodeId=w.escalated)  # token, code names
     cid, pid = w.call_in_acw()
-    h.genesys._access_token()  # token is amortised per container
     w.sim.reset_counters()
     result = h.apply(conversationId=cid, participantId=pid, wrapupCodeId=w.resolved)
     assert result["outcome"] == "applied"
     assert result["participantId"] == pid and result["wrapupCodeId"] == w.resolved
+    assert result["wrapupCodeName"] == "Resolved"
     assert w.sim.applied_code(cid, pid) == w.resolved
     assert sum(w.sim.counters.values()) == 2
+    assert w.sim.counters["get_conversation"] == 1 and w.sim.counters["patch_participant"] == 1
     assert h.failures.items == {}
 
 
@@ -100,9 +103,7 @@ def test_repeat_failure_updates_the_same_record(h: Harness) -> None:
 
 
 @pytest.mark.parametrize("closed_status", [409, 400])
-def test_window_closing_between_read_and_apply_is_classified_by_rereading(
-    world: World, closed_status: int
-) -> None:
+def test_window_closing_between_read_and_apply_is_classified_by_rereading(world: World, closed_status: int) -> None:
     h = Harness(world)
     world.sim.closed_window_status = closed_status
     cid, pid = world.call_in_acw()
@@ -112,7 +113,7 @@ def test_window_closing_between_read_and_apply_is_classified_by_rereading(
         world.sim.complete_acw(c, p)
         real_apply(c, p, wrapup)
 
-    h.genesys.apply_wrapup = agent_finishes_first  # type: ignore[method-assign]
+    h.genesys.apply_wrapup = agent_finishes_first  # type: ignore[method-assign,assignment]
     result = h.apply(conversationId=cid, participantId=pid, wrapupCodeId=world.resolved)
     assert result["failureReason"] == "window_closed"
     item = h.failures.items[(cid, pid)]
@@ -190,7 +191,8 @@ def test_upstream_5xx_and_timeout_reasons(world: World) -> None:
     cid, pid = world.call_in_acw()
     world.sim.inject(Fault(endpoint="patch_participant", status=500, times=1))
     assert h.apply(conversationId=cid, participantId=pid, wrapupCodeId=world.resolved)["failureReason"] == (
-        "upstream_error")
+        "upstream_error"
+    )
     world.sim.inject(Fault(endpoint="patch_participant", status=None, delay=1.0, times=-1))
     assert h.apply(conversationId=cid, participantId=pid, wrapupCodeId=world.resolved)["failureReason"] == "timeout"
 
@@ -199,11 +201,11 @@ def test_forbidden_and_unauthorized(world: World) -> None:
     h = Harness(world)
     cid, pid = world.call_in_acw()
     world.sim.inject(Fault(endpoint="patch_participant", status=403, times=1))
-    assert h.apply(conversationId=cid, participantId=pid, wrapupCodeId=world.resolved)["failureReason"] == (
-        "forbidden")
+    assert h.apply(conversationId=cid, participantId=pid, wrapupCodeId=world.resolved)["failureReason"] == ("forbidden")
     bad = Harness(world, secret="nope")
     assert bad.apply(conversationId=cid, participantId=pid, wrapupCodeId=world.resolved)["failureReason"] == (
-        "unauthorized")
+        "unauthorized"
+    )
 
 
 def test_failure_that_cannot_be_recorded_raises(h: Harness) -> None:

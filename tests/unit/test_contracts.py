@@ -19,8 +19,14 @@ def test_minimal_input_with_code_id() -> None:
 
 def test_architect_empty_strings_mean_not_set() -> None:
     parsed = ApplyWrapupInput.parse(
-        {"conversationId": CID, "participantId": "", "userId": " ", "wrapupCodeId": "", "wrapupCodeName": "Sale",
-         "notes": ""}
+        {
+            "conversationId": CID,
+            "participantId": "",
+            "userId": " ",
+            "wrapupCodeId": "",
+            "wrapupCodeName": "Sale",
+            "notes": "",
+        }
     )
     assert parsed.participant_id is None and parsed.user_id is None and parsed.notes is None
     assert parsed.wrapup_code_name == "Sale"
@@ -54,5 +60,8 @@ def test_non_object_input_is_rejected() -> None:
 def test_output_is_flat_camel_case_without_nulls() -> None:
     out = ApplyWrapupOutput(outcome=Outcome.FAILED, conversation_id=CID, failure_reason="window_closed", message="m")
     assert out.to_response() == {
-        "outcome": "failed", "conversationId": CID, "failureReason": "window_closed", "message": "m",
+        "outcome": "failed",
+        "conversationId": CID,
+        "failureReason": "window_closed",
+        "message": "m",
     }

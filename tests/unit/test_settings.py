@@ -21,8 +21,10 @@ def test_defaults_and_region_hosts() -> None:
 def test_region_key_maps_to_domain_and_overrides_win() -> None:
     settings = load_settings(ApplySettings, {**BASE, "GENESYS_REGION": "eu_central_1"})
     assert settings.api_url == "https://api.mypurecloud.de"
-    local = load_settings(ApplySettings, {**BASE, "GENESYS_API_URL": "http://127.0.0.1:9/",
-                                          "GENESYS_LOGIN_URL": "http://127.0.0.1:9"})
+    local = load_settings(
+        ApplySettings,
+        {**BASE, "GENESYS_API_URL": "http://127.0.0.1:9/", "GENESYS_LOGIN_URL": "http://127.0.0.1:9"},
+    )
     assert local.api_url == "http://127.0.0.1:9"
     assert local.login_url == "http://127.0.0.1:9"
 
@@ -54,8 +56,11 @@ def test_secret_value_never_in_settings_repr() -> None:
 
 
 def test_wrapup_policy_is_parsed_and_validated() -> None:
-    env = {**BASE, "IDEMPOTENCY_TABLE_NAME": "idem",
-           "WRAPUP_POLICY": '{"queues": {"q1": {"defaultCodeName": "Resolved"}}, "default": null}'}
+    env = {
+        **BASE,
+        "IDEMPOTENCY_TABLE_NAME": "idem",
+        "WRAPUP_POLICY": '{"queues": {"q1": {"defaultCodeName": "Resolved"}}, "default": null}',
+    }
     settings = load_settings(EventSettings, env)
     policy = settings.wrapup_policy.for_queue("q1")
     assert policy is not None and policy.default_code_name == "Resolved"
@@ -63,5 +68,7 @@ def test_wrapup_policy_is_parsed_and_validated() -> None:
     with pytest.raises(SettingsError, match="WRAPUP_POLICY"):
         load_settings(EventSettings, {**env, "WRAPUP_POLICY": "{not json"})
     with pytest.raises(SettingsError, match="WRAPUP_POLICY"):
-        load_settings(EventSettings, {**env, "WRAPUP_POLICY": '{"queues": {"q": {"defaultCodeId": "a", '
-                                                              '"defaultCodeName": "b"}}}'})
+        load_settings(
+            EventSettings,
+            {**env, "WRAPUP_POLICY": '{"queues": {"q": {"defaultCodeId": "a", "defaultCodeName": "b"}}}'},
+        )

@@ -39,24 +39,30 @@ def test_window_state(participant: Participant, expected: WindowState) -> None:
 
 
 def test_latest_communication_decides() -> None:
-    p = Participant.model_validate({
-        "id": "p", "purpose": "agent", "userId": "u",
-        "calls": [{"id": "a", "state": "terminated"}, {"id": "b", "state": "disconnected"}],
-    })
+    p = Participant.model_validate(
+        {
+            "id": "p",
+            "purpose": "agent",
+            "userId": "u",
+            "calls": [{"id": "a", "state": "terminated"}, {"id": "b", "state": "disconnected"}],
+        }
+    )
     assert window_state(p) is WindowState.OPEN
 
 
 def test_find_agent_participant_latest_and_by_user() -> None:
-    conv = Conversation.model_validate({
-        "id": "c",
-        "participants": [
-            {"id": "cust", "purpose": "customer"},
-            {"id": "a1", "purpose": "agent", "userId": "u1", "startTime": "2026-01-01T00:01:00Z"},
-            {"id": "a2", "purpose": "agent", "userId": "u2", "startTime": "2026-01-01T00:05:00Z"},
-            {"id": "acd", "purpose": "acd", "queueId": "q"},
-            {"id": "x", "purpose": "agent"},  # no userId: not an agent we can code
-        ],
-    })
+    conv = Conversation.model_validate(
+        {
+            "id": "c",
+            "participants": [
+                {"id": "cust", "purpose": "customer"},
+                {"id": "a1", "purpose": "agent", "userId": "u1", "startTime": "2026-01-01T00:01:00Z"},
+                {"id": "a2", "purpose": "agent", "userId": "u2", "startTime": "2026-01-01T00:05:00Z"},
+                {"id": "acd", "purpose": "acd", "queueId": "q"},
+                {"id": "x", "purpose": "agent"},  # no userId: not an agent we can code
+            ],
+        }
+    )
     found = find_agent_participant(conv)
     assert found is not None and found.id == "a2"
     by_user = find_agent_participant(conv, "u1")

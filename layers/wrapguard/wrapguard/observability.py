@@ -7,9 +7,9 @@ import os
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
+from . import SERVICE
 from .contracts import ApplyWrapupOutput, Outcome
 
-SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "wrapguard")
 NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Wrapguard")
 
 logger = Logger(service=SERVICE)
@@ -32,9 +32,7 @@ def count_outcome(result: ApplyWrapupOutput, source: str) -> None:
 
 def count_failure(reason: str, source: str) -> None:
     """Per-reason breakdown; the alarm watches the dimension-less FailureRecorded metric."""
-    with single_metric(
-        name="FailureRecordedByReason", unit=MetricUnit.Count, value=1, namespace=NAMESPACE
-    ) as metric:
+    with single_metric(name="FailureRecordedByReason", unit=MetricUnit.Count, value=1, namespace=NAMESPACE) as metric:
         metric.add_dimension(name="service", value=SERVICE)
         metric.add_dimension(name="reason", value=reason)
         metric.add_dimension(name="source", value=source)

@@ -12,7 +12,15 @@ import os
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 # Region key -> domain, from the SDK's region host table (genesys-api.md section 5).
 REGION_DOMAINS = {
@@ -101,8 +109,10 @@ class GenesysSettings(BaseModel):
             return self
         missing = [
             name
-            for name, value in (("genesys_client_id", self.genesys_client_id),
-                                ("genesys_client_secret", self.genesys_client_secret))
+            for name, value in (
+                ("genesys_client_id", self.genesys_client_id),
+                ("genesys_client_secret", self.genesys_client_secret),
+            )
             if not value
         ]
         if missing:

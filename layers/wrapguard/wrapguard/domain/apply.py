@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from aws_lambda_powertools import Logger
 
+from .. import SERVICE
 from ..contracts import ApplyWrapupInput, ApplyWrapupOutput, Outcome
 from ..genesys.errors import GenesysError
 from ..genesys.models import Conversation, Participant, WrapupCode, WrapupInput
@@ -23,7 +24,7 @@ from .ports import FailureRecorder, GenesysPort, StagedCodeStore
 from .staging import StagedCode, staging_key
 from .window import WindowState, find_agent_participant, window_state
 
-logger = Logger(child=True)
+logger = Logger(service=SERVICE, child=True)
 
 # Statuses after which we re-read the conversation to learn *why* the apply was refused, since the
 # platform's status and error code for a closed window are unpublished (genesys-api.md s3, s11).
@@ -59,27 +60,44 @@ class WrapupService:
         try:
             conversation = self.genesys.get_conversation(cid)
         except GenesysError as exc:
-            return self._failed(result, failure_from_error(
-                exc, conversation_id=cid, participant_id=request.participant_id or UNRESOLVED_PARTICIPANT,
-                source=self.source, wrapup_code_id=request.wrapup_code_id,
-                wrapup_code_name=request.wrapup_code_name, user_id=request.user_id,
-            ))
+            return self._failed(
+                result,
+                failure_from_error(
+                    exc,
+                    conversation_id=cid,
+                    participant_id=request.participant_id or UNRESOLVED_PARTICIPANT,
+                    source=self.source,
+                    wrapup_code_id=request.wrapup_code_id,
+                    wrapup_code_name=request.wrapup_code_name,
+                    user_id=request.user_id,
+                ),
+            )
 
         if request.participant_id:
             participant = conversation.participant(request.participant_id)
             if participant is None:
-                return self._failed(result, self._failure(
-                    result, FailureReason.NOT_FOUND,
-                    f"participant {request.participant_id} is not on conversation {cid}", user_id=request.user_id,
-                ))
+                return self._failed(
+                    result,
+                    self._failure(
+                        result,
+                        FailureReason.NOT_FOUND,
+                        f"participant {request.participant_id} is not on conversation {cid}",
+                        user_id=request.user_id,
+                    ),
+                )
         else:
             participant = find_agent_participant(conversation, request.user_id)
             if participant is None and conversation.end_time is not None:
                 who = f"agent {request.user_id}" if request.user_id else "an agent participant"
-                return self._failed(result, self._failure(
-                    result, FailureReason.NOT_FOUND, f"conversation {cid} ended without {who}",
-                    user_id=request.user_id,
-                ))
+                return self._failed(
+                    result,
+                    self._failure(
+                        result,
+                        FailureReason.NOT_FOUND,
+                        f"conversation {cid} ended without {who}",
+                        user_id=request.user_id,
+                    ),
+                )
         queue_id = queue_of(conversation, participant)
         if participant is not None:
             result.participant_id = participant.id
@@ -89,10 +107,16 @@ class WrapupService:
         except GenesysError as exc:
             return self._failed(result, self._from_error(result, exc, participant, queue_id))
         if code is None:
-            return self._failed(result, self._failure(
-                result, FailureReason.INVALID_CODE, _invalid_code_message(request, queue_id),
-                participant=participant, queue_id=queue_id,
-            ))
+            return self._failed(
+                result,
+                self._failure(
+                    result,
+                    FailureReason.INVALID_CODE,
+                    _invalid_code_message(request, queue_id),
+                    participant=participant,
+                    queue_id=queue_id,
+                ),
+            )
         result.wrapup_code_id, result.wrapup_code_name = code.id, code.name or result.wrapup_code_name
 
         if participant is None:  # no agent yet: conversation is in IVR or queue
@@ -102,11 +126,16 @@ class WrapupService:
             return result
         state = window_state(participant)
         if state is WindowState.CLOSED:
-            return self._failed(result, self._failure(
-                result, FailureReason.WINDOW_CLOSED,
-                f"wrap-up window of participant {participant.id} is closed; Genesys accepts no code now",
-                participant=participant, queue_id=queue_id,
-            ))
+            return self._failed(
+                result,
+                self._failure(
+                    result,
+                    FailureReason.WINDOW_CLOSED,
+                    f"wrap-up window of participant {participant.id} is closed; Genesys accepts no code now",
+                    participant=participant,
+                    queue_id=queue_id,
+                ),
+            )
         if state is WindowState.NOT_OPEN:
             return self._stage(result, request, queue_id)
         return self.apply_now(result, participant, queue_id, notes=request.notes)
@@ -118,7 +147,8 @@ class WrapupService:
         assert result.wrapup_code_id is not None
         try:
             self.genesys.apply_wrapup(
-                result.conversation_id, participant.id,
+                result.conversation_id,
+                participant.id,
                 WrapupInput(code=result.wrapup_code_id, name=result.wrapup_code_name, notes=notes),
             )
         except GenesysError as exc:
@@ -126,7 +156,10 @@ class WrapupService:
                 return self._failed(result, self._classify_refusal(result, exc, participant, queue_id))
             return self._failed(result, self._from_error(result, exc, participant, queue_id))
         result.outcome = Outcome.APPLIED
-        logger.info("wrap-up applied", extra={"participant_id": participant.id, "wrapup_code_id": result.wrapup_code_id})
+        logger.info(
+            "wrap-up applied",
+            extra={"participant_id": participant.id, "wrapup_code_id": result.wrapup_code_id},
+        )
         return result
 
     def _classify_refusal(
@@ -153,13 +186,14 @@ class WrapupService:
         """The code to use, or None when it is not valid here.
 
         With an id and a participant past its conversation we do not pre-validate (warm path: read +
-        apply only); the name comes from the per-container queue cache, and Genesys judges the id.
+        apply only); the name comes from the queue's code list, fetched once per container and TTL,
+        and Genesys judges the id.
         Names, and codes staged for later, are checked against the queue's (or participant's) codes.
         """
         staging = participant is None or window_state(participant) is WindowState.NOT_OPEN
         if request.wrapup_code_id and not staging:
-            name = self.catalog.cached_name(queue_id, request.wrapup_code_id)
-            return WrapupCode(id=request.wrapup_code_id, name=name or request.wrapup_code_name or "")
+            name = self.catalog.name_of(queue_id, request.wrapup_code_id)
+            return WrapupCode(id=request.wrapup_code_id, name=name or "")
         codes = self.catalog.valid_codes(request.conversation_id, participant.id if participant else None, queue_id)
         if not codes and request.wrapup_code_id:
             # Nothing to validate against (no queue, no participant yet): accept the id as given.
@@ -168,15 +202,17 @@ class WrapupService:
 
     def _stage(self, result: ApplyWrapupOutput, request: ApplyWrapupInput, queue_id: str | None) -> ApplyWrapupOutput:
         assert result.wrapup_code_id is not None
-        self.staging.put(StagedCode(
-            conversation_id=result.conversation_id,
-            target=staging_key(result.participant_id, request.user_id),
-            wrapup_code_id=result.wrapup_code_id,
-            wrapup_code_name=result.wrapup_code_name or None,
-            notes=request.notes,
-            staged_at=self.now(),
-            source=self.source.value,
-        ))
+        self.staging.put(
+            StagedCode(
+                conversation_id=result.conversation_id,
+                target=staging_key(result.participant_id, request.user_id),
+                wrapup_code_id=result.wrapup_code_id,
+                wrapup_code_name=result.wrapup_code_name or None,
+                notes=request.notes,
+                staged_at=self.now(),
+                source=self.source.value,
+            )
+        )
         result.outcome = Outcome.STAGED
         result.message = "wrap-up window not open yet; code staged for when the agent reaches after-call work"
         return result
@@ -212,10 +248,15 @@ class WrapupService:
         reason: FailureReason | None = None,
     ) -> Failure:
         return failure_from_error(
-            exc, conversation_id=result.conversation_id,
-            participant_id=result.participant_id or UNRESOLVED_PARTICIPANT, source=self.source, reason=reason,
-            wrapup_code_id=result.wrapup_code_id, wrapup_code_name=result.wrapup_code_name or None,
-            user_id=participant.user_id if participant else None, queue_id=queue_id,
+            exc,
+            conversation_id=result.conversation_id,
+            participant_id=result.participant_id or UNRESOLVED_PARTICIPANT,
+            source=self.source,
+            reason=reason,
+            wrapup_code_id=result.wrapup_code_id,
+            wrapup_code_name=result.wrapup_code_name or None,
+            user_id=participant.user_id if participant else None,
+            queue_id=queue_id,
         )
 
     def _failed(self, result: ApplyWrapupOutput, failure: Failure) -> ApplyWrapupOutput:
@@ -223,8 +264,13 @@ class WrapupService:
         attempts = self.failures.record(failure)
         logger.warning(
             "wrap-up failure recorded",
-            extra={"reason": failure.reason.value, "participant_id": failure.participant_id, "attempts": attempts,
-                   "http_status": failure.http_status, "genesys_error_code": failure.error_code},
+            extra={
+                "reason": failure.reason.value,
+                "participant_id": failure.participant_id,
+                "attempts": attempts,
+                "http_status": failure.http_status,
+                "genesys_error_code": failure.error_code,
+            },
         )
         result.outcome = Outcome.FAILED
         result.failure_reason = failure.reason.value

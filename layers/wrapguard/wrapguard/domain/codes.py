@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from ..genesys.errors import GenesysError
 from ..genesys.models import WrapupCode
 from .ports import GenesysPort
 
@@ -31,9 +32,18 @@ class CodeCatalog:
             return self._genesys.participant_wrapup_codes(conversation_id, participant_id)
         return []
 
-    def cached_name(self, queue_id: str | None, code_id: str) -> str | None:
-        cached = self._queues.get(queue_id or "")
-        return next((c.name for c in cached[1] if c.id == code_id), None) if cached else None
+    def name_of(self, queue_id: str | None, code_id: str) -> str | None:
+        """The code's name from the queue's list (fetched once per queue and TTL); None if unknown.
+
+        Only for display in the result: a failed lookup must not fail the apply.
+        """
+        if not queue_id:
+            return None
+        try:
+            codes = self.valid_codes("", None, queue_id)
+        except GenesysError:
+            return None
+        return next((c.name for c in codes if c.id == code_id), None)
 
     @staticmethod
     def find(codes: list[WrapupCode], *, code_id: str | None, code_name: str | None) -> WrapupCode | None:

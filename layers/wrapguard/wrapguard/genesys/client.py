@@ -80,9 +80,7 @@ class GenesysClient:
         self._credentials = credentials
         self._timeout = timeout_seconds
         self._retry = retry or RetryPolicy()
-        self._http = http or httpx.Client(
-            timeout=timeout_seconds, limits=httpx.Limits(max_keepalive_connections=10)
-        )
+        self._http = http or httpx.Client(timeout=timeout_seconds, limits=httpx.Limits(max_keepalive_connections=10))
         self._clock = clock
         self._token: str | None = None
         self._token_expires_at = 0.0
@@ -126,7 +124,9 @@ class GenesysClient:
                 raise GenesysAuthError(
                     f"Genesys OAuth client-credentials grant refused (HTTP {exc.status}"
                     f"{': ' + exc.body.message if exc.body.message else ''})",
-                    status=exc.status, body=exc.body, correlation_id=exc.correlation_id,
+                    status=exc.status,
+                    body=exc.body,
+                    correlation_id=exc.correlation_id,
                     operation="oauth_token",
                 ) from None
             raise

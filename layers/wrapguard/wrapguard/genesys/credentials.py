@@ -22,9 +22,7 @@ def load_credentials(settings: GenesysSettings, *, max_age_seconds: int = 300) -
         # Imported here: Parameters pulls in boto3, which local runs with env credentials never need.
         from aws_lambda_powertools.utilities import parameters
 
-        raw: Any = parameters.get_secret(
-            settings.genesys_credentials_secret, transform="json", max_age=max_age_seconds
-        )
+        raw: Any = parameters.get_secret(settings.genesys_credentials_secret, transform="json", max_age=max_age_seconds)
         try:
             return ClientCredentials.model_validate(_accept_snake_case(raw))
         except ValidationError:

@@ -68,8 +68,17 @@ class Communication(GenesysModel):
     after_call_work_required: bool | None = Field(default=None, alias="afterCallWorkRequired")
 
 
-MEDIA_FIELDS = ("calls", "callbacks", "chats", "cobrowsesessions", "emails", "messages", "screenshares",
-                "socialExpressions", "videos")
+MEDIA_FIELDS = (
+    "calls",
+    "callbacks",
+    "chats",
+    "cobrowsesessions",
+    "emails",
+    "messages",
+    "screenshares",
+    "socialExpressions",
+    "videos",
+)
 
 
 class Participant(GenesysModel):
@@ -100,8 +109,15 @@ class Participant(GenesysModel):
     @property
     def communications(self) -> list[Communication]:
         return [
-            *self.calls, *self.callbacks, *self.chats, *self.cobrowsesessions, *self.emails,
-            *self.messages, *self.screenshares, *self.social_expressions, *self.videos,
+            *self.calls,
+            *self.callbacks,
+            *self.chats,
+            *self.cobrowsesessions,
+            *self.emails,
+            *self.messages,
+            *self.screenshares,
+            *self.social_expressions,
+            *self.videos,
         ]
 
     @property
@@ -145,5 +161,5 @@ class WrapupCodePage(GenesysModel):
 
 class TokenResponse(GenesysModel):
     access_token: str
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 - the OAuth token type, not a secret
     expires_in: int = 86400

@@ -117,7 +117,11 @@ class FailureStore:
 
     def resolve_open(self, conversation_id: str, participant_id: str, note: str) -> bool:
         return self.set_status(
-            conversation_id, participant_id, FailureStatus.RESOLVED, note=note, reviewer="wrapguard",
+            conversation_id,
+            participant_id,
+            FailureStatus.RESOLVED,
+            note=note,
+            reviewer="wrapguard",
             only_if=FailureStatus.OPEN,
         )
 
@@ -132,7 +136,12 @@ class FailureStore:
         only_if: FailureStatus | None = None,
     ) -> bool:
         condition = "attribute_exists(conversationId)"
-        values: dict[str, Any] = {":status": status.value, ":note": note, ":by": reviewer, ":at": iso(self._now())}
+        values: dict[str, Any] = {
+            ":status": status.value,
+            ":note": note,
+            ":by": reviewer,
+            ":at": iso(self._now()),
+        }
         if only_if is not None:
             condition += " AND #status = :only"
             values[":only"] = only_if.value
@@ -169,7 +178,7 @@ class FailureStore:
         """Items with `status`, newest first (GSI), paginating through DynamoDB pages lazily."""
         from boto3.dynamodb.conditions import Key
 
-        condition = Key("status").eq(status.value)
+        condition: Any = Key("status").eq(status.value)
         if since is not None:
             condition = condition & Key("lastSeen").gte(iso(since))
         kwargs: dict[str, Any] = {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..domain.staging import StagedCode, most_specific
 from .dynamo import iso, table
@@ -25,7 +25,7 @@ class StagedCodeTable:
         return self._table
 
     def put(self, staged: StagedCode) -> None:
-        item = {
+        item: dict[str, Any] = {
             "conversationId": staged.conversation_id,
             "target": staged.target,
             "wrapupCodeId": staged.wrapup_code_id,

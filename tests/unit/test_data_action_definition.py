@@ -1,0 +1,36 @@
+"""The importable data action must match the function's contract exactly."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from wrapguard.contracts import ApplyWrapupInput, ApplyWrapupOutput, Outcome
+from wrapguard.domain.failures import FailureReason
+
+DEFINITION = Path(__file__).resolve().parents[2] / "data-actions" / "apply-wrapup.json"
+
+
+def aliases(model: type[ApplyWrapupInput] | type[ApplyWrapupOutput]) -> set[str]:
+    return {field.alias or name for name, field in model.model_fields.items()}
+
+
+def test_contract_fields_match_the_models() -> None:
+    action = json.loads(DEFINITION.read_text())
+    contract = action["contract"]
+    assert set(contract["input"]["inputSchema"]["properties"]) == aliases(ApplyWrapupInput)
+    assert contract["input"]["inputSchema"]["required"] == ["conversationId"]
+    output = contract["output"]["successSchema"]["properties"]
+    assert set(output) == aliases(ApplyWrapupOutput)
+    assert set(output["outcome"]["enum"]) == {o.value for o in Outcome}
+    for reason in FailureReason:
+        if reason is not FailureReason.MISSING_WRAPUP:  # only the reconciler and events record that one
+            assert reason.value in output["failureReason"]["description"]
+
+
+def test_lambda_action_config() -> None:
+    action = json.loads(DEFINITION.read_text())
+    assert action["integrationType"] == "aws-lambda-data-actions"
+    assert action["config"]["request"]["requestType"] == "POST"
+    assert action["config"]["response"]["successTemplate"] == "${rawResult}"
+    assert 1 <= action["config"]["timeoutSeconds"] <= 60
