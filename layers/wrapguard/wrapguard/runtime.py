@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .domain.apply import WrapupService
 from .domain.codes import CodeCatalog
 from .domain.failures import FailureSource
 from .genesys.client import GenesysClient, RetryPolicy
 from .genesys.credentials import load_credentials
-from .settings import ApplySettings, GenesysSettings
+from .settings import ApplySettings, EventSettings, GenesysSettings
 from .store.failures import FailureStore
 from .store.staging import StagedCodeTable
+
+if TYPE_CHECKING:
+    from .eventbridge.processing import EventProcessor
 
 
 def build_genesys(settings: GenesysSettings) -> GenesysClient:
@@ -38,3 +41,17 @@ def build_wrapup_service(settings: ApplySettings, source: FailureSource, genesys
 def remaining_seconds(context: Any) -> Callable[[], float] | None:
     getter = getattr(context, "get_remaining_time_in_millis", None)
     return None if getter is None else lambda: float(getter()) / 1000.0
+
+
+def build_event_processor(settings: EventSettings, genesys: GenesysClient) -> EventProcessor:
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
+
+    from .domain.event_rules import EventRules
+    from .eventbridge.processing import EventProcessor
+
+    rules = EventRules(build_wrapup_service(settings, FailureSource.EVENTBRIDGE, genesys), settings.wrapup_policy)
+    return EventProcessor(
+        rules,
+        DynamoDBPersistenceLayer(table_name=settings.idempotency_table_name),
+        IdempotencyConfig(expires_after_seconds=settings.idempotency_ttl_seconds, raise_on_no_idempotency_key=True),
+    )

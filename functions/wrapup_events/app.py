@@ -1,0 +1,50 @@
+"""WrapupEventsFunction: target of the EventBridge rule on the Genesys Cloud partner event bus.
+
+user.end -> apply the staged (or policy) code inside the window; acw/wrapup -> verify a code is
+present. Duplicates are absorbed by Powertools Idempotency; transient failures raise so Lambda
+retries and, after the bounded retries, the event goes to the on-failure SQS destination.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from wrapguard.domain.failures import FailureSource
+from wrapguard.eventbridge.processing import EventProcessor
+from wrapguard.genesys.client import GenesysClient
+from wrapguard.observability import count_failure, logger, metrics, tracer
+from wrapguard.runtime import build_event_processor, build_genesys, remaining_seconds
+from wrapguard.settings import EventSettings, load_settings
+
+settings = load_settings(EventSettings)
+
+
+@cache
+def genesys() -> GenesysClient:
+    return build_genesys(settings)
+
+
+@cache
+def processor() -> EventProcessor:
+    return build_event_processor(settings, genesys())
+
+
+@logger.inject_lambda_context(correlation_id_path="detail.eventBody.conversationId", clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    events = processor()
+    events.config.register_lambda_context(context)
+    genesys().set_time_budget(remaining_seconds(context))
+    result = events.handle(event)
+    action = str(result["action"])
+    metrics.add_metric(name="Event" + action.title().replace("_", ""), unit=MetricUnit.Count, value=1)
+    if "reason" in result and action != "already_recorded":  # a new or updated failure record
+        metrics.add_metric(name="FailureRecorded", unit=MetricUnit.Count, value=1)
+        count_failure(str(result["reason"]), FailureSource.EVENTBRIDGE.value)
+    logger.info("event handled", extra=result)
+    return result

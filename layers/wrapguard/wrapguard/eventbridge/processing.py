@@ -1,0 +1,87 @@
+"""Parse -> deduplicate -> dispatch one EventBridge event; shared by the Lambda handler and the redrive CLI.
+
+Idempotency is keyed on the business identity (conversationId, participantId, topic), not on the
+EventBridge event id: Genesys may deliver the same change more than once under different ids.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
+from aws_lambda_powertools.utilities.parser import parse
+from pydantic import ValidationError
+
+from .. import SERVICE
+from ..domain.event_rules import EventRules
+from ..domain.failures import Failure, FailureReason, FailureSource
+from .models import BODY_MODELS, GenesysEventBridgeEvent, Topic
+
+logger = Logger(service=SERVICE, child=True)
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+class MalformedEventError(ValueError):
+    """An event we cannot act on and cannot tie to a participant: fail so it ends in the DLQ."""
+
+
+class EventProcessor:
+    def __init__(
+        self,
+        rules: EventRules,
+        persistence: BasePersistenceLayer | None,
+        config: IdempotencyConfig | None = None,
+    ) -> None:
+        self.rules = rules
+        self.config = config or IdempotencyConfig()
+        self._dispatch: Callable[..., dict[str, Any]] = self._act
+        if persistence is not None:
+            self._dispatch = idempotent_function(
+                data_keyword_argument="key", persistence_store=persistence, config=self.config
+            )(self._act)
+
+    def handle(self, raw: Any) -> dict[str, Any]:
+        try:
+            event = parse(event=raw, model=GenesysEventBridgeEvent)
+        except ValidationError as exc:
+            return self._malformed(raw, exc)
+        topic = event.topic()
+        kinds = {t.value for t in Topic}
+        if topic is None or topic[1] not in kinds:
+            logger.debug("topic not handled, ignored", extra={"topic": event.detail.topic_name})
+            return {"action": "ignored", "topic": event.detail.topic_name}
+        kind = Topic(topic[1])
+        try:
+            body = BODY_MODELS[kind].model_validate(event.detail.event_body)
+        except ValidationError as exc:
+            return self._malformed(raw, exc)
+        logger.append_keys(conversation_id=body.conversation_id, participant_id=body.participant_id, topic=kind.value)
+        key = {"conversationId": body.conversation_id, "participantId": body.participant_id, "topic": kind.value}
+        return self._dispatch(key=key, body=body, kind=kind.value)
+
+    def _act(self, *, key: dict[str, str], body: Any, kind: str) -> dict[str, Any]:
+        if kind == Topic.USER_END:
+            return self.rules.on_agent_end(body)
+        return self.rules.on_wrapup_done(body, acw_ended=kind == Topic.ACW)
+
+    def _malformed(self, raw: Any, exc: ValidationError) -> dict[str, Any]:
+        fields = sorted({".".join(str(p) for p in e["loc"]) for e in exc.errors()})
+        detail = raw.get("detail") if isinstance(raw, dict) else None
+        body = detail.get("eventBody") if isinstance(detail, dict) else None
+        topic = detail.get("topicName") if isinstance(detail, dict) else None
+        cid = body.get("conversationId") if isinstance(body, dict) else None
+        pid = body.get("participantId") if isinstance(body, dict) else None
+        logger.error("malformed event", extra={"invalid_fields": fields, "topic": topic})
+        if isinstance(cid, str) and isinstance(pid, str) and _UUID.match(cid) and _UUID.match(pid):
+            self.rules.wrapup.failures.record(Failure(
+                conversation_id=cid, participant_id=pid, reason=FailureReason.UPSTREAM_ERROR,
+                source=FailureSource.EVENTBRIDGE,
+                message=f"malformed {topic or 'event'}: invalid {', '.join(fields)}",
+            ))
+            return {"action": "malformed_recorded", "conversationId": cid, "participantId": pid,
+                    "reason": FailureReason.UPSTREAM_ERROR.value, "fields": fields}
+        raise MalformedEventError(f"malformed event (invalid {', '.join(fields)}); not attributable to a participant")
