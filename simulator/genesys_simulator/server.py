@@ -17,6 +17,7 @@ from .state import SimulatorState
 class _Handler(BaseHTTPRequestHandler):
     server: SimulatorServer
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are written separately: avoid 40 ms delayed-ACK stalls
 
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)

@@ -42,6 +42,7 @@ class Fault:
     delay: float = 0.0
     times: int = 1  # how many requests it hits; -1 = unlimited
     probability: float = 1.0
+    path_contains: str | None = None  # only requests whose path contains this (e.g. one conversation id)
 
 
 @dataclass
@@ -434,7 +435,7 @@ class SimulatorState:
         endpoint, match = route
         with self.lock:
             self.counters[endpoint] += 1
-            fault = self._take_fault(endpoint)
+            fault = self._take_fault(endpoint, path)
         delay = fault.delay if fault else 0.0
         if fault and fault.status:
             extra = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
@@ -451,9 +452,11 @@ class SimulatorState:
         response.delay = delay
         return response
 
-    def _take_fault(self, endpoint: str) -> Fault | None:
+    def _take_fault(self, endpoint: str, path: str) -> Fault | None:
         for fault in self.faults:
             if fault.endpoint not in (None, endpoint) or fault.times == 0:
+                continue
+            if fault.path_contains and fault.path_contains not in path:
                 continue
             if self.rng.random() >= fault.probability:
                 continue

@@ -24,7 +24,9 @@ def build_genesys(settings: GenesysSettings) -> GenesysClient:
         login_url=settings.login_url,
         credentials=load_credentials(settings),
         timeout_seconds=settings.genesys_http_timeout_seconds,
-        retry=RetryPolicy(max_attempts=settings.genesys_max_attempts),
+        retry=RetryPolicy(
+            max_attempts=settings.genesys_max_attempts, base_delay=settings.genesys_retry_base_delay_seconds
+        ),
     )
 
 

@@ -87,6 +87,7 @@ class GenesysSettings(BaseModel):
     genesys_client_secret: SecretStr | None = None
     genesys_http_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     genesys_max_attempts: int = Field(default=4, ge=1, le=10)
+    genesys_retry_base_delay_seconds: float = Field(default=0.2, ge=0, le=5)
 
     @field_validator("genesys_region")
     @classmethod

@@ -77,7 +77,7 @@ class EventRules:
         try:
             conversation = self.genesys.get_conversation(cid)
         except GenesysError as exc:
-            return self._error(exc, cid, pid, event.user_id, event.queue_id, None)
+            return self._error(exc, cid, pid, event.user_id, event.queue_id, code=None)
         participant = conversation.participant(pid)
         if participant is None or not participant.is_agent:
             return self._done(Action.NOT_AN_AGENT, cid, pid)
@@ -91,12 +91,17 @@ class EventRules:
         try:
             code = self._resolve(intended, cid, participant, queue_id)
         except GenesysError as exc:
-            return self._error(exc, cid, pid, participant.user_id, queue_id, intended.code_id)
+            return self._error(exc, cid, pid, participant.user_id, queue_id, code=intended.code_id)
         if code is None:
             failure = Failure(
-                conversation_id=cid, participant_id=pid, reason=FailureReason.INVALID_CODE,
-                source=FailureSource.EVENTBRIDGE, wrapup_code_name=intended.code_name,
-                wrapup_code_id=intended.code_id, user_id=participant.user_id, queue_id=queue_id,
+                conversation_id=cid,
+                participant_id=pid,
+                reason=FailureReason.INVALID_CODE,
+                source=FailureSource.EVENTBRIDGE,
+                wrapup_code_name=intended.code_name,
+                wrapup_code_id=intended.code_id,
+                user_id=participant.user_id,
+                queue_id=queue_id,
                 message=f"{intended.origin} wrap-up code is not valid for queue {queue_id}",
             )
             return self._record(failure, Action.FAILED)
@@ -113,18 +118,29 @@ class EventRules:
             raise RetryableEventError(f"participant {pid} of {cid} is not in after-call work yet")
         if state is WindowState.CLOSED:
             failure = Failure(
-                conversation_id=cid, participant_id=pid, reason=FailureReason.WINDOW_CLOSED,
-                source=FailureSource.EVENTBRIDGE, wrapup_code_id=code_id, wrapup_code_name=code_name or None,
-                user_id=participant.user_id, queue_id=queue_id,
+                conversation_id=cid,
+                participant_id=pid,
+                reason=FailureReason.WINDOW_CLOSED,
+                source=FailureSource.EVENTBRIDGE,
+                wrapup_code_id=code_id,
+                wrapup_code_name=code_name or None,
+                user_id=participant.user_id,
+                queue_id=queue_id,
                 message=f"wrap-up window closed before the {intended.origin} code could be applied",
             )
             # A late user.end (after acw) must not double-count what acw already recorded.
             recorded = self.wrapup.failures.record_if_absent(failure)
-            return self._done(Action.FAILED if recorded else Action.ALREADY_RECORDED, cid, pid,
-                              reason=FailureReason.WINDOW_CLOSED)
+            return self._done(
+                Action.FAILED if recorded else Action.ALREADY_RECORDED, cid, pid, reason=FailureReason.WINDOW_CLOSED
+            )
 
-        result = ApplyWrapupOutput(outcome=Outcome.FAILED, conversation_id=cid, participant_id=pid,
-                                   wrapup_code_id=code_id, wrapup_code_name=code_name or None)
+        result = ApplyWrapupOutput(
+            outcome=Outcome.FAILED,
+            conversation_id=cid,
+            participant_id=pid,
+            wrapup_code_id=code_id,
+            wrapup_code_name=code_name or None,
+        )
         result = self.wrapup.apply_now(result, participant, queue_id, notes=intended.notes)
         if result.outcome is Outcome.APPLIED:
             self._clear(intended)
@@ -145,7 +161,7 @@ class EventRules:
             try:
                 conversation = self.genesys.get_conversation(cid)
             except GenesysError as exc:
-                return self._error(exc, cid, pid, event.user_id, event.queue_id, None)
+                return self._error(exc, cid, pid, event.user_id, event.queue_id, code=None)
             participant = conversation.participant(pid)
             if participant is None or not participant.is_agent:
                 return self._done(Action.NOT_AN_AGENT, cid, pid)
@@ -157,9 +173,13 @@ class EventRules:
             return self._done(Action.NOTHING_TO_APPLY, cid, pid)
         staged = self.wrapup.staging.find(cid, pid, event.user_id)
         failure = Failure(
-            conversation_id=cid, participant_id=pid, reason=FailureReason.MISSING_WRAPUP,
-            source=FailureSource.EVENTBRIDGE, user_id=event.user_id or (participant.user_id if participant else None),
-            queue_id=event.queue_id, wrapup_code_id=staged.wrapup_code_id if staged else None,
+            conversation_id=cid,
+            participant_id=pid,
+            reason=FailureReason.MISSING_WRAPUP,
+            source=FailureSource.EVENTBRIDGE,
+            user_id=event.user_id or (participant.user_id if participant else None),
+            queue_id=event.queue_id,
+            wrapup_code_id=staged.wrapup_code_id if staged else None,
             wrapup_code_name=staged.wrapup_code_name if staged else None,
             message="after-call work ended without a wrap-up code",
         )
@@ -195,10 +215,17 @@ class EventRules:
             self.wrapup.staging.delete(intended.staged)
 
     def _error(
-        self, exc: GenesysError, cid: str, pid: str, user_id: str | None, queue_id: str | None, code: str | None
+        self, exc: GenesysError, cid: str, pid: str, user_id: str | None, queue_id: str | None, *, code: str | None
     ) -> dict[str, Any]:
-        failure = failure_from_error(exc, conversation_id=cid, participant_id=pid, source=FailureSource.EVENTBRIDGE,
-                                     user_id=user_id, queue_id=queue_id, wrapup_code_id=code)
+        failure = failure_from_error(
+            exc,
+            conversation_id=cid,
+            participant_id=pid,
+            source=FailureSource.EVENTBRIDGE,
+            user_id=user_id,
+            queue_id=queue_id,
+            wrapup_code_id=code,
+        )
         result = self._record(failure, Action.FAILED)
         if failure.reason in TRANSIENT_REASONS:
             raise RetryableEventError(f"{failure.reason.value}: {exc}") from exc
@@ -206,8 +233,10 @@ class EventRules:
 
     def _record(self, failure: Failure, action: Action) -> dict[str, Any]:
         attempts = self.wrapup.failures.record(failure)
-        logger.warning("failure recorded", extra={"reason": failure.reason.value, "attempts": attempts,
-                                                  "participant_id": failure.participant_id})
+        logger.warning(
+            "failure recorded",
+            extra={"reason": failure.reason.value, "attempts": attempts, "participant_id": failure.participant_id},
+        )
         return self._done(action, failure.conversation_id, failure.participant_id, reason=failure.reason)
 
     @staticmethod

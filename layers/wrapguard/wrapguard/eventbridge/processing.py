@@ -10,18 +10,16 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
 from aws_lambda_powertools.utilities.parser import parse
 from pydantic import ValidationError
 
-from .. import SERVICE
 from ..domain.event_rules import EventRules
 from ..domain.failures import Failure, FailureReason, FailureSource
+from ..observability import logger
 from .models import BODY_MODELS, GenesysEventBridgeEvent, Topic
 
-logger = Logger(service=SERVICE, child=True)
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
@@ -77,11 +75,20 @@ class EventProcessor:
         pid = body.get("participantId") if isinstance(body, dict) else None
         logger.error("malformed event", extra={"invalid_fields": fields, "topic": topic})
         if isinstance(cid, str) and isinstance(pid, str) and _UUID.match(cid) and _UUID.match(pid):
-            self.rules.wrapup.failures.record(Failure(
-                conversation_id=cid, participant_id=pid, reason=FailureReason.UPSTREAM_ERROR,
-                source=FailureSource.EVENTBRIDGE,
-                message=f"malformed {topic or 'event'}: invalid {', '.join(fields)}",
-            ))
-            return {"action": "malformed_recorded", "conversationId": cid, "participantId": pid,
-                    "reason": FailureReason.UPSTREAM_ERROR.value, "fields": fields}
+            self.rules.wrapup.failures.record(
+                Failure(
+                    conversation_id=cid,
+                    participant_id=pid,
+                    reason=FailureReason.UPSTREAM_ERROR,
+                    source=FailureSource.EVENTBRIDGE,
+                    message=f"malformed {topic or 'event'}: invalid {', '.join(fields)}",
+                )
+            )
+            return {
+                "action": "malformed_recorded",
+                "conversationId": cid,
+                "participantId": pid,
+                "reason": FailureReason.UPSTREAM_ERROR.value,
+                "fields": fields,
+            }
         raise MalformedEventError(f"malformed event (invalid {', '.join(fields)}); not attributable to a participant")

@@ -1,0 +1,1 @@
+"""Operator command-line tools (installed as console scripts; not used by the Lambda functions)."""

@@ -1,0 +1,189 @@
+"""WrapupEventsFunction's real handler: simulator over HTTP, local DynamoDB (tables + idempotency), SQS DLQ."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from genesys_simulator import Fault
+from tests.support.world import World
+from wrapguard.cli.redrive import redrive
+from wrapguard.eventbridge.processing import MalformedEventError
+from wrapguard.store.failures import FailureStore
+from wrapguard_local.handlers import FakeLambdaContext, load_handler
+from wrapguard_local.lambda_async import invoke_async
+
+pytestmark = pytest.mark.integration
+EVENTS = Path(__file__).resolve().parents[2] / "events"
+
+
+@pytest.fixture
+def events_fn(function_env: dict[str, Any]) -> Any:
+    return load_handler("wrapup_events")
+
+
+@pytest.fixture
+def apply_fn(function_env: dict[str, Any]) -> Any:
+    return load_handler("apply_wrapup")
+
+
+@pytest.fixture
+def failures(function_env: dict[str, Any]) -> FailureStore:
+    return FailureStore(function_env["FAILURES_TABLE_NAME"])
+
+
+@pytest.fixture
+def dlq(local_aws: str) -> tuple[Any, str]:
+    sqs = boto3.client("sqs")
+    return sqs, sqs.create_queue(QueueName=f"dlq-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+
+
+def stage(apply_fn: Any, cid: str, code_name: str) -> dict[str, Any]:
+    return apply_fn.lambda_handler(  # type: ignore[no-any-return]
+        {"conversationId": cid, "wrapupCodeName": code_name}, FakeLambdaContext()
+    )
+
+
+def test_stage_then_apply_then_verify(apply_fn: Any, events_fn: Any, world: World, failures: FailureStore) -> None:
+    cid, pid = world.sim.new_call(world.support_queue)
+    assert stage(apply_fn, cid, "Escalated")["outcome"] == "staged"
+    (user_end,) = world.sim.agent_disconnect(cid, pid)
+    assert events_fn.lambda_handler(user_end, FakeLambdaContext())["action"] == "applied"
+    assert world.sim.applied_code(cid, pid) == world.escalated
+    acw = world.sim.complete_acw(cid, pid)[-1]
+    assert events_fn.lambda_handler(acw, FakeLambdaContext())["action"] == "verified"
+    assert failures.for_conversation(cid) == []
+
+
+def test_duplicate_delivery_applies_and_records_once(
+    apply_fn: Any, events_fn: Any, world: World, failures: FailureStore
+) -> None:
+    cid, pid = world.sim.new_call(world.support_queue)
+    stage(apply_fn, cid, "Resolved")
+    (user_end,) = world.sim.agent_disconnect(cid, pid)
+    results = []
+    for _ in range(3):
+        redelivered = {**user_end, "id": str(uuid.uuid4())}  # same change, new EventBridge id
+        results.append(events_fn.lambda_handler(redelivered, FakeLambdaContext()))
+    assert [r["action"] for r in results] == ["applied"] * 3  # the saved result is replayed
+    assert world.sim.counters["patch_participant"] == 1 and world.sim.apply_count(cid, pid) == 1
+
+    other, other_pid = world.sim.new_call(world.support_queue)
+    world.sim.agent_disconnect(other, other_pid)
+    (acw,) = world.sim.skip_acw(other, other_pid)
+    for _ in range(3):
+        events_fn.lambda_handler(acw, FakeLambdaContext())
+    (item,) = failures.for_conversation(other)
+    assert item["reason"] == "missing_wrapup" and item["attempts"] == 1 and item["source"] == "eventbridge"
+
+
+def test_reordered_events_record_once(events_fn: Any, apply_fn: Any, world: World, failures: FailureStore) -> None:
+    cid, pid = world.sim.new_call(world.support_queue)
+    stage(apply_fn, cid, "Resolved")
+    (user_end,) = world.sim.agent_disconnect(cid, pid)
+    (acw,) = world.sim.skip_acw(cid, pid)
+    assert events_fn.lambda_handler(acw, FakeLambdaContext())["action"] == "missing_wrapup"
+    assert events_fn.lambda_handler(user_end, FakeLambdaContext())["action"] == "already_recorded"
+    (item,) = failures.for_conversation(cid)
+    assert item["attempts"] == 1 and item["wrapupCodeId"] == world.resolved
+
+
+def test_malformed_events(events_fn: Any, world: World, failures: FailureStore) -> None:
+    cid, pid = world.sim.new_call(world.support_queue)
+    event = world.sim.event(cid, pid, "user.end")
+    event["detail"]["eventBody"]["participantId"] = pid
+    event["detail"]["eventBody"]["eventTime"] = "yesterday"
+    assert events_fn.lambda_handler(event, FakeLambdaContext())["action"] == "malformed_recorded"
+    assert failures.get(cid, pid)["reason"] == "upstream_error"  # type: ignore[index]
+    with pytest.raises(MalformedEventError):
+        events_fn.lambda_handler({"detail": {"topicName": 42}}, FakeLambdaContext())
+
+
+def test_sample_events_run_through_the_handler(events_fn: Any, world: World) -> None:
+    for path in sorted(EVENTS.glob("eventbridge-*.json")):
+        event = json.loads(path.read_text())
+        body = event["detail"]["eventBody"]
+        cid, pid = body["conversationId"], body["participantId"]
+        if cid not in world.sim.conversations:
+            world.sim.new_call(world.support_queue, conversation_id=cid, participant_id=pid)
+            world.sim.agent_disconnect(cid, pid)
+        result = events_fn.lambda_handler(event, FakeLambdaContext())
+        assert result["conversationId"] == cid and result["action"]
+
+
+def test_fault_burst_loses_nothing_and_applies_nothing_twice(
+    apply_fn: Any,
+    events_fn: Any,
+    world: World,
+    failures: FailureStore,
+    dlq: tuple[Any, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """200 conversations, every event delivered twice, 429/5xx/slow answers injected at random."""
+    monkeypatch.setenv("GENESYS_HTTP_TIMEOUT_SECONDS", "0.3")
+    monkeypatch.setenv("GENESYS_MAX_ATTEMPTS", "3")
+    monkeypatch.setenv("GENESYS_RETRY_BASE_DELAY_SECONDS", "0.01")
+    events_fn = load_handler("wrapup_events")
+    sqs, queue_url = dlq
+    conversations = []
+    for _ in range(200):
+        cid, pid = world.sim.new_call(world.support_queue)
+        assert stage(apply_fn, cid, "Resolved")["outcome"] == "staged"
+        conversations.append((cid, pid))
+    world.sim.inject(Fault(endpoint="patch_participant", status=429, retry_after=0, times=-1, probability=0.15))
+    world.sim.inject(Fault(endpoint="get_conversation", status=503, times=-1, probability=0.15))
+    world.sim.inject(Fault(endpoint="patch_participant", status=502, times=-1, probability=0.1))
+    world.sim.inject(Fault(endpoint="get_conversation", status=None, delay=0.4, times=-1, probability=0.03))
+    world.sim.inject(Fault(endpoint=None, status=500, times=-1, probability=0.02))
+    for cid, _ in conversations[::20]:  # ten conversations whose apply never succeeds: retries run out
+        world.sim.inject(Fault(endpoint="patch_participant", status=503, times=-1, path_contains=cid))
+
+    dead = 0
+    for cid, pid in conversations:
+        (user_end,) = world.sim.agent_disconnect(cid, pid)
+        for delivery in (user_end, user_end):  # at-least-once
+            dead += invoke_async(events_fn.lambda_handler, delivery, sqs=sqs, queue_url=queue_url).dead_lettered
+        for acw in world.sim.complete_acw(cid, pid):
+            dead += invoke_async(events_fn.lambda_handler, acw, sqs=sqs, queue_url=queue_url).dead_lettered
+
+    dead_lettered = Counter[str]()
+    messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, VisibilityTimeout=0)
+    while messages.get("Messages"):
+        for message in messages["Messages"]:
+            dead_lettered[json.loads(message["Body"])["requestPayload"]["detail"]["eventBody"]["conversationId"]] += 1
+        if sum(dead_lettered.values()) >= dead:
+            break
+        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, VisibilityTimeout=0)
+
+    counts = Counter[str]()
+    for cid, pid in conversations:
+        applies = world.sim.apply_count(cid, pid)
+        assert applies <= 1, f"{cid} applied {applies} times"
+        items = [i for i in failures.for_conversation(cid) if i["status"] == "open"]
+        if world.sim.applied_code(cid, pid) == world.resolved:
+            counts["applied"] += 1
+        elif items:
+            counts["open_failure"] += 1
+        elif dead_lettered[cid]:
+            counts["dead_lettered_only"] += 1
+        else:
+            pytest.fail(f"conversation {cid} was lost: not applied, no failure record, no DLQ message")
+    print(
+        f"\nburst of {len(conversations)}: {dict(counts)}; DLQ messages {dead}; "
+        f"Genesys requests {dict(world.sim.counters)}"
+    )
+    assert sum(counts.values()) == 200
+    assert counts["applied"] > 100  # faults are a minority; most conversations get their code
+    assert dead >= 10 and counts["open_failure"] >= 10  # the always-failing ten: dead-lettered and recorded
+
+    world.sim.clear_faults()
+    handle = lambda event: events_fn.lambda_handler(event, FakeLambdaContext())  # noqa: E731
+    report = redrive(sqs, queue_url, handle)
+    assert report.failed == 0 and report.redriven == dead
+    assert all(world.sim.apply_count(cid, pid) <= 1 for cid, pid in conversations)
