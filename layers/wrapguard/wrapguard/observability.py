@@ -3,17 +3,60 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from . import SERVICE
 from .contracts import ApplyWrapupOutput, Outcome
 
+if TYPE_CHECKING:
+    from aws_lambda_powertools import Tracer
+
 NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Wrapguard")
 
+FuncT = TypeVar("FuncT", bound=Callable[..., Any])
+
+
+class TracerLike(Protocol):
+    def capture_lambda_handler(self, handler: FuncT) -> FuncT: ...
+    def capture_method(self, method: FuncT) -> FuncT: ...
+
+
+class UntracedTracer:
+    """Stands in for Powertools' Tracer when tracing is off.
+
+    Tracer() imports aws-xray-sdk, which imports botocore: about 0.3 s of cold start even when the
+    tracer is disabled. With tracing off we skip that import; Lambda's own active tracing still
+    records the invocation.
+    """
+
+    def capture_lambda_handler(self, handler: FuncT) -> FuncT:
+        return handler
+
+    def capture_method(self, method: FuncT) -> FuncT:
+        return method
+
+
+def tracing_enabled(environ: dict[str, str] | None = None) -> bool:
+    """Powertools' own rule: off when POWERTOOLS_TRACE_DISABLED is truthy or outside Lambda."""
+    env = os.environ if environ is None else environ
+    disabled = env.get("POWERTOOLS_TRACE_DISABLED", "false").strip().lower() in {"1", "true", "yes", "on"}
+    return not disabled and bool(env.get("LAMBDA_TASK_ROOT")) and not env.get("AWS_SAM_LOCAL")
+
+
+def _tracer() -> Tracer | UntracedTracer:
+    if not tracing_enabled():
+        return UntracedTracer()
+    from aws_lambda_powertools import Tracer
+
+    return Tracer(service=SERVICE)
+
+
 logger = Logger(service=SERVICE)
-tracer = Tracer(service=SERVICE)
+tracer = cast(TracerLike, _tracer())  # Powertools' decorators are untyped; same shape
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
 
 OUTCOME_METRICS = {
