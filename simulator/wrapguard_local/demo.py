@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass
 from typing import Any
@@ -101,6 +101,34 @@ def run_data_action_samples() -> list[list[str]]:
     return rows
 
 
+def run_event_walkthrough(sim: SimulatorState) -> list[list[str]]:
+    """Conversation 3 (code staged above) and conversation 5 (agent skips wrap-up), event by event."""
+    handler = load_handler("wrapup_events")
+    staged_cid, staged_pid = data.TALKING
+    skipped_cid, skipped_pid = data.SKIPS_WRAPUP
+    steps: list[tuple[str, Callable[[], object], str]] = [
+        ("agent hangs up: after-call work starts", lambda: sim.agent_disconnect(staged_cid, staged_pid),
+         "eventbridge-user-end.json"),
+        ("same event delivered again", lambda: None, "eventbridge-user-end.json"),
+        ("agent completes after-call work", lambda: sim.complete_acw(staged_cid, staged_pid),
+         "eventbridge-acw-complete.json"),
+        ("agent hangs up (nothing staged, no policy)", lambda: sim.agent_disconnect(skipped_cid, skipped_pid),
+         "eventbridge-user-end-skips-wrapup.json"),
+        ("after-call work ends with no code", lambda: sim.skip_acw(skipped_cid, skipped_pid),
+         "eventbridge-acw-missing-wrapup.json"),
+    ]
+    rows = []
+    for what, change, sample in steps:
+        change()
+        with redirect_stdout(io.StringIO()):
+            result = handler.lambda_handler(load_event(sample), FakeLambdaContext())
+        cid, pid = result["conversationId"], result["participantId"]
+        code = sim.applied_code(cid, pid)
+        rows.append([short(cid), what, sample, str(result["action"]),
+                     f"{data.CODES.get(code or '', '-')} (PATCH x{sim.apply_count(cid, pid)})"])
+    return rows
+
+
 def failure_rows() -> list[list[str]]:
     from wrapguard.store.failures import FailureStore
 
@@ -131,7 +159,10 @@ def main() -> int:
             f"\n   simulator: code on {short(cid)} is {data.CODES.get(stack.sim.applied_code(cid, pid) or '', '-')}"
             f"; PATCH calls made: {stack.sim.counters['patch_participant']}"
         )
-        print("\n2. Failure table")
+        print("\n2. EventBridge events from events/ through WrapupEventsFunction's handler")
+        print(table(run_event_walkthrough(stack.sim),
+                    ["conversation", "what happened", "event", "action", "code at Genesys"]))
+        print("\n3. Failure table")
         print(
             table(
                 failure_rows(),
