@@ -107,15 +107,27 @@ def run_event_walkthrough(sim: SimulatorState) -> list[list[str]]:
     staged_cid, staged_pid = data.TALKING
     skipped_cid, skipped_pid = data.SKIPS_WRAPUP
     steps: list[tuple[str, Callable[[], object], str]] = [
-        ("agent hangs up: after-call work starts", lambda: sim.agent_disconnect(staged_cid, staged_pid),
-         "eventbridge-user-end.json"),
+        (
+            "agent hangs up: after-call work starts",
+            lambda: sim.agent_disconnect(staged_cid, staged_pid),
+            "eventbridge-user-end.json",
+        ),
         ("same event delivered again", lambda: None, "eventbridge-user-end.json"),
-        ("agent completes after-call work", lambda: sim.complete_acw(staged_cid, staged_pid),
-         "eventbridge-acw-complete.json"),
-        ("agent hangs up (nothing staged, no policy)", lambda: sim.agent_disconnect(skipped_cid, skipped_pid),
-         "eventbridge-user-end-skips-wrapup.json"),
-        ("after-call work ends with no code", lambda: sim.skip_acw(skipped_cid, skipped_pid),
-         "eventbridge-acw-missing-wrapup.json"),
+        (
+            "agent completes after-call work",
+            lambda: sim.complete_acw(staged_cid, staged_pid),
+            "eventbridge-acw-complete.json",
+        ),
+        (
+            "agent hangs up (nothing staged, no policy)",
+            lambda: sim.agent_disconnect(skipped_cid, skipped_pid),
+            "eventbridge-user-end-skips-wrapup.json",
+        ),
+        (
+            "after-call work ends with no code",
+            lambda: sim.skip_acw(skipped_cid, skipped_pid),
+            "eventbridge-acw-missing-wrapup.json",
+        ),
     ]
     rows = []
     for what, change, sample in steps:
@@ -124,8 +136,15 @@ def run_event_walkthrough(sim: SimulatorState) -> list[list[str]]:
             result = handler.lambda_handler(load_event(sample), FakeLambdaContext())
         cid, pid = result["conversationId"], result["participantId"]
         code = sim.applied_code(cid, pid)
-        rows.append([short(cid), what, sample, str(result["action"]),
-                     f"{data.CODES.get(code or '', '-')} (PATCH x{sim.apply_count(cid, pid)})"])
+        rows.append(
+            [
+                short(cid),
+                what,
+                sample,
+                str(result["action"]),
+                f"{data.CODES.get(code or '', '-')} (PATCH x{sim.apply_count(cid, pid)})",
+            ]
+        )
     return rows
 
 
@@ -160,8 +179,12 @@ def main() -> int:
             f"; PATCH calls made: {stack.sim.counters['patch_participant']}"
         )
         print("\n2. EventBridge events from events/ through WrapupEventsFunction's handler")
-        print(table(run_event_walkthrough(stack.sim),
-                    ["conversation", "what happened", "event", "action", "code at Genesys"]))
+        print(
+            table(
+                run_event_walkthrough(stack.sim),
+                ["conversation", "what happened", "event", "action", "code at Genesys"],
+            )
+        )
         print("\n3. Failure table")
         print(
             table(

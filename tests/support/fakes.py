@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from wrapguard.domain.failures import Failure
+from wrapguard.domain.reconcile import Checkpoint
 from wrapguard.domain.staging import StagedCode, most_specific
 
 
@@ -29,12 +31,28 @@ class InMemoryFailures:
         self.items[key] = {**failure.model_dump(exclude_none=True), "attempts": 1, "status": "open"}
         return True
 
+    def record_missing(self, failures: list[Failure]) -> int:
+        return sum(self.record_if_absent(f) for f in failures)
+
     def resolve_open(self, conversation_id: str, participant_id: str, note: str) -> bool:
         item = self.items.get((conversation_id, participant_id))
         if item is None or item["status"] != "open":
             return False
         item.update(status="resolved", reviewNote=note)
         return True
+
+
+class InMemoryCheckpoints:
+    def __init__(self) -> None:
+        self.saved = Checkpoint()
+        self.saves = 0
+
+    def load(self) -> Checkpoint:
+        return copy.deepcopy(self.saved)
+
+    def save(self, checkpoint: Checkpoint) -> None:
+        self.saved = copy.deepcopy(checkpoint)
+        self.saves += 1
 
 
 class InMemoryStaging:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 import httpx
 from pydantic import SecretStr
@@ -53,3 +54,11 @@ class World:
         cid, pid = self.sim.new_call(queue or self.support_queue)
         self.sim.agent_disconnect(cid, pid)
         return cid, pid
+
+
+def ended_call(world: World, start: datetime, *, coded: bool, queue: str | None = None) -> tuple[str, str]:
+    """A call that started at `start` and ended 3 minutes later, with or without a wrap-up code."""
+    cid, pid = world.sim.new_call(queue or world.support_queue, start=start)
+    world.sim.agent_disconnect(cid, pid, at=start + timedelta(minutes=2))
+    world.sim.complete_acw(cid, pid, agent_code=world.resolved if coded else None, at=start + timedelta(minutes=3))
+    return cid, pid

@@ -73,9 +73,11 @@ def count_outcome(result: ApplyWrapupOutput, source: str) -> None:
         count_failure(result.failure_reason, source)
 
 
-def count_failure(reason: str, source: str) -> None:
+def count_failure(reason: str, source: str, value: int = 1) -> None:
     """Per-reason breakdown; the alarm watches the dimension-less FailureRecorded metric."""
-    with single_metric(name="FailureRecordedByReason", unit=MetricUnit.Count, value=1, namespace=NAMESPACE) as metric:
+    with single_metric(
+        name="FailureRecordedByReason", unit=MetricUnit.Count, value=value, namespace=NAMESPACE
+    ) as metric:
         metric.add_dimension(name="service", value=SERVICE)
         metric.add_dimension(name="reason", value=reason)
         metric.add_dimension(name="source", value=source)

@@ -10,11 +10,12 @@ from .domain.codes import CodeCatalog
 from .domain.failures import FailureSource
 from .genesys.client import GenesysClient, RetryPolicy
 from .genesys.credentials import load_credentials
-from .settings import ApplySettings, EventSettings, GenesysSettings
+from .settings import ApplySettings, EventSettings, GenesysSettings, ReconcileSettings
 from .store.failures import FailureStore
 from .store.staging import StagedCodeTable
 
 if TYPE_CHECKING:
+    from .domain.reconcile import Reconciler
     from .eventbridge.processing import EventProcessor
 
 
@@ -56,4 +57,23 @@ def build_event_processor(settings: EventSettings, genesys: GenesysClient) -> Ev
         rules,
         DynamoDBPersistenceLayer(table_name=settings.idempotency_table_name),
         IdempotencyConfig(expires_after_seconds=settings.idempotency_ttl_seconds, raise_on_no_idempotency_key=True),
+    )
+
+
+def build_reconciler(settings: ReconcileSettings, genesys: GenesysClient) -> Reconciler:
+    from datetime import timedelta
+
+    from .domain.reconcile import Reconciler
+    from .genesys.analytics import AnalyticsApi
+    from .store.checkpoints import CheckpointTable
+
+    return Reconciler(
+        analytics=AnalyticsApi(genesys),
+        failures=FailureStore(settings.failures_table_name, settings.failure_ttl_days),
+        checkpoints=CheckpointTable(settings.checkpoint_table_name),
+        lookback=timedelta(minutes=settings.reconcile_lookback_minutes),
+        overlap=timedelta(minutes=settings.reconcile_overlap_minutes),
+        settle=timedelta(minutes=settings.reconcile_settle_minutes),
+        page_size=settings.reconcile_page_size,
+        async_threshold=settings.reconcile_async_threshold,
     )

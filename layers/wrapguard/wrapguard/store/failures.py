@@ -93,6 +93,56 @@ class FailureStore:
         return int(response["Attributes"]["attempts"])  # type: ignore[arg-type]
 
     def record_if_absent(self, failure: Failure) -> bool:
+        try:
+            self.table.put_item(
+                Item=self._new_item(failure), ConditionExpression="attribute_not_exists(conversationId)"
+            )
+        except Exception as exc:
+            if is_conditional_failure(exc):
+                return False
+            raise
+        return True
+
+    def record_missing(self, failures: list[Failure]) -> int:
+        """Batched create-if-absent for the reconciler: BatchGetItem finds existing items (which stay
+        untouched, whatever their status), BatchWriteItem writes the rest 25 at a time.
+
+        Not atomic per item, unlike record_if_absent: a writer racing between the get and the write
+        could be overwritten. The reconciler is the only batch writer and runs one pass at a time.
+        """
+        from .dynamo import _resource
+
+        new = 0
+        for start in range(0, len(failures), 100):
+            chunk = failures[start : start + 100]
+            existing = self._existing_keys([(f.conversation_id, f.participant_id) for f in chunk], _resource())
+            fresh = {(f.conversation_id, f.participant_id): f for f in chunk}
+            fresh = {k: f for k, f in fresh.items() if k not in existing}
+            with self.table.batch_writer() as writer:
+                for failure in fresh.values():
+                    writer.put_item(Item=self._new_item(failure))
+            new += len(fresh)
+        return new
+
+    def _existing_keys(self, keys: list[tuple[str, str]], resource: Any) -> set[tuple[str, str]]:
+        request: dict[str, Any] = {
+            self.table_name: {
+                "Keys": [{"conversationId": c, "participantId": p} for c, p in dict.fromkeys(keys)],
+                "ProjectionExpression": "conversationId, participantId",
+                "ConsistentRead": True,
+            }
+        }
+        found: set[tuple[str, str]] = set()
+        while request:
+            response = resource.batch_get_item(RequestItems=request)
+            found.update(
+                (str(i["conversationId"]), str(i["participantId"]))
+                for i in response["Responses"].get(self.table_name, [])
+            )
+            request = response.get("UnprocessedKeys") or {}
+        return found
+
+    def _new_item(self, failure: Failure) -> dict[str, Any]:
         moment = failure.occurred_at or self._now()
         item: dict[str, Any] = {
             "conversationId": failure.conversation_id,
@@ -107,13 +157,7 @@ class FailureStore:
             value = getattr(failure, field)
             if value is not None:
                 item[attribute] = value.value if hasattr(value, "value") else value
-        try:
-            self.table.put_item(Item=item, ConditionExpression="attribute_not_exists(conversationId)")
-        except Exception as exc:
-            if is_conditional_failure(exc):
-                return False
-            raise
-        return True
+        return item
 
     def resolve_open(self, conversation_id: str, participant_id: str, note: str) -> bool:
         return self.set_status(

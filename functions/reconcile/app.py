@@ -1,0 +1,49 @@
+"""ReconcileFunction: on a schedule, record agent participants that ended without a wrap-up.
+
+Reads the Analytics conversation details for the last window (with overlap), resumes from its
+DynamoDB checkpoint, and stops cleanly before the Lambda times out. Errors raise, so the schedule's
+retry and the next run (which resumes from the checkpoint) pick the work up again.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from wrapguard.domain.failures import FailureReason, FailureSource
+from wrapguard.domain.reconcile import Reconciler
+from wrapguard.genesys.client import GenesysClient
+from wrapguard.observability import count_failure, logger, metrics, tracer
+from wrapguard.runtime import build_genesys, build_reconciler, remaining_seconds
+from wrapguard.settings import ReconcileSettings, load_settings
+
+settings = load_settings(ReconcileSettings)
+
+
+@cache
+def genesys() -> GenesysClient:
+    return build_genesys(settings)
+
+
+@cache
+def reconciler() -> Reconciler:
+    return build_reconciler(settings, genesys())
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    remaining = remaining_seconds(context) or (lambda: float("inf"))
+    genesys().set_time_budget(remaining)
+    report = reconciler().run(remaining)
+    metrics.add_metric(name="ReconcileConversations", unit=MetricUnit.Count, value=report.conversations)
+    metrics.add_metric(name="ReconcileMissingWrapups", unit=MetricUnit.Count, value=report.missing)
+    if report.recorded:
+        metrics.add_metric(name="FailureRecorded", unit=MetricUnit.Count, value=report.recorded)
+        count_failure(FailureReason.MISSING_WRAPUP.value, FailureSource.RECONCILE.value, report.recorded)
+    logger.info("reconcile pass", extra=report.as_dict())
+    return report.as_dict()

@@ -1,0 +1,247 @@
+"""Find agent participants that ended without a wrap-up, from the Analytics conversation details.
+
+Each run covers [watermark - overlap, now - settle) with conversations ordered oldest first, pages
+through all of them (sync query; the async jobs API when the sync query would page too far),
+checkpoints after every page, and stops cleanly before the Lambda runs out of time. Records are
+created only if absent, so overlapping windows never duplicate and never reopen what a reviewer
+resolved or ignored.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from ..genesys.analytics import AnalyticsConversation, DetailsQueryResponse
+from .failures import Failure, FailureReason, FailureSource
+
+# Segments that do not mean the agent handled the interaction (e.g. rang but was not answered).
+NOT_HANDLED_SEGMENTS = frozenset({"alert", "dialing", "contacting", "system"})
+WRITE_BATCH = 100
+FINISHED_JOB_STATES = frozenset({"FAILED", "CANCELLED", "EXPIRED"})
+
+
+def missing_wrapups(conversation: AnalyticsConversation, detected_at: datetime) -> list[Failure]:
+    """Agent participants of an *ended* conversation that handled it and have no coded wrap-up segment.
+
+    Only purpose "agent" (ACD-routed) is checked; customers, IVR, ACD, external and direct user
+    calls do not take wrap-up codes.
+    """
+    if conversation.conversation_end is None:
+        return []
+    found = []
+    for participant in conversation.participants:
+        if participant.purpose != "agent":
+            continue
+        segments = [s for session in participant.sessions for s in session.segments]
+        if any(s.segment_type == "wrapup" and s.wrap_up_code for s in segments):
+            continue
+        if not any((s.segment_type or "") not in NOT_HANDLED_SEGMENTS for s in segments):
+            continue
+        skipped = any(session.acw_skipped for session in participant.sessions)
+        queue_id = next((s.queue_id for s in reversed(segments) if s.queue_id), None)
+        ended = conversation.conversation_end.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        found.append(
+            Failure(
+                conversation_id=conversation.conversation_id,
+                participant_id=participant.participant_id,
+                reason=FailureReason.MISSING_WRAPUP,
+                source=FailureSource.RECONCILE,
+                message=f"ended {ended} without a wrap-up code" + (" (after-call work skipped)" if skipped else ""),
+                user_id=participant.user_id,
+                queue_id=queue_id,
+                occurred_at=detected_at,
+            )
+        )
+    return found
+
+
+@dataclass
+class Checkpoint:
+    watermark: datetime | None = None  # everything that started before this was reconciled
+    interval: str | None = None  # the pass in progress, "start/end"
+    mode: str | None = None  # "query" or "job"
+    page: int = 1
+    job_id: str | None = None
+    cursor: str | None = None
+    hold_from: datetime | None = None  # earliest conversation of this pass still in progress
+
+
+class CheckpointStore(Protocol):
+    def load(self) -> Checkpoint: ...
+    def save(self, checkpoint: Checkpoint) -> None: ...
+
+
+class MissingWrapupRecorder(Protocol):
+    def record_missing(self, failures: list[Failure]) -> int:
+        """Write the failures whose participant has no item yet (batched); return how many were new."""
+        ...
+
+
+class AnalyticsPort(Protocol):
+    def query(self, interval: str, page_number: int, page_size: int) -> DetailsQueryResponse: ...
+    def create_job(self, interval: str) -> str: ...
+    def job_state(self, job_id: str) -> Any: ...
+    def job_results(self, job_id: str, cursor: str | None, page_size: int) -> Any: ...
+
+
+@dataclass
+class ReconcileReport:
+    status: str = "complete"  # complete | partial | nothing_to_do
+    interval: str | None = None
+    mode: str | None = None
+    pages: int = 0
+    conversations: int = 0
+    in_progress: int = 0
+    missing: int = 0
+    recorded: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+@dataclass
+class Reconciler:
+    analytics: AnalyticsPort
+    failures: MissingWrapupRecorder
+    checkpoints: CheckpointStore
+    lookback: timedelta = timedelta(minutes=60)
+    overlap: timedelta = timedelta(minutes=15)
+    settle: timedelta = timedelta(minutes=10)
+    max_hold: timedelta = timedelta(hours=24)
+    page_size: int = 100
+    async_threshold: int = 10_000
+    seconds_per_page: float = 5.0  # stop when less than this is left
+    write_batch: int = WRITE_BATCH
+    now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    sleep: Callable[[float], None] = time.sleep
+    report: ReconcileReport = field(default_factory=ReconcileReport)
+
+    def run(self, remaining_seconds: Callable[[], float]) -> ReconcileReport:
+        self.report = ReconcileReport()
+        cp = self.checkpoints.load()
+        if cp.interval is None and not self._start_pass(cp):
+            self.report.status = "nothing_to_do"
+            return self.report
+        self.report.interval, self.report.mode = cp.interval, cp.mode
+        while True:
+            if remaining_seconds() < self.seconds_per_page:
+                return self._pause(cp)
+            done = (
+                self._job_page(cp, remaining_seconds) if cp.mode == "job" else self._query_page(cp, remaining_seconds)
+            )
+            if done is None:
+                return self._pause(cp)
+            if done:
+                self._finish_pass(cp)
+                return self.report
+            self.checkpoints.save(cp)
+
+    # --- passes ---------------------------------------------------------------------------------
+    def _start_pass(self, cp: Checkpoint) -> bool:
+        end = self.now() - self.settle
+        start = (cp.watermark - self.overlap) if cp.watermark else (end - self.lookback)
+        start = max(start, end - timedelta(days=7))  # the details query's interval limit (commonly quoted)
+        if start >= end:
+            return False
+        cp.interval, cp.mode, cp.page, cp.job_id, cp.cursor, cp.hold_from = (
+            f"{_iso(start)}/{_iso(end)}",
+            None,
+            1,
+            None,
+            None,
+            None,
+        )
+        self.checkpoints.save(cp)
+        return True
+
+    def _finish_pass(self, cp: Checkpoint) -> None:
+        assert cp.interval is not None
+        end = datetime.fromisoformat(cp.interval.split("/")[1].replace("Z", "+00:00"))
+        # Hold the watermark at the oldest conversation still in progress, so its end is seen later.
+        hold = cp.hold_from if cp.hold_from and cp.hold_from > end - self.max_hold else None
+        cp.watermark = min(end, hold + self.overlap) if hold else end
+        cp.interval, cp.mode, cp.page, cp.job_id, cp.cursor, cp.hold_from = None, None, 1, None, None, None
+        self.checkpoints.save(cp)
+        self.report.status = "complete"
+
+    def _pause(self, cp: Checkpoint) -> ReconcileReport:
+        self.checkpoints.save(cp)
+        self.report.status = "partial"
+        return self.report
+
+    # --- pages ----------------------------------------------------------------------------------
+    def _query_page(self, cp: Checkpoint, remaining: Callable[[], float]) -> bool | None:
+        assert cp.interval is not None
+        page = self.analytics.query(cp.interval, cp.page, self.page_size)
+        self.report.pages += 1
+        if cp.mode is None:
+            if page.total_hits > self.async_threshold:
+                cp.mode, cp.job_id, cp.cursor = "job", self.analytics.create_job(cp.interval), None
+                self.report.mode = cp.mode
+                return False
+            cp.mode = self.report.mode = "query"
+        if not self._process(cp, page.conversations, remaining):
+            return None
+        if len(page.conversations) < self.page_size or cp.page * self.page_size >= page.total_hits:
+            return True
+        cp.page += 1
+        return False
+
+    def _job_page(self, cp: Checkpoint, remaining: Callable[[], float]) -> bool | None:
+        assert cp.job_id is not None
+        while True:
+            state = self.analytics.job_state(cp.job_id).state
+            if state == "FULFILLED":
+                break
+            if state in FINISHED_JOB_STATES:
+                # The job is gone; start over with a new one on the same interval.
+                assert cp.interval is not None
+                cp.job_id, cp.cursor = self.analytics.create_job(cp.interval), None
+                continue
+            if remaining() < self.seconds_per_page + 2:
+                return None
+            self.sleep(2.0)
+        results = self.analytics.job_results(cp.job_id, cp.cursor, self.page_size)
+        self.report.pages += 1
+        if not self._process(cp, results.conversations, remaining):
+            return None
+        if not results.cursor:
+            return True
+        cp.cursor = results.cursor
+        return False
+
+    def _process(
+        self, cp: Checkpoint, conversations: Iterable[AnalyticsConversation], remaining: Callable[[], float]
+    ) -> bool:
+        """Record a page's missing wrap-ups in batches; False if time ran out (page redone next run)."""
+        detected = self.now()
+        batch: list[Failure] = []
+        for conversation in conversations:
+            self.report.conversations += 1
+            if conversation.conversation_end is None:
+                self.report.in_progress += 1
+                start = conversation.conversation_start
+                if start and (cp.hold_from is None or start < cp.hold_from):
+                    cp.hold_from = start
+                continue
+            batch.extend(missing_wrapups(conversation, detected))
+            if len(batch) >= self.write_batch:
+                if remaining() < self.seconds_per_page / 2:
+                    return False
+                self._write(batch)
+                batch = []
+        self._write(batch)
+        return True
+
+    def _write(self, batch: list[Failure]) -> None:
+        if batch:
+            self.report.missing += len(batch)
+            self.report.recorded += self.failures.record_missing(batch)

@@ -1,0 +1,54 @@
+"""Reconcile checkpoint: one item per reconciler (partition key `name`)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from ..domain.reconcile import Checkpoint
+from .dynamo import iso, table
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
+
+
+def _moment(value: Any) -> datetime | None:
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00")).astimezone(UTC) if value else None
+
+
+class CheckpointTable:
+    def __init__(self, table_name: str, name: str = "reconcile") -> None:
+        self.table_name = table_name
+        self.name = name
+        self._table: Table | None = None
+
+    @property
+    def table(self) -> Table:
+        if self._table is None:
+            self._table = table(self.table_name)
+        return self._table
+
+    def load(self) -> Checkpoint:
+        item = self.table.get_item(Key={"name": self.name}, ConsistentRead=True).get("Item") or {}
+        return Checkpoint(
+            watermark=_moment(item.get("watermark")),
+            interval=str(item["interval"]) if item.get("interval") else None,
+            mode=str(item["mode"]) if item.get("mode") else None,
+            page=int(item.get("page", 1)),  # type: ignore[arg-type]
+            job_id=str(item["jobId"]) if item.get("jobId") else None,
+            cursor=str(item["cursor"]) if item.get("cursor") else None,
+            hold_from=_moment(item.get("holdFrom")),
+        )
+
+    def save(self, checkpoint: Checkpoint) -> None:
+        item: dict[str, Any] = {"name": self.name, "page": checkpoint.page, "updatedAt": iso(datetime.now(UTC))}
+        optional = {
+            "watermark": iso(checkpoint.watermark) if checkpoint.watermark else None,
+            "interval": checkpoint.interval,
+            "mode": checkpoint.mode,
+            "jobId": checkpoint.job_id,
+            "cursor": checkpoint.cursor,
+            "holdFrom": iso(checkpoint.hold_from) if checkpoint.hold_from else None,
+        }
+        item.update({k: v for k, v in optional.items() if v is not None})
+        self.table.put_item(Item=item)
