@@ -16,6 +16,7 @@ from typing import Any
 import boto3
 
 from genesys_simulator import SimulatorState, running_simulator
+from wrapguard.cli.tables import render
 
 from . import demo_data as data
 from .dynamodb import local_dynamodb_server, use_local_aws
@@ -78,13 +79,6 @@ def load_event(name: str) -> dict[str, Any]:
 def short(value: Any) -> str:
     text = str(value)
     return "…" + text[-6:] if len(text) == 36 and text.count("-") == 4 else text
-
-
-def table(rows: list[list[str]], headers: list[str]) -> str:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
-    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
-    body = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
-    return "\n".join([line, "  ".join("-" * w for w in widths), *body])
 
 
 def run_data_action_samples() -> list[list[str]]:
@@ -172,7 +166,7 @@ def main() -> int:
     with local_stack() as stack:
         print("wrapguard local demo: Genesys Cloud simulator + local DynamoDB server (tables from template.yaml)\n")
         print("1. Data action samples from events/ through ApplyWrapupFunction's handler")
-        print(table(run_data_action_samples(), ["sample", "situation", "outcome", "detail"]))
+        print(render(run_data_action_samples(), ["sample", "situation", "outcome", "detail"]))
         cid, pid = data.IN_ACW
         print(
             f"\n   simulator: code on {short(cid)} is {data.CODES.get(stack.sim.applied_code(cid, pid) or '', '-')}"
@@ -180,14 +174,14 @@ def main() -> int:
         )
         print("\n2. EventBridge events from events/ through WrapupEventsFunction's handler")
         print(
-            table(
+            render(
                 run_event_walkthrough(stack.sim),
                 ["conversation", "what happened", "event", "action", "code at Genesys"],
             )
         )
         print("\n3. Failure table")
         print(
-            table(
+            render(
                 failure_rows(),
                 ["conversation", "participant", "reason", "status", "source", "attempts", "http", "message"],
             )

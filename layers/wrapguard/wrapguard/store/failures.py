@@ -217,7 +217,12 @@ class FailureStore:
         return [plain(item) for item in response.get("Items", [])]
 
     def by_status(
-        self, status: FailureStatus, *, since: datetime | None = None, page_size: int = 100
+        self,
+        status: FailureStatus,
+        *,
+        since: datetime | None = None,
+        page_size: int = 100,
+        start_key: dict[str, Any] | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Items with `status`, newest first (GSI), paginating through DynamoDB pages lazily."""
         from boto3.dynamodb.conditions import Key
@@ -231,6 +236,8 @@ class FailureStore:
             "ScanIndexForward": False,
             "Limit": page_size,
         }
+        if start_key:
+            kwargs["ExclusiveStartKey"] = start_key
         while True:
             response = self.table.query(**kwargs)
             for item in response.get("Items", []):

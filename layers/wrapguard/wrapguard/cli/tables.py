@@ -1,0 +1,10 @@
+"""Plain-text tables for terminals (no dependencies)."""
+
+from __future__ import annotations
+
+
+def render(rows: list[list[str]], headers: list[str]) -> str:
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()
+    body = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    return "\n".join([line, "  ".join("-" * w for w in widths), *body])
