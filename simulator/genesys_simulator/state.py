@@ -333,12 +333,12 @@ class SimulatorState:
             events.append(self.event(cid, pid, "acw"))
             return events
 
-    def skip_acw(self, cid: str, pid: str) -> list[dict[str, Any]]:
+    def skip_acw(self, cid: str, pid: str, at: datetime | None = None) -> list[dict[str, Any]]:
         """ACW timed out / was skipped without a code: the window closes with nothing set."""
         with self.lock:
             agent = self._participant(cid, pid)
             agent.acw_state = "skipped"
-            agent.acw_end = datetime.now(UTC)
+            agent.acw_end = at or datetime.now(UTC)
             agent.comm_state = "terminated"
             self._maybe_end_conversation(self.conversations[cid], agent.acw_end)
             return [self.event(cid, pid, "acw")]

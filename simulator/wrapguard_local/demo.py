@@ -11,11 +11,13 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
 
 from genesys_simulator import SimulatorState, running_simulator
+from wrapguard.cli.review import main as review
 from wrapguard.cli.tables import render
 
 from . import demo_data as data
@@ -142,6 +144,22 @@ def run_event_walkthrough(sim: SimulatorState) -> list[list[str]]:
     return rows
 
 
+def run_reconcile_pass(sim: SimulatorState) -> dict[str, object]:
+    """Yesterday-style traffic 40 minutes ago: 12 calls, 4 of them left without a wrap-up code."""
+    start = datetime.now(UTC) - timedelta(minutes=40)
+    codes = list(data.CODES)
+    for i in range(12):
+        cid, pid = sim.new_call(data.SUPPORT_QUEUE, data.AGENT_USER, start=start + timedelta(minutes=i))
+        sim.agent_disconnect(cid, pid, at=start + timedelta(minutes=i, seconds=90))
+        if i % 3 == 0:
+            sim.skip_acw(cid, pid, at=start + timedelta(minutes=i + 2))
+        else:
+            sim.complete_acw(cid, pid, agent_code=codes[i % len(codes)], at=start + timedelta(minutes=i + 2))
+    handler = load_handler("reconcile")
+    with redirect_stdout(io.StringIO()):
+        return dict(handler.lambda_handler({}, FakeLambdaContext()))
+
+
 def failure_rows() -> list[list[str]]:
     from wrapguard.store.failures import FailureStore
 
@@ -179,7 +197,13 @@ def main() -> int:
                 ["conversation", "what happened", "event", "action", "code at Genesys"],
             )
         )
-        print("\n3. Failure table")
+        report = run_reconcile_pass(stack.sim)
+        print(f"\n3. Reconcile pass over the analytics details ({report['interval']}):")
+        print(f"   {report['conversations']} conversations in {report['pages']} page(s), {report['in_progress']} still "
+              f"in progress, {report['missing']} agent participant(s) without wrap-up, {report['recorded']} recorded")
+        print("\n4. `wrapguard-review list --source reconcile`")
+        review(["list", "--source", "reconcile", "--limit", "5"])
+        print("\n5. Failure table (all items)")
         print(
             render(
                 failure_rows(),

@@ -43,7 +43,7 @@ def missing_wrapups(conversation: AnalyticsConversation, detected_at: datetime) 
             continue
         skipped = any(session.acw_skipped for session in participant.sessions)
         queue_id = next((s.queue_id for s in reversed(segments) if s.queue_id), None)
-        ended = conversation.conversation_end.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        ended = _iso(conversation.conversation_end)
         found.append(
             Failure(
                 conversation_id=conversation.conversation_id,
