@@ -287,7 +287,7 @@ def main() -> int:
 def run_extra_benchmarks() -> list[str]:
     """Benchmarks added by later features (reconcile); empty when they are not there."""
     try:
-        from bench.reconcile_bench import reconcile_report  # type: ignore[import-not-found,unused-ignore]
+        from bench.reconcile_bench import reconcile_report
     except ImportError:
         return []
     return list(reconcile_report())

@@ -199,8 +199,10 @@ def main() -> int:
         )
         report = run_reconcile_pass(stack.sim)
         print(f"\n3. Reconcile pass over the analytics details ({report['interval']}):")
-        print(f"   {report['conversations']} conversations in {report['pages']} page(s), {report['in_progress']} still "
-              f"in progress, {report['missing']} agent participant(s) without wrap-up, {report['recorded']} recorded")
+        print(
+            f"   {report['conversations']} conversations in {report['pages']} page(s), {report['in_progress']} still "
+            f"in progress, {report['missing']} agent participant(s) without wrap-up, {report['recorded']} recorded"
+        )
         print("\n4. `wrapguard-review list --source reconcile`")
         review(["list", "--source", "reconcile", "--limit", "5"])
         print("\n5. Failure table (all items)")

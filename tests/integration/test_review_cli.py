@@ -26,12 +26,27 @@ def store(function_env: dict[str, Any]) -> FailureStore:
     return FailureStore(function_env["FAILURES_TABLE_NAME"])
 
 
-def record(store: FailureStore, minutes: int, reason: FailureReason = FailureReason.WINDOW_CLOSED,
-           source: FailureSource = FailureSource.DATA_ACTION, cid: str | None = None, pid: str | None = None,
-           code: str | None = None) -> tuple[str, str]:
+def record(
+    store: FailureStore,
+    minutes: int,
+    reason: FailureReason = FailureReason.WINDOW_CLOSED,
+    source: FailureSource = FailureSource.DATA_ACTION,
+    cid: str | None = None,
+    pid: str | None = None,
+    code: str | None = None,
+) -> tuple[str, str]:
     cid, pid = cid or str(uuid.uuid4()), pid or str(uuid.uuid4())
-    store.record(Failure(conversation_id=cid, participant_id=pid, reason=reason, source=source, message="m",
-                         wrapup_code_id=code, occurred_at=T0 + timedelta(minutes=minutes)))
+    store.record(
+        Failure(
+            conversation_id=cid,
+            participant_id=pid,
+            reason=reason,
+            source=source,
+            message="m",
+            wrapup_code_id=code,
+            occurred_at=T0 + timedelta(minutes=minutes),
+        )
+    )
     return cid, pid
 
 
@@ -131,7 +146,7 @@ def test_export_csv_and_jsonl_round_trip(store: FailureStore, tmp_path: Path) ->
         item = expected[(row["conversationId"], row["participantId"])]
         for key, value in item.items():
             assert row[key] == str(value), key
-    code, out = run("export", "--format", "jsonl")
+    _, out = run("export", "--format", "jsonl")
     parsed = [json.loads(line) for line in out.splitlines()]
     assert {(p["conversationId"], p["participantId"]) for p in parsed} == set(expected)
     assert all(p == expected[(p["conversationId"], p["participantId"])] for p in parsed)

@@ -44,22 +44,31 @@ def retry_failures(
         wanted_name = code_name or (None if wanted_id else item.get("wrapupCodeName"))
         base = {"conversationId": item["conversationId"], "participantId": participant}
         if not (wanted_id or wanted_name):
-            results.append({**base, "outcome": "skipped",
-                            "message": "no intended code recorded: pass --code-id or --code-name"})
+            results.append(
+                {**base, "outcome": "skipped", "message": "no intended code recorded: pass --code-id or --code-name"}
+            )
             continue
         try:
-            request = ApplyWrapupInput.parse({
-                "conversationId": item["conversationId"],
-                "participantId": participant if participant != "unresolved" else None,
-                "wrapupCodeId": wanted_id, "wrapupCodeName": wanted_name,
-            })
+            request = ApplyWrapupInput.parse(
+                {
+                    "conversationId": item["conversationId"],
+                    "participantId": participant if participant != "unresolved" else None,
+                    "wrapupCodeId": wanted_id,
+                    "wrapupCodeName": wanted_name,
+                }
+            )
             outcome = service.apply(request)
         except (_CannotStage, InvalidInputError) as exc:
             results.append({**base, "outcome": "not_applied", "message": str(exc)})
             continue
         result = {**base, **outcome.to_response()}
         if outcome.outcome in {Outcome.APPLIED, Outcome.ALREADY_APPLIED}:
-            store.set_status(item["conversationId"], participant, FailureStatus.RESOLVED,
-                             note=f"{outcome.outcome.value} by wrapguard-review retry", reviewer="wrapguard-review")
+            store.set_status(
+                item["conversationId"],
+                participant,
+                FailureStatus.RESOLVED,
+                note=f"{outcome.outcome.value} by wrapguard-review retry",
+                reviewer="wrapguard-review",
+            )
         results.append(result)
     return results

@@ -27,6 +27,7 @@ import re
 import sys
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, TextIO
 
 from ..domain.failures import FailureReason, FailureSource, FailureStatus
@@ -35,9 +36,28 @@ from .tables import render
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_STILL_FAILING, EXIT_NOT_FOUND = 0, 1, 2, 3, 4
 COLUMNS = [
-    "conversationId", "participantId", "status", "reason", "source", "wrapupCodeId", "wrapupCodeName", "attempts",
-    "firstSeen", "lastSeen", "httpStatus", "errorCode", "errorMessage", "contextId", "correlationId", "userId",
-    "queueId", "message", "reviewNote", "reviewedBy", "reviewedAt", "expiresAt",
+    "conversationId",
+    "participantId",
+    "status",
+    "reason",
+    "source",
+    "wrapupCodeId",
+    "wrapupCodeName",
+    "attempts",
+    "firstSeen",
+    "lastSeen",
+    "httpStatus",
+    "errorCode",
+    "errorMessage",
+    "contextId",
+    "correlationId",
+    "userId",
+    "queueId",
+    "message",
+    "reviewNote",
+    "reviewedBy",
+    "reviewedAt",
+    "expiresAt",
 ]
 LIST_COLUMNS = ["lastSeen", "conversationId", "participantId", "reason", "source", "status", "attempts", "message"]
 
@@ -61,7 +81,9 @@ def parse_since(value: str, now: datetime | None = None) -> datetime:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wrapguard-review", description="Review wrapguard's failure table.")
-    parser.add_argument("--table", help="failure table name (default: $WRAPGUARD_FAILURES_TABLE or $FAILURES_TABLE_NAME)")
+    parser.add_argument(
+        "--table", help="failure table name (default: $WRAPGUARD_FAILURES_TABLE or $FAILURES_TABLE_NAME)"
+    )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -114,9 +136,11 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except Exception as exc:
         code = getattr(exc, "response", {}).get("Error", {}).get("Code") if hasattr(exc, "response") else None
         if code == "ResourceNotFoundException":
-            print(f"wrapguard-review: table {table_name!r} not found in this account/region"
-                  f"{' (endpoint ' + os.environ['AWS_ENDPOINT_URL'] + ')' if os.environ.get('AWS_ENDPOINT_URL') else ''}",
-                  file=sys.stderr)
+            print(
+                f"wrapguard-review: table {table_name!r} not found in this account/region"
+                f"{' (endpoint ' + os.environ['AWS_ENDPOINT_URL'] + ')' if os.environ.get('AWS_ENDPOINT_URL') else ''}",
+                file=sys.stderr,
+            )
             return EXIT_USAGE
         if type(exc).__name__ in {"NoCredentialsError", "NoRegionError", "SettingsError"}:
             print(f"wrapguard-review: {exc}", file=sys.stderr)
@@ -146,8 +170,11 @@ def _matching(store: FailureStore, args: argparse.Namespace) -> Iterator[dict[st
     if start and len(statuses) > 1:
         raise UsageError("--next-token needs a single --status")
     streams = [store.by_status(s, since=args.since, start_key=start) for s in statuses]
-    merged = sorted((i for stream in streams for i in stream), key=lambda i: str(i["lastSeen"]), reverse=True) \
-        if len(streams) > 1 else streams[0]
+    merged = (
+        sorted((i for stream in streams for i in stream), key=lambda i: str(i["lastSeen"]), reverse=True)
+        if len(streams) > 1
+        else streams[0]
+    )
     for item in merged:
         if args.reason and item.get("reason") != args.reason:
             continue
@@ -195,8 +222,9 @@ def cmd_set_status(store: FailureStore, args: argparse.Namespace, out: TextIO) -
         print(f"wrapguard-review: no failure for {args.conversation_id} / {args.participant_id}", file=sys.stderr)
         return EXIT_NOT_FOUND
     result = {"conversationId": args.conversation_id, "participantId": args.participant_id, "status": status.value}
-    print(json.dumps(result) if args.json else f"{status.value}: {args.conversation_id} / {args.participant_id}",
-          file=out)
+    print(
+        json.dumps(result) if args.json else f"{status.value}: {args.conversation_id} / {args.participant_id}", file=out
+    )
     return EXIT_OK
 
 
@@ -204,7 +232,7 @@ def cmd_export(store: FailureStore, args: argparse.Namespace, out: TextIO) -> in
     items: Iterator[dict[str, Any]] = (
         store.scan() if args.status == "all" else store.by_status(FailureStatus(args.status))
     )
-    target = open(args.output, "w", newline="", encoding="utf-8") if args.output else out  # noqa: SIM115
+    target = Path(args.output).open("w", newline="", encoding="utf-8") if args.output else out  # noqa: SIM115
     count = 0
     try:
         if args.format == "csv":
@@ -240,8 +268,9 @@ def cmd_retry(store: FailureStore, args: argparse.Namespace, out: TextIO) -> int
     if args.json:
         print(json.dumps({"results": results}), file=out)
     else:
-        rows = [[r["participantId"], r["outcome"], r.get("failureReason", ""), r.get("message", "")[:70]]
-                for r in results]
+        rows = [
+            [r["participantId"], r["outcome"], r.get("failureReason", ""), r.get("message", "")[:70]] for r in results
+        ]
         print(render(rows, ["participant", "outcome", "reason", "detail"]), file=out)
     return EXIT_OK if all(r["outcome"] in {"applied", "already_applied"} for r in results) else EXIT_STILL_FAILING
 
@@ -252,7 +281,11 @@ def _cell(value: Any, width: int) -> str:
 
 
 COMMANDS = {
-    "list": cmd_list, "show": cmd_show, "retry": cmd_retry, "resolve": cmd_set_status, "ignore": cmd_set_status,
+    "list": cmd_list,
+    "show": cmd_show,
+    "retry": cmd_retry,
+    "resolve": cmd_set_status,
+    "ignore": cmd_set_status,
     "export": cmd_export,
 }
 
