@@ -61,3 +61,60 @@ def test_failures_table_shape(resources: dict[str, Any]) -> None:
 def test_outputs_give_the_function_arn() -> None:
     outputs = load_template()["Outputs"]
     assert outputs["ApplyWrapupFunctionArn"]["Value"] == {"Fn::GetAtt": "ApplyWrapupFunction.Arn"}
+
+
+def test_event_function_rule_dlq_and_on_failure_destination(resources: dict[str, Any]) -> None:
+    props = resources["WrapupEventsFunction"]["Properties"]
+    rule = props["Events"]["GenesysConversationEvents"]
+    assert rule["Type"] == "EventBridgeRule"
+    assert rule["Properties"]["EventBusName"] == {"Ref": "GenesysEventBus"}
+    assert set(rule["Properties"]["Pattern"]["detail-type"]) == {
+        "v2.detail.events.conversation.{id}.user.end",
+        "v2.detail.events.conversation.{id}.acw",
+        "v2.detail.events.conversation.{id}.wrapup",
+    }
+    assert rule["Properties"]["DeadLetterConfig"]["Arn"] == {"Fn::GetAtt": "EventsDeadLetterQueue.Arn"}
+    assert rule["Properties"]["RetryPolicy"]["MaximumRetryAttempts"] > 0
+    invoke = props["EventInvokeConfig"]
+    assert invoke["MaximumRetryAttempts"] <= 2 and invoke["MaximumEventAgeInSeconds"] <= 6 * 3600
+    assert invoke["DestinationConfig"]["OnFailure"] == {
+        "Type": "SQS",
+        "Destination": {"Fn::GetAtt": "EventsDeadLetterQueue.Arn"},
+    }
+    bus = resources["GenesysEventBus"]["Properties"]
+    assert bus["EventSourceName"] == {"Ref": "GenesysEventSourceName"}
+    statement = resources["EventsDeadLetterQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"][0]
+    assert statement["Principal"] == {"Service": "events.amazonaws.com"} and "aws:SourceArn" in str(statement)
+
+
+def test_each_function_gets_only_its_tables(resources: dict[str, Any]) -> None:
+    events = policy_targets(resources["WrapupEventsFunction"])
+    assert events["DynamoDBCrudPolicy"] == {"FailuresTable", "StagedCodesTable", "IdempotencyTable"}
+    assert set(events) == {"DynamoDBCrudPolicy", "AWSSecretsManagerGetSecretValuePolicy", "SQSSendMessagePolicy"}
+    reconcile = policy_targets(resources["ReconcileFunction"])
+    assert reconcile["DynamoDBCrudPolicy"] == {"FailuresTable", "ReconcileCheckpointTable"}
+    assert set(reconcile) == {"DynamoDBCrudPolicy", "AWSSecretsManagerGetSecretValuePolicy"}
+    for name in ("ApplyWrapupFunction", "WrapupEventsFunction", "ReconcileFunction"):
+        for policy in resources[name]["Properties"]["Policies"]:
+            assert isinstance(policy, dict), f"{name}: managed policy {policy} is broader than its resources"
+
+
+def test_idempotency_and_checkpoint_tables(resources: dict[str, Any]) -> None:
+    idem = resources["IdempotencyTable"]["Properties"]
+    assert idem["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
+    assert idem["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
+    assert resources["ReconcileCheckpointTable"]["Properties"]["KeySchema"][0]["AttributeName"] == "name"
+
+
+def test_reconcile_schedule_and_alarms(resources: dict[str, Any]) -> None:
+    schedule = resources["ReconcileFunction"]["Properties"]["Events"]["ReconcileSchedule"]
+    assert schedule["Properties"]["ScheduleExpression"] == {"Fn::Sub": "rate(${ReconcileRateMinutes} minutes)"}
+    params = load_template()["Parameters"]
+    assert params["ReconcileRateMinutes"]["Default"] == 15
+    alarms = {k: v["Properties"] for k, v in resources.items() if v["Type"] == "AWS::CloudWatch::Alarm"}
+    watched = {(a["Namespace"], a["MetricName"]) for a in alarms.values()}
+    assert ("AWS/SQS", "ApproximateNumberOfMessagesVisible") in watched
+    assert ("AWS/Lambda", "Errors") in watched
+    assert ("Wrapguard", "FailureRecorded") in watched
+    assert all("AlarmActions" in a for a in alarms.values())
+    assert params["AlarmTopicArn"]["Default"] == ""
