@@ -315,7 +315,13 @@ class SimulatorState:
             return [self.event(cid, pid, "user.end")]
 
     def complete_acw(
-        self, cid: str, pid: str, *, agent_code: str | None = None, at: datetime | None = None
+        self,
+        cid: str,
+        pid: str,
+        *,
+        agent_code: str | None = None,
+        at: datetime | None = None,
+        acw_state: str = "complete",
     ) -> list[dict[str, Any]]:
         """The agent finishes after-call work (optionally choosing `agent_code`); the window closes."""
         with self.lock:
@@ -326,7 +332,7 @@ class SimulatorState:
             if agent_code:
                 agent.wrapup = self._wrapup(agent_code, None)
                 events.append(self.event(cid, pid, "wrapup"))
-            agent.acw_state = "complete"
+            agent.acw_state = acw_state
             agent.acw_end = at
             agent.comm_state = "terminated"
             self._maybe_end_conversation(conv, at)
@@ -335,13 +341,7 @@ class SimulatorState:
 
     def skip_acw(self, cid: str, pid: str, at: datetime | None = None) -> list[dict[str, Any]]:
         """ACW timed out / was skipped without a code: the window closes with nothing set."""
-        with self.lock:
-            agent = self._participant(cid, pid)
-            agent.acw_state = "skipped"
-            agent.acw_end = at or datetime.now(UTC)
-            agent.comm_state = "terminated"
-            self._maybe_end_conversation(self.conversations[cid], agent.acw_end)
-            return [self.event(cid, pid, "acw")]
+        return self.complete_acw(cid, pid, at=at, acw_state="skipped")
 
     def applied_code(self, cid: str, pid: str) -> str | None:
         wrapup = self._participant(cid, pid).wrapup

@@ -19,9 +19,9 @@ from aws_lambda_powertools import Logger
 
 from .. import SERVICE
 from ..contracts import ApplyWrapupOutput, Outcome
-from ..eventbridge.models import AcwEvent, UserEndEvent
+from ..eventbridge.models import AcwEvent, ConversationDetailEvent, UserEndEvent
 from ..genesys.errors import GenesysError
-from ..genesys.models import Participant
+from ..genesys.models import Conversation, Participant
 from ..settings import WrapupPolicy
 from .apply import WrapupService, queue_of
 from .codes import CodeCatalog
@@ -74,13 +74,10 @@ class EventRules:
     # --- user.end -------------------------------------------------------------------------------
     def on_agent_end(self, event: UserEndEvent) -> dict[str, Any]:
         cid, pid = event.conversation_id, event.participant_id
-        try:
-            conversation = self.genesys.get_conversation(cid)
-        except GenesysError as exc:
-            return self._error(exc, cid, pid, event.user_id, event.queue_id, code=None)
-        participant = conversation.participant(pid)
-        if participant is None or not participant.is_agent:
-            return self._done(Action.NOT_AN_AGENT, cid, pid)
+        read = self._read_agent(event)
+        if isinstance(read, dict):
+            return read
+        conversation, participant = read
         queue_id = queue_of(conversation, participant) or event.queue_id
         intended = self._intended(cid, participant, queue_id)
         if intended is None:
@@ -158,13 +155,10 @@ class EventRules:
         participant: Participant | None = None
         if code is None and acw_ended:
             # Empty fields may be omitted from events (UNCONFIRMED): confirm from the conversation.
-            try:
-                conversation = self.genesys.get_conversation(cid)
-            except GenesysError as exc:
-                return self._error(exc, cid, pid, event.user_id, event.queue_id, code=None)
-            participant = conversation.participant(pid)
-            if participant is None or not participant.is_agent:
-                return self._done(Action.NOT_AN_AGENT, cid, pid)
+            read = self._read_agent(event)
+            if isinstance(read, dict):
+                return read
+            participant = read[1]
             code = participant.wrapup_code_id
         if code:
             self.wrapup.failures.resolve_open(cid, pid, f"wrap-up code {code} present at the end of after-call work")
@@ -186,6 +180,18 @@ class EventRules:
         return self._record(failure, Action.MISSING_WRAPUP)
 
     # --- helpers --------------------------------------------------------------------------------
+    def _read_agent(self, event: ConversationDetailEvent) -> tuple[Conversation, Participant] | dict[str, Any]:
+        """The conversation and the event's agent participant, or the finished result when there is none."""
+        cid, pid = event.conversation_id, event.participant_id
+        try:
+            conversation = self.genesys.get_conversation(cid)
+        except GenesysError as exc:
+            return self._error(exc, cid, pid, event.user_id, event.queue_id, code=None)
+        participant = conversation.participant(pid)
+        if participant is None or not participant.is_agent:
+            return self._done(Action.NOT_AN_AGENT, cid, pid)
+        return conversation, participant
+
     def _intended(self, cid: str, participant: Participant, queue_id: str | None) -> Intended | None:
         staged = self.wrapup.staging.find(cid, participant.id, participant.user_id)
         if staged is not None:

@@ -3,30 +3,20 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..domain.reconcile import Checkpoint
-from .dynamo import iso, table
-
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.service_resource import Table
+from .dynamo import TableAdapter, iso
 
 
 def _moment(value: Any) -> datetime | None:
     return datetime.fromisoformat(str(value).replace("Z", "+00:00")).astimezone(UTC) if value else None
 
 
-class CheckpointTable:
+class CheckpointTable(TableAdapter):
     def __init__(self, table_name: str, name: str = "reconcile") -> None:
-        self.table_name = table_name
+        super().__init__(table_name)
         self.name = name
-        self._table: Table | None = None
-
-    @property
-    def table(self) -> Table:
-        if self._table is None:
-            self._table = table(self.table_name)
-        return self._table
 
     def load(self) -> Checkpoint:
         item = self.table.get_item(Key={"name": self.name}, ConsistentRead=True).get("Item") or {}

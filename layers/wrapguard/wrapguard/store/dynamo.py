@@ -21,6 +21,20 @@ def table(name: str) -> Table:
     return _resource().Table(name)  # type: ignore[no-any-return]
 
 
+class TableAdapter:
+    """Holds a table name; resolves the boto3 Table on first use (so importing costs nothing)."""
+
+    def __init__(self, table_name: str) -> None:
+        self.table_name = table_name
+        self._table: Table | None = None
+
+    @property
+    def table(self) -> Table:
+        if self._table is None:
+            self._table = table(self.table_name)
+        return self._table
+
+
 def iso(moment: datetime) -> str:
     """UTC, millisecond precision, 'Z' suffix: sorts lexically in time order (GSI sort key)."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"

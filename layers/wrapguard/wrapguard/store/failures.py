@@ -8,13 +8,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..domain.failures import Failure, FailureStatus
-from .dynamo import is_conditional_failure, iso, table
-
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.service_resource import Table
+from .dynamo import TableAdapter, is_conditional_failure, iso
 
 STATUS_INDEX = "StatusIndex"
 
@@ -35,7 +32,7 @@ _DETAIL_ATTRIBUTES = {
 }
 
 
-class FailureStore:
+class FailureStore(TableAdapter):
     def __init__(
         self,
         table_name: str,
@@ -43,16 +40,9 @@ class FailureStore:
         *,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self.table_name = table_name
+        super().__init__(table_name)
         self._ttl = timedelta(days=ttl_days)
         self._now = now
-        self._table: Table | None = None
-
-    @property
-    def table(self) -> Table:
-        if self._table is None:
-            self._table = table(self.table_name)
-        return self._table
 
     # --- writes ---------------------------------------------------------------------------------
     def record(self, failure: Failure) -> int:

@@ -3,26 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..domain.staging import StagedCode, most_specific
-from .dynamo import iso, table
-
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.service_resource import Table
+from .dynamo import TableAdapter, iso
 
 
-class StagedCodeTable:
+class StagedCodeTable(TableAdapter):
     def __init__(self, table_name: str, ttl_hours: int = 48) -> None:
-        self.table_name = table_name
+        super().__init__(table_name)
         self._ttl = timedelta(hours=ttl_hours)
-        self._table: Table | None = None
-
-    @property
-    def table(self) -> Table:
-        if self._table is None:
-            self._table = table(self.table_name)
-        return self._table
 
     def put(self, staged: StagedCode) -> None:
         item: dict[str, Any] = {
