@@ -29,7 +29,7 @@ def test_secret_is_read_through_parameters_and_cached(local_aws: str) -> None:
     assert "top-secret-1" not in repr(credentials)
     client.put_secret_value(SecretId=name, SecretString=json.dumps({"clientId": "cid", "clientSecret": "rotated"}))
     assert load_credentials(settings).client_secret.get_secret_value() == "top-secret-1"  # cached (max_age)
-    parameters.clear_caches()  # what a new container sees
+    parameters.clear_caches()  # type: ignore[no-untyped-call]  # what a new container sees
     assert load_credentials(settings).client_secret.get_secret_value() == "rotated"
 
 
