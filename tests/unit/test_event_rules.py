@@ -204,7 +204,7 @@ def test_malformed_body_with_ids_is_recorded(h: Harness) -> None:
     w = h.world
     cid, pid = w.sim.new_call(w.support_queue)
     event = copy.deepcopy(w.sim.event(cid, pid, "user.end"))
-    del event["detail"]["eventBody"]["eventTime"]
+    event["detail"]["eventBody"]["eventTime"] = "not-a-number"
     (result,) = h.feed([event])
     assert result["action"] == "malformed_recorded" and "eventTime" in result["fields"]
     assert h.failures.items[(cid, pid)]["reason"] == "upstream_error"

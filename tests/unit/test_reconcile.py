@@ -90,11 +90,37 @@ def test_pages_through_every_result(world: World) -> None:
     assert world.sim.counters["analytics_query"] == 3
 
 
+def test_recently_ended_conversations_wait_for_a_later_pass(world: World) -> None:
+    clock = Clock(T0 + timedelta(minutes=4))
+    cid, pid = ended_call(world, T0 + timedelta(minutes=0), coded=False)  # ended at T0+3 min
+    run, failures, checkpoints = reconciler(world, clock, settle=timedelta(minutes=2))
+    assert run.run(forever).in_progress == 1 and failures.items == {}
+    clock.now = T0 + timedelta(minutes=20)
+    run.run(forever)
+    assert (cid, pid) in failures.items
+
+
+def test_pages_without_total_hits_continue_until_a_short_page(world: World) -> None:
+    for i in range(200):
+        ended_call(world, T0 + timedelta(seconds=10 * i), coded=False)
+    original = world.sim._h_analytics_query
+
+    def without_total(*args: Any) -> Any:
+        response = original(*args)
+        response.body.pop("totalHits", None)
+        return response
+
+    world.sim._h_analytics_query = without_total  # type: ignore[method-assign,assignment]
+    run, failures, _ = reconciler(world, Clock(T0 + timedelta(hours=1)))
+    report = run.run(forever)
+    assert report.pages == 3 and len(failures.items) == 200  # the third, empty page ends the pass
+
+
 def test_empty_interval(world: World) -> None:
     run, failures, checkpoints = reconciler(world, Clock(T0))
     report = run.run(forever)
     assert report.status == "complete" and report.conversations == 0 and failures.items == {}
-    assert checkpoints.saved.watermark == T0 - timedelta(minutes=10)
+    assert checkpoints.saved.watermark == T0
     assert checkpoints.saved.interval is None
 
 
@@ -106,7 +132,7 @@ def test_in_progress_conversations_are_not_flagged_and_seen_again(world: World) 
     assert report.in_progress == 1 and failures.items == {}
     assert checkpoints.saved.watermark is not None and checkpoints.saved.watermark <= T0 + timedelta(minutes=15)
     world.sim.agent_disconnect(cid, pid, at=T0 + timedelta(minutes=60))
-    world.sim.skip_acw(cid, pid)
+    world.sim.skip_acw(cid, pid, at=T0 + timedelta(minutes=61))
     clock.now = T0 + timedelta(minutes=90)
     run.run(forever)
     assert (cid, pid) in failures.items

@@ -157,8 +157,8 @@ class ReconcileSettings(GenesysSettings):
     failure_ttl_days: int = Field(default=90, ge=1)
     reconcile_lookback_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
     reconcile_overlap_minutes: int = Field(default=15, ge=0)
-    # Conversations that ended less than this long ago may still be in wrap-up; analytics may also lag.
-    reconcile_settle_minutes: int = Field(default=10, ge=0)
+    # Conversations that ended less than this long ago are checked by a later pass (analytics lag).
+    reconcile_settle_minutes: int = Field(default=2, ge=0)
     reconcile_page_size: int = Field(default=100, ge=1, le=100)
     reconcile_async_threshold: int = Field(default=10_000, ge=100)
 

@@ -1,6 +1,6 @@
 """Find agent participants that ended without a wrap-up, from the Analytics conversation details.
 
-Each run covers [watermark - overlap, now - settle) with conversations ordered oldest first, pages
+Each run covers [watermark - overlap, now) with conversations ordered oldest first, pages
 through all of them (sync query; the async jobs API when the sync query would page too far),
 checkpoints after every page, and stops cleanly before the Lambda runs out of time. Records are
 created only if absent, so overlapping windows never duplicate and never reopen what a reviewer
@@ -114,7 +114,7 @@ class Reconciler:
     checkpoints: CheckpointStore
     lookback: timedelta = timedelta(minutes=60)
     overlap: timedelta = timedelta(minutes=15)
-    settle: timedelta = timedelta(minutes=10)
+    settle: timedelta = timedelta(minutes=2)
     max_hold: timedelta = timedelta(hours=24)
     page_size: int = 100
     async_threshold: int = 10_000
@@ -146,7 +146,7 @@ class Reconciler:
 
     # --- passes ---------------------------------------------------------------------------------
     def _start_pass(self, cp: Checkpoint) -> bool:
-        end = self.now() - self.settle
+        end = self.now()
         start = (cp.watermark - self.overlap) if cp.watermark else (end - self.lookback)
         start = max(start, end - timedelta(days=7))  # the details query's interval limit (commonly quoted)
         if start >= end:
@@ -183,14 +183,16 @@ class Reconciler:
         page = self.analytics.query(cp.interval, cp.page, self.page_size)
         self.report.pages += 1
         if cp.mode is None:
-            if page.total_hits > self.async_threshold:
+            if page.total_hits is not None and page.total_hits > self.async_threshold:
                 cp.mode, cp.job_id, cp.cursor = "job", self.analytics.create_job(cp.interval), None
                 self.report.mode = cp.mode
                 return False
             cp.mode = self.report.mode = "query"
         if not self._process(cp, page.conversations, remaining):
             return None
-        if len(page.conversations) < self.page_size or cp.page * self.page_size >= page.total_hits:
+        if len(page.conversations) < self.page_size:
+            return True
+        if page.total_hits is not None and cp.page * self.page_size >= page.total_hits:
             return True
         cp.page += 1
         return False
@@ -223,10 +225,14 @@ class Reconciler:
     ) -> bool:
         """Record a page's missing wrap-ups in batches; False if time ran out (page redone next run)."""
         detected = self.now()
+        settled_before = detected - self.settle
         batch: list[Failure] = []
         for conversation in conversations:
             self.report.conversations += 1
-            if conversation.conversation_end is None:
+            ended = conversation.conversation_end
+            if ended is None or ended > settled_before:
+                # Still running, or ended so recently that analytics may not hold its wrap-up segment
+                # yet: hold the watermark so a later pass looks at it again.
                 self.report.in_progress += 1
                 start = conversation.conversation_start
                 if start and (cp.hold_from is None or start < cp.hold_from):

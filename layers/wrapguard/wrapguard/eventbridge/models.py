@@ -48,7 +48,7 @@ class ConversationDetailEvent(BaseModel):
 
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
-    event_time: int = Field(alias="eventTime")  # epoch milliseconds
+    event_time: int | None = Field(default=None, alias="eventTime")  # epoch milliseconds; not acted on
     conversation_id: str = Field(alias="conversationId", pattern=_UUID)
     participant_id: str = Field(alias="participantId", pattern=_UUID)
     session_id: str | None = Field(default=None, alias="sessionId")

@@ -45,7 +45,7 @@ class AnalyticsConversation(GenesysModel):
 class DetailsQueryResponse(GenesysModel):
     # An empty page may omit `conversations` (assumption: treat absence as empty).
     conversations: list[AnalyticsConversation] = Field(default_factory=list)
-    total_hits: int = Field(default=0, alias="totalHits")
+    total_hits: int | None = Field(default=None, alias="totalHits")
 
 
 class AsyncJob(GenesysModel):
