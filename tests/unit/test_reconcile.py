@@ -93,7 +93,7 @@ def test_pages_through_every_result(world: World) -> None:
 def test_recently_ended_conversations_wait_for_a_later_pass(world: World) -> None:
     clock = Clock(T0 + timedelta(minutes=4))
     cid, pid = ended_call(world, T0 + timedelta(minutes=0), coded=False)  # ended at T0+3 min
-    run, failures, checkpoints = reconciler(world, clock, settle=timedelta(minutes=2))
+    run, failures, _ = reconciler(world, clock, settle=timedelta(minutes=2))
     assert run.run(forever).in_progress == 1 and failures.items == {}
     clock.now = T0 + timedelta(minutes=20)
     run.run(forever)
