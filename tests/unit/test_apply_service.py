@@ -66,7 +66,8 @@ def test_name_is_resolved_among_queue_codes_and_cached(h: Harness) -> None:
         assert result["outcome"] == "applied"
         assert result["wrapupCodeId"] == w.escalated and result["wrapupCodeName"] == "Escalated"
         assert result["participantId"] == pid
-    assert w.sim.counters["queue_wrapupcodes"] == 1
+    assert w.sim.counters["participant_wrapupcodes"] == 1  # once per queue per container
+    assert w.sim.counters["queue_wrapupcodes"] == 0
 
 
 def test_finds_the_agent_participant_of_a_given_user(h: Harness) -> None:
@@ -166,6 +167,15 @@ def test_stages_for_any_agent_while_in_ivr(h: Harness) -> None:
     result = h.apply(conversationId=cid, wrapupCodeId=w.resolved)
     assert result["outcome"] == "staged" and "participantId" not in result
     assert (cid, ANY_AGENT) in h.staging.items
+
+
+def test_stages_a_code_name_from_the_ivr_via_the_org_codes(h: Harness) -> None:
+    w = h.world
+    cid = w.sim.start_conversation()
+    result = h.apply(conversationId=cid, wrapupCodeName="escalated")
+    assert result["outcome"] == "staged" and result["wrapupCodeId"] == w.escalated
+    assert w.sim.counters["org_wrapupcodes"] == 1
+    assert h.apply(conversationId=cid, wrapupCodeName="No Such Code")["failureReason"] == "invalid_code"
 
 
 def test_staging_validates_the_code(h: Harness) -> None:

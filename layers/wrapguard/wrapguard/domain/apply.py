@@ -186,18 +186,20 @@ class WrapupService:
         """The code to use, or None when it is not valid here.
 
         With an id and a participant past its conversation we do not pre-validate (warm path: read +
-        apply only); the name comes from the queue's code list, fetched once per container and TTL,
-        and Genesys judges the id.
-        Names, and codes staged for later, are checked against the queue's (or participant's) codes.
+        apply only); the name comes from the participant's code list, fetched once per queue per
+        container and TTL, and Genesys judges the id. Names, and codes staged for later, are checked
+        against the participant's (or, before an agent joins, the queue's) codes.
         """
-        staging = participant is None or window_state(participant) is WindowState.NOT_OPEN
-        if request.wrapup_code_id and not staging:
-            name = self.catalog.name_of(queue_id, request.wrapup_code_id)
+        if request.wrapup_code_id and participant is not None and window_state(participant) is not WindowState.NOT_OPEN:
+            name = self.catalog.name_of(request.conversation_id, participant.id, queue_id, request.wrapup_code_id)
             return WrapupCode(id=request.wrapup_code_id, name=name or "")
         codes = self.catalog.valid_codes(request.conversation_id, participant.id if participant else None, queue_id)
         if not codes and request.wrapup_code_id:
             # Nothing to validate against (no queue, no participant yet): accept the id as given.
             return WrapupCode(id=request.wrapup_code_id, name="")
+        if not codes and request.wrapup_code_name and participant is None and queue_id is None:
+            # Still in the IVR: resolve the name among the org's codes; the apply validates it later.
+            codes = self.genesys.org_wrapup_codes(request.wrapup_code_name)
         return CodeCatalog.find(codes, code_id=request.wrapup_code_id, code_name=request.wrapup_code_name)
 
     def _stage(self, result: ApplyWrapupOutput, request: ApplyWrapupInput, queue_id: str | None) -> ApplyWrapupOutput:

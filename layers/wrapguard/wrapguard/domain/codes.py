@@ -20,27 +20,38 @@ class CodeCatalog:
         self._queues: dict[str, tuple[float, list[WrapupCode]]] = {}
 
     def valid_codes(self, conversation_id: str, participant_id: str | None, queue_id: str | None) -> list[WrapupCode]:
-        """Codes of the participant's queue (cached), else the participant's own list (not cached)."""
+        """The codes valid for this participant, cached per queue.
+
+        With a participant we ask GET .../participants/{pid}/wrapupcodes (it needs no permission and is
+        exactly "valid for that participant"); before an agent joins, the queue's list
+        (routing:queue:view). Participants of one queue share its codes (assumption: codes are
+        assigned per queue), so either answer is cached under the queue id for the TTL.
+        """
         if queue_id:
             cached = self._queues.get(queue_id)
             if cached and self._clock() - cached[0] < self._ttl:
                 return cached[1]
-            codes = self._genesys.queue_wrapup_codes(queue_id)
-            self._queues[queue_id] = (self._clock(), codes)
-            return codes
         if participant_id:
-            return self._genesys.participant_wrapup_codes(conversation_id, participant_id)
-        return []
+            codes = self._genesys.participant_wrapup_codes(conversation_id, participant_id)
+        elif queue_id:
+            codes = self._genesys.queue_wrapup_codes(queue_id)
+        else:
+            return []
+        if queue_id:
+            self._queues[queue_id] = (self._clock(), codes)
+        return codes
 
-    def name_of(self, queue_id: str | None, code_id: str) -> str | None:
-        """The code's name from the queue's list (fetched once per queue and TTL); None if unknown.
+    def name_of(
+        self, conversation_id: str, participant_id: str | None, queue_id: str | None, code_id: str
+    ) -> str | None:
+        """The code's name, for display in the result only: a failed lookup must not fail the apply.
 
-        Only for display in the result: a failed lookup must not fail the apply.
+        Only looked up when it can be cached (a queue is known), to keep the warm path at two calls.
         """
         if not queue_id:
             return None
         try:
-            codes = self.valid_codes("", None, queue_id)
+            codes = self.valid_codes(conversation_id, participant_id, queue_id)
         except GenesysError:
             return None
         return next((c.name for c in codes if c.id == code_id), None)

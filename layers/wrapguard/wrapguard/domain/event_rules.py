@@ -210,7 +210,9 @@ class EventRules:
     ) -> tuple[str, str] | None:
         """Names are resolved among the queue's codes; ids are judged by Genesys on apply."""
         if intended.code_id:
-            name = intended.code_name or self.wrapup.catalog.name_of(queue_id, intended.code_id) or ""
+            name = (
+                intended.code_name or self.wrapup.catalog.name_of(cid, participant.id, queue_id, intended.code_id) or ""
+            )
             return intended.code_id, name
         codes = self.wrapup.catalog.valid_codes(cid, participant.id, queue_id)
         found = CodeCatalog.find(codes, code_id=None, code_name=intended.code_name)

@@ -210,15 +210,17 @@ class GenesysClient:
         return _CODE_LIST.validate_json(response.content)
 
     def queue_wrapup_codes(self, queue_id: str) -> list[WrapupCode]:
+        return self._code_pages("queue_wrapup_codes", f"/api/v2/routing/queues/{quote(queue_id)}/wrapupcodes", {})
+
+    def org_wrapup_codes(self, name: str) -> list[WrapupCode]:
+        """The org's codes whose name matches `name` (GET /api/v2/routing/wrapupcodes?name=)."""
+        return self._code_pages("org_wrapup_codes", "/api/v2/routing/wrapupcodes", {"name": name})
+
+    def _code_pages(self, operation: str, path: str, params: dict[str, Any]) -> list[WrapupCode]:
         codes: list[WrapupCode] = []
         page_number = 1
         while True:
-            response = self._call(
-                "queue_wrapup_codes",
-                "GET",
-                f"/api/v2/routing/queues/{quote(queue_id)}/wrapupcodes",
-                params={"pageSize": 100, "pageNumber": page_number},
-            )
+            response = self._call(operation, "GET", path, params={**params, "pageSize": 100, "pageNumber": page_number})
             page = WrapupCodePage.model_validate_json(response.content)
             codes.extend(page.entities)
             if not page.entities or page_number >= (page.page_count or 1):
