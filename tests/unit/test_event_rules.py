@@ -81,6 +81,20 @@ def test_staged_code_applied_when_agent_ends_then_verified(h: Harness) -> None:
     assert h.failures.items == {}
 
 
+def test_code_staged_for_any_agent_follows_a_transfer(h: Harness) -> None:
+    w = h.world
+    cid = w.sim.start_conversation()
+    h.stage(cid, w.escalated)  # staged in the IVR, before any agent
+    first = w.sim.route_to_agent(cid, w.support_queue)
+    (first_end,) = w.sim.agent_disconnect(cid, first)
+    first_end["detail"]["eventBody"]["disconnectType"] = "TRANSFER"
+    assert h.feed([first_end])[0]["action"] == "applied"
+    second = w.sim.route_to_agent(cid, w.support_queue)
+    assert h.feed(w.sim.agent_disconnect(cid, second))[0]["action"] == "applied"
+    assert w.sim.applied_code(cid, first) == w.sim.applied_code(cid, second) == w.escalated
+    assert h.staging.items == {}  # consumed by the agent who ended the interaction
+
+
 def test_warm_path_is_read_plus_apply(h: Harness) -> None:
     w = h.world
     warm_cid, warm_pid = w.sim.new_call(w.support_queue)

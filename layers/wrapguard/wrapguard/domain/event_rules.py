@@ -26,7 +26,7 @@ from ..settings import WrapupPolicy
 from .apply import WrapupService, queue_of
 from .codes import CodeCatalog
 from .failures import Failure, FailureReason, FailureSource, failure_from_error
-from .staging import StagedCode
+from .staging import ANY_AGENT, StagedCode
 from .window import WindowState, window_state
 
 logger = Logger(service=SERVICE, child=True)
@@ -105,10 +105,10 @@ class EventRules:
         code_id, code_name = code
 
         if current == code_id:
-            self._clear(intended)
+            self._clear(intended, event)
             return self._done(Action.ALREADY_APPLIED, cid, pid, code_id=code_id)
         if current and not self._may_overwrite(queue_id, intended):
-            self._clear(intended)
+            self._clear(intended, event)
             return self._done(Action.AGENT_CODED, cid, pid, code_id=current)
         if state is WindowState.NOT_OPEN:
             # user.end arrived but the read still shows the agent connected: let Lambda retry.
@@ -140,7 +140,7 @@ class EventRules:
         )
         result = self.wrapup.apply_now(result, participant, queue_id, notes=intended.notes)
         if result.outcome is Outcome.APPLIED:
-            self._clear(intended)
+            self._clear(intended, event)
             self.wrapup.failures.resolve_open(cid, pid, f"applied {intended.origin} code by the event function")
             return self._done(Action.APPLIED, cid, pid, code_id=code_id, origin=intended.origin)
         reason = FailureReason(result.failure_reason or FailureReason.UPSTREAM_ERROR)
@@ -218,9 +218,15 @@ class EventRules:
         found = CodeCatalog.find(codes, code_id=None, code_name=intended.code_name)
         return (found.id, found.name) if found else None
 
-    def _clear(self, intended: Intended) -> None:
-        if intended.staged is not None:
-            self.wrapup.staging.delete(intended.staged)
+    def _clear(self, intended: Intended, event: UserEndEvent) -> None:
+        """Consume the staged code, except a code staged for any agent when this agent transferred the
+        call: the agent who takes it over gets the same code when their session ends."""
+        if intended.staged is None:
+            return
+        transferred = "TRANSFER" in (event.disconnect_type or "").upper()
+        if transferred and intended.staged.target == ANY_AGENT:
+            return
+        self.wrapup.staging.delete(intended.staged)
 
     def _error(
         self, exc: GenesysError, cid: str, pid: str, user_id: str | None, queue_id: str | None, *, code: str | None
