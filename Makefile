@@ -1,11 +1,11 @@
-# wrapguard - the two commands a new user needs are `make demo` and `make check`.
+# wrapguard - the two commands a new user needs are `make demo` and `make test`.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo check lint typecheck cfn-lint test build bench clean
+.PHONY: demo test check lint typecheck cfn-lint pytest build bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,8 +17,10 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/python -m wrapguard_local.demo
 
-## check: everything CI runs - ruff, mypy, cfn-lint, pytest (unit + integration)
-check: lint typecheck cfn-lint test
+## test: everything CI runs - ruff, mypy, cfn-lint, pytest (unit, integration, contract)
+test: lint typecheck cfn-lint pytest
+
+check: test
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check .
@@ -30,7 +32,7 @@ typecheck: $(STAMP)
 cfn-lint: $(STAMP)
 	$(BIN)/cfn-lint template.yaml
 
-test: $(STAMP)
+pytest: $(STAMP)
 	$(BIN)/pytest -q
 
 ## build: sam build (makefile build methods; no Docker, no local python3.13 needed)
