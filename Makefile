@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check lint typecheck cfn-lint pytest build bench clean
+.PHONY: demo test check lint typecheck cfn-lint pytest test-py313 build bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,14 @@ cfn-lint: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/pytest -q
+
+## test-py313: the unit and contract tests on the Lambda runtime's Python (3.13), when one is installed
+PY313 ?= $(shell python3.13 -V >/dev/null 2>&1 && echo python3.13 || (PYENV_VERSION=3.13.0 pyenv exec python -V >/dev/null 2>&1 && echo "env PYENV_VERSION=3.13.0 pyenv exec python"))
+test-py313:
+	@if [ -z "$(PY313)" ]; then echo "no Python 3.13 here: skipped"; exit 0; fi; \
+	test -x .venv313/bin/python || $(PY313) -m venv .venv313; \
+	.venv313/bin/python -m pip install --quiet --disable-pip-version-check -e . pytest pytest-timeout pyyaml && \
+	.venv313/bin/python -m pytest -q -p no:cacheprovider tests/unit tests/contract
 
 ## build: sam build (makefile build methods; no Docker, no local python3.13 needed)
 build: $(STAMP)
