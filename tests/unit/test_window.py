@@ -59,7 +59,7 @@ def test_find_agent_participant_latest_and_by_user() -> None:
                 {"id": "a1", "purpose": "agent", "userId": "u1", "startTime": "2026-01-01T00:01:00Z"},
                 {"id": "a2", "purpose": "agent", "userId": "u2", "startTime": "2026-01-01T00:05:00Z"},
                 {"id": "acd", "purpose": "acd", "queueId": "q"},
-                {"id": "x", "purpose": "agent"},  # no userId: not an agent we can code
+                {"id": "x", "purpose": "user"},  # a user participant without userId: not an agent we can code
             ],
         }
     )

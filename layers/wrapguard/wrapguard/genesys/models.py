@@ -122,8 +122,9 @@ class Participant(GenesysModel):
 
     @property
     def is_agent(self) -> bool:
-        # Agents show up with purpose "agent" (ACD-routed) or "user" (agent-initiated), always with a userId.
-        return self.purpose in {"agent", "user"} and self.user_id is not None
+        # ACD-routed agents have purpose "agent"; agent-initiated interactions show the agent as "user"
+        # (a purpose other people's user participants share, so that one must carry a userId).
+        return self.purpose == "agent" or (self.purpose == "user" and self.user_id is not None)
 
     @property
     def wrapup_code_id(self) -> str | None:
