@@ -60,18 +60,7 @@ class WrapupService:
         try:
             conversation = self.genesys.get_conversation(cid)
         except GenesysError as exc:
-            return self._failed(
-                result,
-                failure_from_error(
-                    exc,
-                    conversation_id=cid,
-                    participant_id=request.participant_id or UNRESOLVED_PARTICIPANT,
-                    source=self.source,
-                    wrapup_code_id=request.wrapup_code_id,
-                    wrapup_code_name=request.wrapup_code_name,
-                    user_id=request.user_id,
-                ),
-            )
+            return self._failed(result, self._from_error(result, exc, None, None, user_id=request.user_id))
 
         if request.participant_id:
             participant = conversation.participant(request.participant_id)
@@ -247,7 +236,9 @@ class WrapupService:
         exc: GenesysError,
         participant: Participant | None,
         queue_id: str | None,
+        *,
         reason: FailureReason | None = None,
+        user_id: str | None = None,
     ) -> Failure:
         return failure_from_error(
             exc,
@@ -257,7 +248,7 @@ class WrapupService:
             reason=reason,
             wrapup_code_id=result.wrapup_code_id,
             wrapup_code_name=result.wrapup_code_name or None,
-            user_id=participant.user_id if participant else None,
+            user_id=participant.user_id if participant else user_id,
             queue_id=queue_id,
         )
 

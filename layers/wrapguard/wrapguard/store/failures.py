@@ -62,14 +62,13 @@ class FailureStore(TableAdapter):
             ":one": 1,
         }
         names = {"#status": "status"}
-        for field, attribute in _DETAIL_ATTRIBUTES.items():
-            value = getattr(failure, field)
+        for attribute, value in _details(failure).items():
             names[f"#{attribute}"] = attribute
             if value is None:
                 removes.append(f"#{attribute}")
             else:
                 sets.append(f"#{attribute} = :{attribute}")
-                values[f":{attribute}"] = value.value if hasattr(value, "value") else value
+                values[f":{attribute}"] = value
         expression = "SET " + ", ".join(sets) + " ADD attempts :one"
         if removes:
             expression += " REMOVE " + ", ".join(removes)
@@ -83,15 +82,11 @@ class FailureStore(TableAdapter):
         return int(response["Attributes"]["attempts"])  # type: ignore[arg-type]
 
     def record_if_absent(self, failure: Failure) -> bool:
-        try:
-            self.table.put_item(
+        return _conditionally(
+            lambda: self.table.put_item(
                 Item=self._new_item(failure), ConditionExpression="attribute_not_exists(conversationId)"
             )
-        except Exception as exc:
-            if is_conditional_failure(exc):
-                return False
-            raise
-        return True
+        )
 
     def record_missing(self, failures: list[Failure]) -> int:
         """Batched create-if-absent for the reconciler: BatchGetItem finds existing items (which stay
@@ -106,8 +101,7 @@ class FailureStore(TableAdapter):
         for start in range(0, len(failures), 100):
             chunk = failures[start : start + 100]
             existing = self._existing_keys([(f.conversation_id, f.participant_id) for f in chunk], _resource())
-            fresh = {(f.conversation_id, f.participant_id): f for f in chunk}
-            fresh = {k: f for k, f in fresh.items() if k not in existing}
+            fresh = {key: f for f in chunk if (key := (f.conversation_id, f.participant_id)) not in existing}
             with self.table.batch_writer() as writer:
                 for failure in fresh.values():
                     writer.put_item(Item=self._new_item(failure))
@@ -143,10 +137,7 @@ class FailureStore(TableAdapter):
             "lastSeen": iso(moment),
             "expiresAt": int((moment + self._ttl).timestamp()),
         }
-        for field, attribute in _DETAIL_ATTRIBUTES.items():
-            value = getattr(failure, field)
-            if value is not None:
-                item[attribute] = value.value if hasattr(value, "value") else value
+        item.update({attribute: value for attribute, value in _details(failure).items() if value is not None})
         return item
 
     def resolve_open(self, conversation_id: str, participant_id: str, note: str) -> bool:
@@ -179,19 +170,15 @@ class FailureStore(TableAdapter):
         if only_if is not None:
             condition += " AND #status = :only"
             values[":only"] = only_if.value
-        try:
-            self.table.update_item(
+        return _conditionally(
+            lambda: self.table.update_item(
                 Key={"conversationId": conversation_id, "participantId": participant_id},
                 UpdateExpression="SET #status = :status, reviewNote = :note, reviewedBy = :by, reviewedAt = :at",
                 ConditionExpression=condition,
                 ExpressionAttributeNames={"#status": "status"},
                 ExpressionAttributeValues=values,
             )
-        except Exception as exc:
-            if is_conditional_failure(exc):
-                return False
-            raise
-        return True
+        )
 
     # --- reads ----------------------------------------------------------------------------------
     def get(self, conversation_id: str, participant_id: str) -> dict[str, Any] | None:
@@ -203,8 +190,9 @@ class FailureStore(TableAdapter):
     def for_conversation(self, conversation_id: str) -> list[dict[str, Any]]:
         from boto3.dynamodb.conditions import Key
 
-        response = self.table.query(KeyConditionExpression=Key("conversationId").eq(conversation_id))
-        return [plain(item) for item in response.get("Items", [])]
+        return list(
+            self._pages(self.table.query, {"KeyConditionExpression": Key("conversationId").eq(conversation_id)})
+        )
 
     def by_status(
         self,
@@ -228,25 +216,40 @@ class FailureStore(TableAdapter):
         }
         if start_key:
             kwargs["ExclusiveStartKey"] = start_key
-        while True:
-            response = self.table.query(**kwargs)
-            for item in response.get("Items", []):
-                yield plain(item)
-            if "LastEvaluatedKey" not in response:
-                return
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return self._pages(self.table.query, kwargs)
 
     def scan(self) -> Iterator[dict[str, Any]]:
-        kwargs: dict[str, Any] = {}
+        return self._pages(self.table.scan, {})
+
+    @staticmethod
+    def _pages(operation: Callable[..., Any], kwargs: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        """Every item of a query or scan, following LastEvaluatedKey page by page."""
         while True:
-            response = self.table.scan(**kwargs)
+            response = operation(**kwargs)
             for item in response.get("Items", []):
                 yield plain(item)
             if "LastEvaluatedKey" not in response:
                 return
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+            kwargs = {**kwargs, "ExclusiveStartKey": response["LastEvaluatedKey"]}
 
 
 def plain(item: Any) -> dict[str, Any]:
     """DynamoDB Decimals -> int, for JSON/CSV output."""
     return {key: int(value) if isinstance(value, Decimal) else value for key, value in dict(item).items()}
+
+
+def _details(failure: Failure) -> dict[str, Any]:
+    """The failure's detail fields as item attributes (enums as their values; None when absent)."""
+    values = {attribute: getattr(failure, field) for field, attribute in _DETAIL_ATTRIBUTES.items()}
+    return {attribute: getattr(value, "value", value) for attribute, value in values.items()}
+
+
+def _conditionally(write: Callable[[], Any]) -> bool:
+    """Run a conditional write; False when its condition did not hold."""
+    try:
+        write()
+    except Exception as exc:
+        if is_conditional_failure(exc):
+            return False
+        raise
+    return True
