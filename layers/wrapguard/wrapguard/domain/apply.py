@@ -253,7 +253,17 @@ class WrapupService:
         )
 
     def _failed(self, result: ApplyWrapupOutput, failure: Failure) -> ApplyWrapupOutput:
-        # If this write fails the exception propagates: the invocation fails rather than losing it.
+        self.record_failure(failure)
+        result.outcome = Outcome.FAILED
+        result.failure_reason = failure.reason.value
+        result.message = failure.message
+        return result
+
+    def record_failure(self, failure: Failure) -> int:
+        """Write (or merge) the failure record and log it; returns the attempt count.
+
+        If the write fails the exception propagates: the invocation fails rather than losing it.
+        """
         attempts = self.failures.record(failure)
         logger.warning(
             "wrap-up failure recorded",
@@ -265,10 +275,7 @@ class WrapupService:
                 "genesys_error_code": failure.error_code,
             },
         )
-        result.outcome = Outcome.FAILED
-        result.failure_reason = failure.reason.value
-        result.message = failure.message
-        return result
+        return attempts
 
 
 def _invalid_code_message(request: ApplyWrapupInput, queue_id: str | None) -> str:

@@ -15,9 +15,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from aws_lambda_powertools import Logger
-
-from .. import SERVICE
 from ..contracts import ApplyWrapupOutput, Outcome
 from ..eventbridge.models import AcwEvent, ConversationDetailEvent, UserEndEvent
 from ..genesys.errors import GenesysError
@@ -28,8 +25,6 @@ from .codes import CodeCatalog
 from .failures import Failure, FailureReason, FailureSource, failure_from_error
 from .staging import ANY_AGENT, StagedCode
 from .window import WindowState, window_state
-
-logger = Logger(service=SERVICE, child=True)
 
 TRANSIENT_REASONS = frozenset({FailureReason.RATE_LIMITED, FailureReason.UPSTREAM_ERROR, FailureReason.TIMEOUT})
 
@@ -246,11 +241,7 @@ class EventRules:
         return result
 
     def _record(self, failure: Failure, action: Action) -> dict[str, Any]:
-        attempts = self.wrapup.failures.record(failure)
-        logger.warning(
-            "failure recorded",
-            extra={"reason": failure.reason.value, "attempts": attempts, "participant_id": failure.participant_id},
-        )
+        self.wrapup.record_failure(failure)
         return self._done(action, failure.conversation_id, failure.participant_id, reason=failure.reason)
 
     @staticmethod
