@@ -90,9 +90,11 @@ class WrapupService:
         queue_id = queue_of(conversation, participant)
         if participant is not None:
             result.participant_id = participant.id
+        # No agent yet (IVR, queue) counts as "not open": the code is staged.
+        state = window_state(participant) if participant is not None else WindowState.NOT_OPEN
 
         try:
-            code = self._resolve_code(request, participant, queue_id)
+            code = self._resolve_code(request, participant, queue_id, state)
         except GenesysError as exc:
             return self._failed(result, self._from_error(result, exc, participant, queue_id))
         if code is None:
@@ -113,7 +115,6 @@ class WrapupService:
         if participant.wrapup_code_id == code.id:
             result.outcome = Outcome.ALREADY_APPLIED
             return result
-        state = window_state(participant)
         if state is WindowState.CLOSED:
             return self._failed(
                 result,
@@ -170,7 +171,7 @@ class WrapupService:
 
     # --- helpers --------------------------------------------------------------------------------
     def _resolve_code(
-        self, request: ApplyWrapupInput, participant: Participant | None, queue_id: str | None
+        self, request: ApplyWrapupInput, participant: Participant | None, queue_id: str | None, state: WindowState
     ) -> WrapupCode | None:
         """The code to use, or None when it is not valid here.
 
@@ -179,7 +180,7 @@ class WrapupService:
         container and TTL, and Genesys judges the id. Names, and codes staged for later, are checked
         against the participant's (or, before an agent joins, the queue's) codes.
         """
-        if request.wrapup_code_id and participant is not None and window_state(participant) is not WindowState.NOT_OPEN:
+        if request.wrapup_code_id and participant is not None and state is not WindowState.NOT_OPEN:
             name = self.catalog.name_of(request.conversation_id, participant.id, queue_id, request.wrapup_code_id)
             return WrapupCode(id=request.wrapup_code_id, name=name or "")
         codes = self.catalog.valid_codes(request.conversation_id, participant.id if participant else None, queue_id)

@@ -102,7 +102,7 @@ class EventRules:
         if current == code_id:
             self._clear(intended, event)
             return self._done(Action.ALREADY_APPLIED, cid, pid, code_id=code_id)
-        if current and not self._may_overwrite(queue_id, intended):
+        if current and not self._may_overwrite(queue_id):
             self._clear(intended, event)
             return self._done(Action.AGENT_CODED, cid, pid, code_id=current)
         if state is WindowState.NOT_OPEN:
@@ -196,7 +196,7 @@ class EventRules:
             return None
         return Intended(rule.default_code_id, rule.default_code_name, None, "policy")
 
-    def _may_overwrite(self, queue_id: str | None, intended: Intended) -> bool:
+    def _may_overwrite(self, queue_id: str | None) -> bool:
         rule = self.policy.for_queue(queue_id)
         return rule is not None and rule.overwrite_agent_code
 
