@@ -1,6 +1,6 @@
 """A local, stateful Genesys Cloud simulator for wrapguard's tests, demo and benchmarks (never shipped).
 
-It behaves like the endpoints wrapguard uses (genesys-api.md): OAuth client credentials,
+It behaves like the endpoints wrapguard uses (docs/genesys-api-notes.md): OAuth client credentials,
 conversation GET, participant PATCH with `wrapup`, wrap-up code lists, analytics details query and
 jobs. Participants move connected -> wrap-up window (ACW pending) -> terminated; applying outside
 the window is refused. Faults (429 + Retry-After, 5xx, slow answers) are injectable, and every

@@ -1,4 +1,4 @@
-"""EventBridge envelopes as the Genesys Cloud partner event source delivers them (genesys-api.md s8)."""
+"""EventBridge envelopes as the Genesys Cloud partner event source delivers them (docs/genesys-api-notes.md s8)."""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ from urllib.parse import parse_qs
 
 from .events import eventbridge_event
 
-# Assumption (genesys-api.md s3/s11: unpublished): the status and code for "window closed". The
+# Assumption (docs/genesys-api-notes.md s3/s11: unpublished): the status and code for "window closed". The
 # simulator answers 409 by default; set `closed_window_status = 400` to test the other variant.
 CLOSED_WINDOW_CODE = "conversation.participant.wrapup.not.allowed"
 INVALID_CODE_CODE = "bad.request"

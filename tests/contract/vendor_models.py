@@ -1,4 +1,4 @@
-"""The vendor's published models as a contract oracle (genesys-api.md s11), read without importing the SDK.
+"""The vendor's published models as a contract oracle (docs/genesys-api-notes.md s11), read without importing the SDK.
 
 The official SDK wheel (pinned) is downloaded once into .cache/; each model file's `attribute_map`
 (python name -> JSON name) is read with `ast`. Nothing of the SDK runs or ships.

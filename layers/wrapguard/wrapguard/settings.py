@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-# Region key -> domain, from the SDK's region host table (genesys-api.md section 5).
+# Region key -> domain, from the SDK's region host table (docs/genesys-api-notes.md section 5).
 REGION_DOMAINS = {
     "us_east_1": "mypurecloud.com",
     "us_east_2": "use2.us-gov-pure.cloud",

@@ -27,7 +27,7 @@ from .window import WindowState, find_agent_participant, window_state
 logger = Logger(service=SERVICE, child=True)
 
 # Statuses after which we re-read the conversation to learn *why* the apply was refused, since the
-# platform's status and error code for a closed window are unpublished (genesys-api.md s3, s11).
+# platform's status and error code for a closed window are unpublished (docs/genesys-api-notes.md s3, s11).
 AMBIGUOUS_REFUSALS = frozenset({400, 409, 422})
 
 

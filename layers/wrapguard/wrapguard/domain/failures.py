@@ -63,7 +63,7 @@ def reason_for_error(error: GenesysError) -> FailureReason:
     """Map a Genesys error to a reason by status alone.
 
     400/409 from an apply are *not* decided here: the platform's exact status and code for a closed
-    window are unpublished (genesys-api.md s3, s11), so the apply logic re-reads the conversation.
+    window are unpublished (docs/genesys-api-notes.md s3, s11), so the apply logic re-reads the conversation.
     """
     if isinstance(error, GenesysTimeoutError) or error.status is None:
         return FailureReason.TIMEOUT

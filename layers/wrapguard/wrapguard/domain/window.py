@@ -1,6 +1,6 @@
 """Is the agent participant's wrap-up window open?
 
-"Reserved or completed" has no meaning in the public API (genesys-api.md s2), so the window is
+"Reserved or completed" has no meaning in the public API (docs/genesys-api-notes.md s2), so the window is
 derived from the vendor models (s11):
 - open: the agent's latest communication is `disconnected` (not `terminated`) and after-call work
   is not finished (`afterCallWork.state` not complete/skipped/notApplicable, no `endAcwTime`);

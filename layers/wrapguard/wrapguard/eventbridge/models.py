@@ -1,4 +1,4 @@
-"""Envelope and eventBody models (genesys-api.md s8), parsed with Powertools Parser.
+"""Envelope and eventBody models (docs/genesys-api-notes.md s8), parsed with Powertools Parser.
 
 `detail-type` carries the topic *pattern* (`v2.detail.events.conversation.{id}.acw`) and
 `detail.topicName` the concrete topic with the conversation id. `mediaType` is UPPER case here.

@@ -1,4 +1,4 @@
-"""Analytics conversation details (genesys-api.md s7): the sync query and the async jobs API."""
+"""Analytics conversation details (docs/genesys-api-notes.md s7): the sync query and the async jobs API."""
 
 from __future__ import annotations
 

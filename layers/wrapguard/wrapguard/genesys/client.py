@@ -1,7 +1,7 @@
 """A small Genesys Cloud REST client over httpx.
 
 - OAuth client-credentials token, cached per container until shortly before expiry, fetched again
-  once when the API answers 401 (client-credentials tokens cannot be refreshed: genesys-api.md s5).
+  once when the API answers 401 (client-credentials tokens cannot be refreshed: docs/genesys-api-notes.md s5).
 - One httpx.Client per container, so connections are reused across warm invocations.
 - Bounded retries with exponential backoff and full jitter on 429/502/503/504 and on timeouts,
   honouring `Retry-After` (whole seconds), never sleeping past the Lambda's remaining time.

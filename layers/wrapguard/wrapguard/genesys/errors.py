@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .models import ErrorBody
 
-# 429 and the gateway errors are the ones the vendor's own SDK retries (genesys-api.md section 6).
+# 429 and the gateway errors are the ones the vendor's own SDK retries (docs/genesys-api-notes.md section 6).
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
 
 
