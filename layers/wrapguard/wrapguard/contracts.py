@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 from typing import Any
-from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .identifiers import canonical_uuid
 
 
 class InvalidInputError(ValueError):
@@ -33,11 +34,8 @@ def _uuid_or_none(value: Any) -> Any:
     if value is None or (isinstance(value, str) and value.strip() == ""):
         return None
     if isinstance(value, str):
-        try:
-            return str(UUID(value.strip()))
-        except ValueError:
-            raise ValueError("must be a UUID") from None
-    return value
+        return canonical_uuid(value)
+    raise ValueError("must be a UUID (8-4-4-4-12 hex digits)")
 
 
 class ApplyWrapupInput(BaseModel):

@@ -14,8 +14,9 @@ from typing import Any
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-TOPIC = re.compile(r"^v2\.detail\.events\.conversation\.(?P<cid>[0-9a-fA-F-]{36})\.(?P<kind>[a-z.]+)$")
-_UUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+from ..identifiers import UuidText
+
+TOPIC = re.compile(r"v2\.detail\.events\.conversation\.(?P<cid>[0-9a-fA-F-]{36})\.(?P<kind>[a-z.]+)")
 
 
 class Topic(StrEnum):
@@ -39,7 +40,7 @@ class GenesysEventBridgeEvent(EventBridgeModel):
 
     def topic(self) -> tuple[str, str] | None:
         """(conversationId, kind) from the concrete topic name, or None for a topic we do not know."""
-        match = TOPIC.match(self.detail.topic_name)
+        match = TOPIC.fullmatch(self.detail.topic_name)
         return (match["cid"], match["kind"]) if match else None
 
 
@@ -49,8 +50,8 @@ class ConversationDetailEvent(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
     event_time: int | None = Field(default=None, alias="eventTime")  # epoch milliseconds; not acted on
-    conversation_id: str = Field(alias="conversationId", pattern=_UUID)
-    participant_id: str = Field(alias="participantId", pattern=_UUID)
+    conversation_id: UuidText = Field(alias="conversationId")
+    participant_id: UuidText = Field(alias="participantId")
     session_id: str | None = Field(default=None, alias="sessionId")
     media_type: str | None = Field(default=None, alias="mediaType")
     direction: str | None = None

@@ -6,7 +6,6 @@ EventBridge event id: Genesys may deliver the same change more than once under d
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -17,10 +16,9 @@ from pydantic import ValidationError
 
 from ..domain.event_rules import EventRules
 from ..domain.failures import Failure, FailureReason, FailureSource
+from ..identifiers import is_uuid
 from ..observability import logger
 from .models import BODY_MODELS, GenesysEventBridgeEvent, Topic
-
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
 class MalformedEventError(ValueError):
@@ -74,7 +72,7 @@ class EventProcessor:
         cid = body.get("conversationId") if isinstance(body, dict) else None
         pid = body.get("participantId") if isinstance(body, dict) else None
         logger.error("malformed event", extra={"invalid_fields": fields, "topic": topic})
-        if isinstance(cid, str) and isinstance(pid, str) and _UUID.match(cid) and _UUID.match(pid):
+        if is_uuid(cid) and is_uuid(pid):
             self.rules.wrapup.failures.record(
                 Failure(
                     conversation_id=cid,
