@@ -140,9 +140,9 @@ def warm_path_calls() -> dict[str, float]:
     from wrapguard.domain.apply import WrapupService
     from wrapguard.domain.codes import CodeCatalog
     from wrapguard.domain.event_rules import EventRules
+    from wrapguard.domain.policy import WrapupPolicy
     from wrapguard.domain.staging import ANY_AGENT, StagedCode
     from wrapguard.eventbridge.processing import EventProcessor
-    from wrapguard.settings import WrapupPolicy
 
     os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"  # the apply path logs each success at INFO
     world = World()
@@ -167,8 +167,8 @@ def warm_path_calls() -> dict[str, float]:
     data_action = per_call(apply_once)
 
     staging = InMemoryStaging()
-    events_service = WrapupService(genesys, InMemoryFailures(), staging, CodeCatalog(genesys))
-    processor = EventProcessor(EventRules(events_service, WrapupPolicy()), persistence=None)
+    rules = EventRules(genesys, InMemoryFailures(), staging, CodeCatalog(genesys), WrapupPolicy())
+    processor = EventProcessor(rules, persistence=None)
 
     def user_end_once() -> None:
         cid, pid = world.sim.new_call(world.support_queue)
@@ -178,7 +178,7 @@ def warm_path_calls() -> dict[str, float]:
             )
         )
         (event,) = world.sim.agent_disconnect(cid, pid)
-        assert processor.handle(event)["action"] == "applied"
+        assert processor.handle(event).action.value == "applied"
 
     user_end_once()
     # The simulator's own set-up calls make no HTTP requests, so the counters are the handler's alone.

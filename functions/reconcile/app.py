@@ -13,6 +13,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from wrapguard import metric_names
 from wrapguard.domain.failures import FailureReason, FailureSource
 from wrapguard.domain.reconcile import Reconciler
 from wrapguard.genesys.client import GenesysClient
@@ -40,10 +41,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     remaining = remaining_seconds(context) or (lambda: float("inf"))
     genesys().set_time_budget(remaining)
     report = reconciler().run(remaining)
-    metrics.add_metric(name="ReconcileConversations", unit=MetricUnit.Count, value=report.conversations)
-    metrics.add_metric(name="ReconcileMissingWrapups", unit=MetricUnit.Count, value=report.missing)
+    metrics.add_metric(name=metric_names.RECONCILE_CONVERSATIONS, unit=MetricUnit.Count, value=report.conversations)
+    metrics.add_metric(name=metric_names.RECONCILE_MISSING_WRAPUPS, unit=MetricUnit.Count, value=report.missing)
     if report.recorded:
-        metrics.add_metric(name="FailureRecorded", unit=MetricUnit.Count, value=report.recorded)
+        metrics.add_metric(name=metric_names.FAILURE_RECORDED, unit=MetricUnit.Count, value=report.recorded)
         count_failure(FailureReason.MISSING_WRAPUP.value, FailureSource.RECONCILE.value, report.recorded)
     logger.info("reconcile pass", extra=report.as_dict())
     return report.as_dict()

@@ -10,13 +10,11 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from wrapguard.domain.failures import FailureSource
 from wrapguard.eventbridge.processing import EventProcessor
 from wrapguard.genesys.client import GenesysClient
-from wrapguard.observability import count_failure, logger, metrics, tracer
+from wrapguard.observability import count_event, logger, metrics, tracer
 from wrapguard.runtime import build_event_processor, build_genesys, remaining_seconds
 from wrapguard.settings import EventSettings, load_settings
 
@@ -41,10 +39,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     events.config.register_lambda_context(context)
     genesys().set_time_budget(remaining_seconds(context))
     result = events.handle(event)
-    action = str(result["action"])
-    metrics.add_metric(name="Event" + action.title().replace("_", ""), unit=MetricUnit.Count, value=1)
-    if "reason" in result and action != "already_recorded":  # a new or updated failure record
-        metrics.add_metric(name="FailureRecorded", unit=MetricUnit.Count, value=1)
-        count_failure(str(result["reason"]), FailureSource.EVENTBRIDGE.value)
-    logger.info("event handled", extra=result)
-    return result
+    count_event(result)
+    response = result.to_response()
+    logger.info("event handled", extra=response)
+    return response

@@ -35,7 +35,8 @@ def h(world: World) -> Harness:
 def test_applies_inside_the_window_with_two_calls(h: Harness) -> None:
     w = h.world
     warm_cid, warm_pid = w.call_in_acw()
-    h.apply(conversationId=warm_cid, participantId=warm_pid, wrapupCodeId=w.escalated)  # token, code names
+    # Token, and the queue's codes (a name is resolved among them); an id alone never looks names up.
+    h.apply(conversationId=warm_cid, participantId=warm_pid, wrapupCodeName="Escalated")
     cid, pid = w.call_in_acw()
     w.sim.reset_counters()
     result = h.apply(conversationId=cid, participantId=pid, wrapupCodeId=w.resolved)
@@ -199,12 +200,31 @@ def test_rate_limited_after_retries_is_recorded_with_status(h: Harness) -> None:
 def test_upstream_5xx_and_timeout_reasons(world: World) -> None:
     h = Harness(world, max_attempts=2, timeout=0.2)
     cid, pid = world.call_in_acw()
-    world.sim.inject(Fault(endpoint="patch_participant", status=500, times=1))
+    world.sim.inject(Fault(endpoint="patch_participant", status=500, times=-1))
     assert h.apply(conversationId=cid, participantId=pid, wrapupCodeId=world.resolved)["failureReason"] == (
         "upstream_error"
     )
-    world.sim.inject(Fault(endpoint="patch_participant", status=None, delay=1.0, times=-1))
+    world.sim.clear_faults()
+    cid, pid = world.call_in_acw()
+    world.sim.inject(Fault(endpoint="get_conversation", status=None, delay=1.0, times=-1, path_contains=cid))
     assert h.apply(conversationId=cid, participantId=pid, wrapupCodeId=world.resolved)["failureReason"] == "timeout"
+
+
+def test_unanswered_patch_is_settled_by_rereading_not_resent_blindly(world: World) -> None:
+    h = Harness(world, max_attempts=1, timeout=0.2)
+    cid, pid = world.call_in_acw()
+    # Genesys applies the code but the answer comes too late: re-reading shows it, nothing is resent.
+    world.sim.inject(Fault(endpoint="patch_participant", status=None, delay=1.0, times=1))
+    assert h.apply(conversationId=cid, participantId=pid, wrapupCodeId=world.resolved)["outcome"] == "applied"
+    assert world.sim.applied_code(cid, pid) == world.resolved
+    assert world.sim.counters["patch_participant"] == 1
+    # A 500 that did not apply anything: the re-read shows no code, so the PATCH is sent once more.
+    cid, pid = world.call_in_acw()
+    world.sim.reset_counters()
+    world.sim.inject(Fault(endpoint="patch_participant", status=500, times=1))
+    assert h.apply(conversationId=cid, participantId=pid, wrapupCodeId=world.resolved)["outcome"] == "applied"
+    assert world.sim.counters["patch_participant"] == 2
+    assert h.failures.items == {}
 
 
 def test_forbidden_and_unauthorized(world: World) -> None:

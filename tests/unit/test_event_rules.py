@@ -11,13 +11,12 @@ import pytest
 from genesys_simulator import Fault
 from tests.support.fakes import InMemoryFailures, InMemoryStaging
 from tests.support.world import World
-from wrapguard.domain.apply import WrapupService
 from wrapguard.domain.codes import CodeCatalog
 from wrapguard.domain.event_rules import EventRules, RetryableEventError
+from wrapguard.domain.policy import WrapupPolicy
 from wrapguard.domain.staging import ANY_AGENT, StagedCode
 from wrapguard.eventbridge.models import AcwEvent, UserEndEvent
 from wrapguard.eventbridge.processing import EventProcessor, MalformedEventError
-from wrapguard.settings import WrapupPolicy
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 
@@ -28,8 +27,13 @@ class Harness:
         self.genesys = world.client()
         self.failures = InMemoryFailures()
         self.staging = InMemoryStaging()
-        service = WrapupService(self.genesys, self.failures, self.staging, CodeCatalog(self.genesys))
-        self.rules = EventRules(service, WrapupPolicy.model_validate(policy or {}))
+        self.rules = EventRules(
+            self.genesys,
+            self.failures,
+            self.staging,
+            CodeCatalog(self.genesys),
+            WrapupPolicy.model_validate(policy or {}),
+        )
         self.processor = EventProcessor(self.rules, persistence=None)
 
     def stage(self, cid: str, code: str, target: str = ANY_AGENT, name: str | None = None) -> None:
@@ -44,7 +48,7 @@ class Harness:
         )
 
     def feed(self, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return [self.processor.handle(e) for e in events]
+        return [self.processor.handle(e).to_response() for e in events]
 
 
 @pytest.fixture

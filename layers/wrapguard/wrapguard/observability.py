@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
-from . import SERVICE
-from .contracts import ApplyWrapupOutput, Outcome
+from . import SERVICE, metric_names
+from .contracts import ApplyWrapupOutput
+from .domain.event_results import EventResult
+from .domain.failures import FailureSource
 
 if TYPE_CHECKING:
     from aws_lambda_powertools import Tracer
@@ -59,24 +61,24 @@ logger = Logger(service=SERVICE)
 tracer = cast(TracerLike, _tracer())  # Powertools' decorators are untyped; same shape
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
 
-OUTCOME_METRICS = {
-    Outcome.APPLIED: "WrapupApplied",
-    Outcome.ALREADY_APPLIED: "WrapupAlreadyApplied",
-    Outcome.STAGED: "WrapupStaged",
-    Outcome.FAILED: "FailureRecorded",
-}
-
 
 def count_outcome(result: ApplyWrapupOutput, source: str) -> None:
-    metrics.add_metric(name=OUTCOME_METRICS[result.outcome], unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name=metric_names.DATA_ACTION_OUTCOMES[result.outcome], unit=MetricUnit.Count, value=1)
     if result.failure_reason:
         count_failure(result.failure_reason, source)
+
+
+def count_event(result: EventResult) -> None:
+    metrics.add_metric(name=metric_names.EVENT_ACTIONS[result.action], unit=MetricUnit.Count, value=1)
+    if result.recorded_failure and result.reason is not None:
+        metrics.add_metric(name=metric_names.FAILURE_RECORDED, unit=MetricUnit.Count, value=1)
+        count_failure(result.reason.value, FailureSource.EVENTBRIDGE.value)
 
 
 def count_failure(reason: str, source: str, value: int = 1) -> None:
     """Per-reason breakdown; the alarm watches the dimension-less FailureRecorded metric."""
     with single_metric(
-        name="FailureRecordedByReason", unit=MetricUnit.Count, value=value, namespace=NAMESPACE
+        name=metric_names.FAILURE_RECORDED_BY_REASON, unit=MetricUnit.Count, value=value, namespace=NAMESPACE
     ) as metric:
         metric.add_dimension(name="service", value=SERVICE)
         metric.add_dimension(name="reason", value=reason)

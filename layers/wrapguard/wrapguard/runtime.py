@@ -52,7 +52,13 @@ def build_event_processor(settings: EventSettings, genesys: GenesysClient) -> Ev
     from .domain.event_rules import EventRules
     from .eventbridge.processing import EventProcessor
 
-    rules = EventRules(build_wrapup_service(settings, FailureSource.EVENTBRIDGE, genesys), settings.wrapup_policy)
+    rules = EventRules(
+        genesys=genesys,
+        failures=FailureStore(settings.failures_table_name, settings.failure_ttl_days),
+        staging=StagedCodeTable(settings.staged_codes_table_name, settings.staged_code_ttl_hours),
+        catalog=CodeCatalog(genesys, ttl_seconds=settings.code_cache_seconds),
+        policy=settings.wrapup_policy,
+    )
     return EventProcessor(
         rules,
         DynamoDBPersistenceLayer(table_name=settings.idempotency_table_name),

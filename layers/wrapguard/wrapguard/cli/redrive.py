@@ -118,7 +118,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"wrapguard-redrive: {exc}", file=sys.stderr)
         return 2
     processor = build_event_processor(settings, build_genesys(settings))
-    report = redrive(boto3.client("sqs"), args.queue_url, processor.handle, args.max_messages)
+    report = redrive(
+        boto3.client("sqs"), args.queue_url, lambda event: processor.handle(event).to_response(), args.max_messages
+    )
     if args.json:
         print(json.dumps(report.as_dict()))
     else:

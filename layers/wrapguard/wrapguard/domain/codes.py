@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from ..genesys.errors import GenesysError
 from ..genesys.models import WrapupCode
 from .ports import GenesysPort
 
@@ -41,20 +40,16 @@ class CodeCatalog:
             self._queues[queue_id] = (self._clock(), codes)
         return codes
 
-    def name_of(
-        self, conversation_id: str, participant_id: str | None, queue_id: str | None, code_id: str
-    ) -> str | None:
-        """The code's name, for display in the result only: a failed lookup must not fail the apply.
+    def known_name(self, queue_id: str | None, code_id: str) -> str | None:
+        """The code's name if this container already holds the queue's codes; never a request.
 
-        Only looked up when it can be cached (a queue is known), to keep the warm path at two calls.
+        A caller that gives a code id does not wait for a name lookup (cold path: read + apply
+        only); the name is for display in the result, and Genesys judges the id on apply.
         """
-        if not queue_id:
+        cached = self._queues.get(queue_id) if queue_id else None
+        if cached is None or self._clock() - cached[0] >= self._ttl:
             return None
-        try:
-            codes = self.valid_codes(conversation_id, participant_id, queue_id)
-        except GenesysError:
-            return None
-        return next((c.name for c in codes if c.id == code_id), None)
+        return next((c.name for c in cached[1] if c.id == code_id), None)
 
     @staticmethod
     def find(codes: list[WrapupCode], *, code_id: str | None, code_name: str | None) -> WrapupCode | None:

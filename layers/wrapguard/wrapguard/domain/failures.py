@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import Protocol
 
+from aws_lambda_powertools import Logger
 from pydantic import BaseModel, Field
 
+from .. import SERVICE
 from ..genesys.errors import GenesysAuthError, GenesysError, GenesysTimeoutError
+
+logger = Logger(service=SERVICE, child=True)
 
 
 class FailureReason(StrEnum):
@@ -78,32 +84,97 @@ def reason_for_error(error: GenesysError) -> FailureReason:
     return FailureReason.UPSTREAM_ERROR
 
 
-def failure_from_error(
-    error: GenesysError,
-    *,
-    conversation_id: str,
-    participant_id: str,
+@dataclass(frozen=True)
+class Subject:
+    """Whose wrap-up a failure is about, and which code was intended: what every record carries."""
+
+    conversation_id: str
+    participant_id: str = UNRESOLVED_PARTICIPANT
+    user_id: str | None = None
+    queue_id: str | None = None
+    wrapup_code_id: str | None = None
+    wrapup_code_name: str | None = None
+
+    def with_code(self, code_id: str | None, code_name: str | None) -> Subject:
+        return replace(self, wrapup_code_id=code_id, wrapup_code_name=code_name or None)
+
+
+def build_failure(
+    subject: Subject,
     source: FailureSource,
+    *,
     reason: FailureReason | None = None,
     message: str | None = None,
-    wrapup_code_id: str | None = None,
-    wrapup_code_name: str | None = None,
-    user_id: str | None = None,
-    queue_id: str | None = None,
+    error: GenesysError | None = None,
+    occurred_at: datetime | None = None,
 ) -> Failure:
-    return Failure(
-        conversation_id=conversation_id,
-        participant_id=participant_id,
-        reason=reason or reason_for_error(error),
+    """The one way a Failure is built: from a decision (reason + message) or a Genesys error.
+
+    With an error, the reason defaults to its status classification and the record keeps the
+    Genesys ErrorBody (code, message, contextId) and correlation id for the reviewer.
+    """
+    if reason is None:
+        if error is None:
+            raise ValueError("a failure needs a reason or a Genesys error")
+        reason = reason_for_error(error)
+    failure = Failure(
+        conversation_id=subject.conversation_id,
+        participant_id=subject.participant_id,
+        reason=reason,
         source=source,
-        message=message or str(error),
-        wrapup_code_id=wrapup_code_id,
-        wrapup_code_name=wrapup_code_name,
-        user_id=user_id,
-        queue_id=queue_id,
-        http_status=error.status,
-        error_code=error.body.code,
-        error_message=error.body.message,
-        context_id=error.body.context_id,
-        correlation_id=error.correlation_id,
+        message=message or (str(error) if error else reason.value),
+        wrapup_code_id=subject.wrapup_code_id,
+        wrapup_code_name=subject.wrapup_code_name,
+        user_id=subject.user_id,
+        queue_id=subject.queue_id,
+        occurred_at=occurred_at,
     )
+    if error is not None:
+        failure.http_status = error.status
+        failure.error_code = error.body.code
+        failure.error_message = error.body.message
+        failure.context_id = error.body.context_id
+        failure.correlation_id = error.correlation_id
+    return failure
+
+
+class FailureRecorder(Protocol):
+    """The failure table (DynamoDB in AWS, in-memory in unit tests)."""
+
+    def record(self, failure: Failure) -> int:
+        """Create or update the participant's failure item; return its attempt count."""
+        ...
+
+    def record_if_absent(self, failure: Failure) -> bool:
+        """Create the item only if the participant has none yet (late events)."""
+        ...
+
+    def resolve_open(self, conversation_id: str, participant_id: str, note: str) -> bool:
+        """Mark an open item resolved (the code got applied after all); False if there was none."""
+        ...
+
+
+def record_failure(recorder: FailureRecorder, failure: Failure, *, only_if_absent: bool = False) -> bool:
+    """Write the failure record and log it: the one record-and-log path of every source.
+
+    Returns False only when `only_if_absent` and the participant already had an item. If the write
+    fails the exception propagates: the invocation fails (Lambda retry, DLQ) rather than losing it.
+    """
+    if only_if_absent:
+        if not recorder.record_if_absent(failure):
+            return False
+        attempts = 1
+    else:
+        attempts = recorder.record(failure)
+    logger.warning(
+        "wrap-up failure recorded",
+        extra={
+            "reason": failure.reason.value,
+            "source": failure.source.value,
+            "participant_id": failure.participant_id,
+            "attempts": attempts,
+            "http_status": failure.http_status,
+            "genesys_error_code": failure.error_code,
+        },
+    )
+    return True

@@ -16,7 +16,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from ..genesys.analytics import AnalyticsConversation, DetailsQueryResponse
-from .failures import Failure, FailureReason, FailureSource
+from ..timestamps import iso, parse_iso
+from .failures import Failure, FailureReason, FailureSource, Subject, build_failure
 
 # Segments that do not mean the agent handled the interaction (e.g. rang but was not answered).
 NOT_HANDLED_SEGMENTS = frozenset({"alert", "dialing", "contacting", "system"})
@@ -43,16 +44,13 @@ def missing_wrapups(conversation: AnalyticsConversation, detected_at: datetime) 
             continue
         skipped = any(session.acw_skipped for session in participant.sessions)
         queue_id = next((s.queue_id for s in reversed(segments) if s.queue_id), None)
-        ended = _iso(conversation.conversation_end)
+        ended = iso(conversation.conversation_end)
         found.append(
-            Failure(
-                conversation_id=conversation.conversation_id,
-                participant_id=participant.participant_id,
+            build_failure(
+                Subject(conversation.conversation_id, participant.participant_id, participant.user_id, queue_id),
+                FailureSource.RECONCILE,
                 reason=FailureReason.MISSING_WRAPUP,
-                source=FailureSource.RECONCILE,
                 message=f"ended {ended} without a wrap-up code" + (" (after-call work skipped)" if skipped else ""),
-                user_id=participant.user_id,
-                queue_id=queue_id,
                 occurred_at=detected_at,
             )
         )
@@ -103,10 +101,6 @@ class ReconcileReport:
         return dict(self.__dict__)
 
 
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
 @dataclass
 class Reconciler:
     analytics: AnalyticsPort
@@ -152,7 +146,7 @@ class Reconciler:
         if start >= end:
             return False
         cp.interval, cp.mode, cp.page, cp.job_id, cp.cursor, cp.hold_from = (
-            f"{_iso(start)}/{_iso(end)}",
+            f"{iso(start)}/{iso(end)}",
             None,
             1,
             None,
@@ -164,7 +158,7 @@ class Reconciler:
 
     def _finish_pass(self, cp: Checkpoint) -> None:
         assert cp.interval is not None
-        end = datetime.fromisoformat(cp.interval.split("/")[1].replace("Z", "+00:00"))
+        end = parse_iso(cp.interval.split("/")[1])
         # Hold the watermark at the oldest conversation still in progress, so its end is seen later.
         hold = cp.hold_from if cp.hold_from and cp.hold_from > end - self.max_hold else None
         cp.watermark = min(end, hold + self.overlap) if hold else end

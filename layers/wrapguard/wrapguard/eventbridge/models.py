@@ -14,6 +14,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ..domain.events import AgentEnded, WrapupReported
 from ..identifiers import UuidText
 
 TOPIC = re.compile(r"v2\.detail\.events\.conversation\.(?P<cid>[0-9a-fA-F-]{36})\.(?P<kind>[a-z.]+)")
@@ -63,9 +64,22 @@ class ConversationDetailEvent(BaseModel):
     def _blank_is_none(cls, value: Any) -> Any:
         return None if value == "" else value
 
+    def _agent_fields(self) -> dict[str, Any]:
+        return {
+            "conversation_id": self.conversation_id,
+            "participant_id": self.participant_id,
+            "user_id": self.user_id,
+            "queue_id": self.queue_id,
+            "media_type": self.media_type,
+            "direction": self.direction,
+        }
+
 
 class UserEndEvent(ConversationDetailEvent):
     disconnect_type: str | None = Field(default=None, alias="disconnectType")
+
+    def to_domain(self) -> AgentEnded:
+        return AgentEnded(**self._agent_fields(), disconnect_type=self.disconnect_type)
 
 
 class AcwEvent(ConversationDetailEvent):
@@ -77,6 +91,9 @@ class AcwEvent(ConversationDetailEvent):
     @classmethod
     def _blank_code_is_none(cls, value: Any) -> Any:
         return None if value == "" else value
+
+    def to_domain(self, *, acw_ended: bool) -> WrapupReported:
+        return WrapupReported(**self._agent_fields(), wrapup_code=self.wrapup_code, acw_ended=acw_ended)
 
 
 class WrapupEvent(AcwEvent):

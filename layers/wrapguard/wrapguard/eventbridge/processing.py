@@ -14,11 +14,12 @@ from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePer
 from aws_lambda_powertools.utilities.parser import parse
 from pydantic import ValidationError
 
+from ..domain.event_results import EventAction, EventResult
 from ..domain.event_rules import EventRules
-from ..domain.failures import Failure, FailureReason, FailureSource
+from ..domain.failures import FailureReason, FailureRecorder, FailureSource, Subject, build_failure, record_failure
 from ..identifiers import is_uuid
 from ..observability import logger
-from .models import BODY_MODELS, GenesysEventBridgeEvent, Topic
+from .models import BODY_MODELS, AcwEvent, ConversationDetailEvent, GenesysEventBridgeEvent, Topic, UserEndEvent
 
 
 class MalformedEventError(ValueError):
@@ -33,14 +34,16 @@ class EventProcessor:
         config: IdempotencyConfig | None = None,
     ) -> None:
         self.rules = rules
+        self.failures: FailureRecorder = rules.failures
         self.config = config or IdempotencyConfig()
+        # The idempotency record holds the result's JSON form (dicts need no serializer in the layer).
         self._dispatch: Callable[..., dict[str, Any]] = self._act
         if persistence is not None:
             self._dispatch = idempotent_function(
                 data_keyword_argument="key", persistence_store=persistence, config=self.config
             )(self._act)
 
-    def handle(self, raw: Any) -> dict[str, Any]:
+    def handle(self, raw: Any) -> EventResult:
         try:
             event = parse(event=raw, model=GenesysEventBridgeEvent)
         except ValidationError as exc:
@@ -49,7 +52,7 @@ class EventProcessor:
         kinds = {t.value for t in Topic}
         if topic is None or topic[1] not in kinds:
             logger.debug("topic not handled, ignored", extra={"topic": event.detail.topic_name})
-            return {"action": "ignored", "topic": event.detail.topic_name}
+            return EventResult(EventAction.IGNORED, topic=event.detail.topic_name)
         kind = Topic(topic[1])
         try:
             body = BODY_MODELS[kind].model_validate(event.detail.event_body)
@@ -57,36 +60,38 @@ class EventProcessor:
             return self._malformed(raw, exc)
         logger.append_keys(conversation_id=body.conversation_id, participant_id=body.participant_id, topic=kind.value)
         key = {"conversationId": body.conversation_id, "participantId": body.participant_id, "topic": kind.value}
-        return self._dispatch(key=key, body=body, kind=kind.value)
+        return EventResult.from_response(self._dispatch(key=key, body=body, kind=kind.value))
 
-    def _act(self, *, key: dict[str, str], body: Any, kind: str) -> dict[str, Any]:
-        if kind == Topic.USER_END:
-            return self.rules.on_agent_end(body)
-        return self.rules.on_wrapup_done(body, acw_ended=kind == Topic.ACW)
+    def _act(self, *, key: dict[str, str], body: ConversationDetailEvent, kind: str) -> dict[str, Any]:
+        if isinstance(body, UserEndEvent):
+            return self.rules.on_agent_end(body.to_domain()).to_response()
+        assert isinstance(body, AcwEvent)
+        return self.rules.on_wrapup_done(body.to_domain(acw_ended=kind == Topic.ACW)).to_response()
 
-    def _malformed(self, raw: Any, exc: ValidationError) -> dict[str, Any]:
-        fields = sorted({".".join(str(p) for p in e["loc"]) for e in exc.errors()})
+    def _malformed(self, raw: Any, exc: ValidationError) -> EventResult:
+        fields = tuple(sorted({".".join(str(p) for p in e["loc"]) for e in exc.errors()}))
         detail = raw.get("detail") if isinstance(raw, dict) else None
         body = detail.get("eventBody") if isinstance(detail, dict) else None
         topic = detail.get("topicName") if isinstance(detail, dict) else None
         cid = body.get("conversationId") if isinstance(body, dict) else None
         pid = body.get("participantId") if isinstance(body, dict) else None
-        logger.error("malformed event", extra={"invalid_fields": fields, "topic": topic})
-        if is_uuid(cid) and is_uuid(pid):
-            self.rules.wrapup.failures.record(
-                Failure(
-                    conversation_id=cid,
-                    participant_id=pid,
-                    reason=FailureReason.UPSTREAM_ERROR,
-                    source=FailureSource.EVENTBRIDGE,
-                    message=f"malformed {topic or 'event'}: invalid {', '.join(fields)}",
-                )
+        logger.error("malformed event", extra={"invalid_fields": list(fields), "topic": topic})
+        if not (is_uuid(cid) and is_uuid(pid)):
+            raise MalformedEventError(
+                f"malformed event (invalid {', '.join(fields)}); not attributable to a participant"
             )
-            return {
-                "action": "malformed_recorded",
-                "conversationId": cid,
-                "participantId": pid,
-                "reason": FailureReason.UPSTREAM_ERROR.value,
-                "fields": fields,
-            }
-        raise MalformedEventError(f"malformed event (invalid {', '.join(fields)}); not attributable to a participant")
+        assert isinstance(cid, str) and isinstance(pid, str)
+        failure = build_failure(
+            Subject(cid.lower(), pid.lower()),
+            FailureSource.EVENTBRIDGE,
+            reason=FailureReason.UPSTREAM_ERROR,
+            message=f"malformed {topic if isinstance(topic, str) else 'event'}: invalid {', '.join(fields)}",
+        )
+        record_failure(self.failures, failure)
+        return EventResult(
+            EventAction.MALFORMED_RECORDED,
+            conversation_id=failure.conversation_id,
+            participant_id=failure.participant_id,
+            reason=failure.reason,
+            fields=fields,
+        )

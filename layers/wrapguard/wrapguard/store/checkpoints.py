@@ -6,11 +6,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..domain.reconcile import Checkpoint
-from .dynamo import TableAdapter, iso
+from ..timestamps import iso, parse_iso
+from .dynamo import TableAdapter
 
 
 def _moment(value: Any) -> datetime | None:
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00")).astimezone(UTC) if value else None
+    return parse_iso(str(value)) if value else None
 
 
 class CheckpointTable(TableAdapter):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -33,11 +32,6 @@ class TableAdapter:
         if self._table is None:
             self._table = table(self.table_name)
         return self._table
-
-
-def iso(moment: datetime) -> str:
-    """UTC, millisecond precision, 'Z' suffix: sorts lexically in time order (GSI sort key)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def is_conditional_failure(exc: Exception) -> bool:

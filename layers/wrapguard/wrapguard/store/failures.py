@@ -11,7 +11,8 @@ from decimal import Decimal
 from typing import Any
 
 from ..domain.failures import Failure, FailureStatus
-from .dynamo import TableAdapter, is_conditional_failure, iso
+from ..timestamps import iso
+from .dynamo import TableAdapter, is_conditional_failure
 
 STATUS_INDEX = "StatusIndex"
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from ..domain.staging import StagedCode, most_specific
-from .dynamo import TableAdapter, iso
+from ..timestamps import iso, parse_iso
+from .dynamo import TableAdapter
 
 
 class StagedCodeTable(TableAdapter):
@@ -43,7 +44,7 @@ class StagedCodeTable(TableAdapter):
                 wrapup_code_id=str(item["wrapupCodeId"]),
                 wrapup_code_name=str(item["wrapupCodeName"]) if item.get("wrapupCodeName") else None,
                 notes=str(item["notes"]) if item.get("notes") else None,
-                staged_at=datetime.fromisoformat(str(item["stagedAt"]).replace("Z", "+00:00")).astimezone(UTC),
+                staged_at=parse_iso(str(item["stagedAt"])),
                 source=str(item.get("source", "data_action")),
             )
             for item in response.get("Items", [])
