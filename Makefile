@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 
 ## demo: simulator + local DynamoDB + the events/ samples through the real handlers, with a summary
 demo: $(STAMP)
-	$(BIN)/python -m wrapguard_local.demo
+	POWERTOOLS_LOG_LEVEL=ERROR $(BIN)/python -m wrapguard_local.demo
 
 ## test: everything CI runs - ruff, mypy, cfn-lint, pytest (unit, integration, contract)
 test: lint typecheck cfn-lint pytest
