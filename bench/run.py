@@ -134,7 +134,7 @@ def warm_path_calls() -> dict[str, float]:
     sys.path.insert(0, str(ROOT))
     from datetime import UTC as utc
 
-    from tests.support.fakes import InMemoryFailures, InMemoryStaging
+    from tests.support.fakes import InMemoryFailures, InMemoryStaging, leases
     from tests.support.world import World
     from wrapguard.contracts import ApplyWrapupInput
     from wrapguard.domain.apply import WrapupService
@@ -147,7 +147,7 @@ def warm_path_calls() -> dict[str, float]:
     os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"  # the apply path logs each success at INFO
     world = World()
     genesys = world.client()
-    service = WrapupService(genesys, InMemoryFailures(), InMemoryStaging(), CodeCatalog(genesys))
+    service = WrapupService(genesys, InMemoryFailures(), InMemoryStaging(), CodeCatalog(genesys), leases())
     n = 50
 
     def per_call(action: Callable[[], None]) -> float:
@@ -167,7 +167,7 @@ def warm_path_calls() -> dict[str, float]:
     data_action = per_call(apply_once)
 
     staging = InMemoryStaging()
-    rules = EventRules(genesys, InMemoryFailures(), staging, CodeCatalog(genesys), WrapupPolicy())
+    rules = EventRules(genesys, InMemoryFailures(), staging, CodeCatalog(genesys), WrapupPolicy(), leases())
     processor = EventProcessor(rules, persistence=None)
 
     def user_end_once() -> None:

@@ -65,6 +65,7 @@ def function_env(
         "GENESYS_CLIENT_SECRET": CLIENT_SECRET,
         "FAILURES_TABLE_NAME": tables["FailuresTable"],
         "STAGED_CODES_TABLE_NAME": tables["StagedCodesTable"],
+        "LEASE_TABLE_NAME": tables["LeaseTable"],
     }
     for optional in ("IdempotencyTable", "ReconcileCheckpointTable"):
         if optional in tables:

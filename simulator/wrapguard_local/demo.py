@@ -71,6 +71,7 @@ def _env_name(logical_id: str) -> str:
         "StagedCodesTable": "STAGED_CODES_TABLE_NAME",
         "IdempotencyTable": "IDEMPOTENCY_TABLE_NAME",
         "ReconcileCheckpointTable": "CHECKPOINT_TABLE_NAME",
+        "LeaseTable": "LEASE_TABLE_NAME",
     }.get(logical_id, logical_id.upper())
 
 

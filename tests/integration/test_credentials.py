@@ -15,7 +15,7 @@ from wrapguard.settings import ApplySettings, SettingsError, load_settings
 from wrapguard_local.handlers import load_handler
 
 pytestmark = pytest.mark.integration
-BASE = {"FAILURES_TABLE_NAME": "failures", "STAGED_CODES_TABLE_NAME": "staged"}
+BASE = {"FAILURES_TABLE_NAME": "failures", "STAGED_CODES_TABLE_NAME": "staged", "LEASE_TABLE_NAME": "leases"}
 
 
 def test_secret_is_read_through_parameters_and_cached(local_aws: str) -> None:

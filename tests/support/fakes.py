@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import copy
+import threading
+import time
 from typing import Any
 
 from wrapguard.domain.failures import Failure
+from wrapguard.domain.lease import LeaseState, ParticipantLeases
 from wrapguard.domain.reconcile import Checkpoint
 from wrapguard.domain.staging import StagedCode, most_specific
 
@@ -53,6 +56,37 @@ class InMemoryCheckpoints:
     def save(self, checkpoint: Checkpoint) -> None:
         self.saved = copy.deepcopy(checkpoint)
         self.saves += 1
+
+
+class InMemoryLeases:
+    """The lease table's contract (conditional take, conditional release), thread-safe for race tests."""
+
+    def __init__(self, clock: Any = time.time) -> None:
+        self.items: dict[str, dict[str, Any]] = {}
+        self.clock = clock
+        self._lock = threading.Lock()
+
+    def try_acquire(self, key: str, holder: str, hold_seconds: float) -> LeaseState | None:
+        with self._lock:
+            item = self.items.setdefault(key, {})
+            if item.get("holder") and item["held_until"] >= self.clock():
+                return None
+            old = LeaseState(item.get("applied_code"), item.get("applied_by"), item.get("released_at"))
+            item.update(holder=holder, held_until=self.clock() + hold_seconds)
+            return old
+
+    def release(self, key: str, holder: str, applied_code: str | None, applied_by: str | None) -> None:
+        with self._lock:
+            item = self.items.get(key, {})
+            if item.get("holder") != holder:
+                return
+            item.update(holder=None, released_at=self.clock())
+            if applied_code:
+                item.update(applied_code=applied_code, applied_by=applied_by)
+
+
+def leases(source: str = "data_action", store: InMemoryLeases | None = None) -> ParticipantLeases:
+    return ParticipantLeases(store or InMemoryLeases(), source=source)
 
 
 class InMemoryStaging:

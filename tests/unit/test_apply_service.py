@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from genesys_simulator import Fault
-from tests.support.fakes import InMemoryFailures, InMemoryStaging
+from tests.support.fakes import InMemoryFailures, InMemoryLeases, InMemoryStaging, leases
 from tests.support.world import World
 from wrapguard.contracts import ApplyWrapupInput, Outcome
 from wrapguard.domain.apply import WrapupService
@@ -21,7 +21,10 @@ class Harness:
         self.genesys = world.client(**client)
         self.failures = InMemoryFailures()
         self.staging = InMemoryStaging()
-        self.service = WrapupService(self.genesys, self.failures, self.staging, CodeCatalog(self.genesys))
+        self.leases = InMemoryLeases()
+        self.service = WrapupService(
+            self.genesys, self.failures, self.staging, CodeCatalog(self.genesys), leases(store=self.leases)
+        )
 
     def apply(self, **fields: str) -> dict[str, Any]:
         return self.service.apply(ApplyWrapupInput.parse(fields)).to_response()
@@ -248,4 +251,4 @@ def test_failure_that_cannot_be_recorded_raises(h: Harness) -> None:
 
 
 def test_outcome_enum_covers_contract() -> None:
-    assert {o.value for o in Outcome} == {"applied", "already_applied", "staged", "failed"}
+    assert {o.value for o in Outcome} == {"applied", "already_applied", "staged", "superseded", "failed"}

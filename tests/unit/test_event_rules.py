@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from genesys_simulator import Fault
-from tests.support.fakes import InMemoryFailures, InMemoryStaging
+from tests.support.fakes import InMemoryFailures, InMemoryLeases, InMemoryStaging, leases
 from tests.support.world import World
 from wrapguard.domain.codes import CodeCatalog
 from wrapguard.domain.event_rules import EventRules, RetryableEventError
@@ -27,12 +27,14 @@ class Harness:
         self.genesys = world.client()
         self.failures = InMemoryFailures()
         self.staging = InMemoryStaging()
+        self.leases = InMemoryLeases()
         self.rules = EventRules(
             self.genesys,
             self.failures,
             self.staging,
             CodeCatalog(self.genesys),
             WrapupPolicy.model_validate(policy or {}),
+            leases("eventbridge", self.leases),
         )
         self.processor = EventProcessor(self.rules, persistence=None)
 

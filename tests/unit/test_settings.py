@@ -9,6 +9,7 @@ BASE = {
     "GENESYS_CLIENT_SECRET": "secret",
     "FAILURES_TABLE_NAME": "failures",
     "STAGED_CODES_TABLE_NAME": "staged",
+    "LEASE_TABLE_NAME": "leases",
 }
 
 

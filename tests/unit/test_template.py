@@ -19,6 +19,12 @@ def policy_targets(function: dict[str, Any]) -> dict[str, set[str]]:
     targets: dict[str, set[str]] = {}
     for policy in function["Properties"].get("Policies", []):
         ((name, args),) = policy.items()
+        if name == "Statement":  # inline statements: "Statement" -> "action on logical id"
+            for statement in args:
+                attribute = statement["Resource"]["Fn::GetAtt"]
+                resource = attribute[0] if isinstance(attribute, list) else attribute.split(".")[0]
+                targets.setdefault(name, set()).add(f"{statement['Action']} on {resource}")
+            continue
         for value in args.values():
             ref = value.get("Ref") if isinstance(value, dict) else None
             sub = value.get("Fn::Sub") if isinstance(value, dict) else None
@@ -38,8 +44,9 @@ def test_apply_function_is_arm64_python313_with_the_layer(resources: dict[str, A
 
 def test_apply_function_least_privilege(resources: dict[str, Any]) -> None:
     targets = policy_targets(resources["ApplyWrapupFunction"])
-    assert set(targets) == {"DynamoDBCrudPolicy", "AWSSecretsManagerGetSecretValuePolicy"}
+    assert set(targets) == {"DynamoDBCrudPolicy", "AWSSecretsManagerGetSecretValuePolicy", "Statement"}
     assert targets["DynamoDBCrudPolicy"] == {"FailuresTable", "StagedCodesTable"}
+    assert targets["Statement"] == {"dynamodb:UpdateItem on LeaseTable"}  # the participant lease
     (secret,) = targets["AWSSecretsManagerGetSecretValuePolicy"]
     assert "${GenesysCredentialsSecretName}-*" in secret
 
@@ -90,7 +97,13 @@ def test_event_function_rule_dlq_and_on_failure_destination(resources: dict[str,
 def test_each_function_gets_only_its_tables(resources: dict[str, Any]) -> None:
     events = policy_targets(resources["WrapupEventsFunction"])
     assert events["DynamoDBCrudPolicy"] == {"FailuresTable", "StagedCodesTable", "IdempotencyTable"}
-    assert set(events) == {"DynamoDBCrudPolicy", "AWSSecretsManagerGetSecretValuePolicy", "SQSSendMessagePolicy"}
+    assert set(events) == {
+        "DynamoDBCrudPolicy",
+        "AWSSecretsManagerGetSecretValuePolicy",
+        "SQSSendMessagePolicy",
+        "Statement",
+    }
+    assert events["Statement"] == {"dynamodb:UpdateItem on LeaseTable"}
     reconcile = policy_targets(resources["ReconcileFunction"])
     assert reconcile["DynamoDBCrudPolicy"] == {"FailuresTable", "ReconcileCheckpointTable"}
     assert set(reconcile) == {"DynamoDBCrudPolicy", "AWSSecretsManagerGetSecretValuePolicy"}

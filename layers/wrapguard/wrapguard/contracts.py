@@ -86,6 +86,9 @@ class Outcome(StrEnum):
     APPLIED = "applied"
     ALREADY_APPLIED = "already_applied"
     STAGED = "staged"
+    # Another writer set a different code in this window first; wrapguard never replaces its own
+    # code (docs: README "Precedence"). winningCodeId says which code Genesys holds.
+    SUPERSEDED = "superseded"
     FAILED = "failed"
 
 
@@ -97,6 +100,8 @@ class ApplyWrapupOutput(BaseModel):
     participant_id: str | None = Field(default=None, alias="participantId")
     wrapup_code_id: str | None = Field(default=None, alias="wrapupCodeId")
     wrapup_code_name: str | None = Field(default=None, alias="wrapupCodeName")
+    winning_code_id: str | None = Field(default=None, alias="winningCodeId")
+    winning_code_name: str | None = Field(default=None, alias="winningCodeName")
     failure_reason: str | None = Field(default=None, alias="failureReason")
     message: str | None = None
 

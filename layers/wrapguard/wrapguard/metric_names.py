@@ -14,6 +14,7 @@ DATA_ACTION_OUTCOMES: dict[Outcome, str] = {
     Outcome.APPLIED: "WrapupApplied",
     Outcome.ALREADY_APPLIED: "WrapupAlreadyApplied",
     Outcome.STAGED: "WrapupStaged",
+    Outcome.SUPERSEDED: "WrapupSuperseded",
     Outcome.FAILED: FAILURE_RECORDED,
 }
 
@@ -21,6 +22,7 @@ EVENT_ACTIONS: dict[EventAction, str] = {
     EventAction.APPLIED: "EventApplied",
     EventAction.ALREADY_APPLIED: "EventAlreadyApplied",
     EventAction.AGENT_CODED: "EventAgentCoded",
+    EventAction.SUPERSEDED: "EventSuperseded",
     EventAction.NOTHING_TO_APPLY: "EventNothingToApply",
     EventAction.NOT_AN_AGENT: "EventNotAnAgent",
     EventAction.FAILED: "EventFailed",

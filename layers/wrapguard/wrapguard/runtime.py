@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING, Any
 from .domain.apply import WrapupService
 from .domain.codes import CodeCatalog
 from .domain.failures import FailureSource
+from .domain.lease import ParticipantLeases
 from .genesys.client import GenesysClient, RetryPolicy
 from .genesys.credentials import load_credentials
 from .settings import ApplySettings, EventSettings, GenesysSettings, ReconcileSettings
 from .store.failures import FailureStore
+from .store.leases import LeaseTable
 from .store.staging import StagedCodeTable
 
 if TYPE_CHECKING:
@@ -31,12 +33,19 @@ def build_genesys(settings: GenesysSettings) -> GenesysClient:
     )
 
 
+def build_leases(settings: ApplySettings, source: FailureSource) -> ParticipantLeases:
+    return ParticipantLeases(
+        LeaseTable(settings.lease_table_name), source=source.value, wait_seconds=settings.lease_wait_seconds
+    )
+
+
 def build_wrapup_service(settings: ApplySettings, source: FailureSource, genesys: GenesysClient) -> WrapupService:
     return WrapupService(
         genesys=genesys,
         failures=FailureStore(settings.failures_table_name, settings.failure_ttl_days),
         staging=StagedCodeTable(settings.staged_codes_table_name, settings.staged_code_ttl_hours),
         catalog=CodeCatalog(genesys, ttl_seconds=settings.code_cache_seconds),
+        leases=build_leases(settings, source),
         source=source,
     )
 
@@ -58,6 +67,7 @@ def build_event_processor(settings: EventSettings, genesys: GenesysClient) -> Ev
         staging=StagedCodeTable(settings.staged_codes_table_name, settings.staged_code_ttl_hours),
         catalog=CodeCatalog(genesys, ttl_seconds=settings.code_cache_seconds),
         policy=settings.wrapup_policy,
+        leases=build_leases(settings, FailureSource.EVENTBRIDGE),
     )
     return EventProcessor(
         rules,

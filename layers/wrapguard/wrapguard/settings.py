@@ -109,6 +109,9 @@ class GenesysSettings(BaseModel):
 class ApplySettings(GenesysSettings):
     failures_table_name: str = Field(min_length=3)
     staged_codes_table_name: str = Field(min_length=3)
+    lease_table_name: str = Field(min_length=3)
+    # How long a writer waits for another one holding the same participant (bounded by time left).
+    lease_wait_seconds: float = Field(default=8.0, ge=0, le=60)
     failure_ttl_days: int = Field(default=90, ge=1)
     staged_code_ttl_hours: int = Field(default=48, ge=1)
     code_cache_seconds: int = Field(default=300, ge=0)

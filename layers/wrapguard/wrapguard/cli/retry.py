@@ -7,7 +7,8 @@ from typing import Any
 from ..contracts import ApplyWrapupInput, InvalidInputError, Outcome
 from ..domain.apply import WrapupService
 from ..domain.codes import CodeCatalog
-from ..domain.failures import FailureSource, FailureStatus
+from ..domain.failures import UNRESOLVED_PARTICIPANT, FailureSource, FailureStatus
+from ..domain.lease import ParticipantLeases
 from ..domain.staging import StagedCode
 from ..runtime import build_genesys
 from ..settings import GenesysSettings, load_settings
@@ -32,13 +33,20 @@ class _NoStaging:
 
 
 def retry_failures(
-    store: FailureStore, items: list[dict[str, Any]], *, code_id: str | None, code_name: str | None, genesys: Any = None
+    store: FailureStore,
+    items: list[dict[str, Any]],
+    *,
+    code_id: str | None,
+    code_name: str | None,
+    leases: ParticipantLeases,
+    genesys: Any = None,
 ) -> list[dict[str, Any]]:
     genesys = genesys or build_genesys(load_settings(GenesysSettings))
     results = []
     for item in items:
         source = FailureSource(item.get("source", FailureSource.DATA_ACTION.value))
-        service = WrapupService(genesys, store, _NoStaging(), CodeCatalog(genesys), source=source)
+        # Holds the participant's lease like every writer; a lost race is reported as `superseded`.
+        service = WrapupService(genesys, store, _NoStaging(), CodeCatalog(genesys), leases, source=source)
         participant = item["participantId"]
         wanted_id = code_id or (None if code_name else item.get("wrapupCodeId"))
         wanted_name = code_name or (None if wanted_id else item.get("wrapupCodeName"))
@@ -52,7 +60,7 @@ def retry_failures(
             request = ApplyWrapupInput.parse(
                 {
                     "conversationId": item["conversationId"],
-                    "participantId": participant if participant != "unresolved" else None,
+                    "participantId": participant if participant != UNRESOLVED_PARTICIPANT else None,
                     "wrapupCodeId": wanted_id,
                     "wrapupCodeName": wanted_name,
                 }

@@ -254,6 +254,8 @@ def cmd_export(store: FailureStore, args: argparse.Namespace, out: TextIO) -> in
 
 
 def cmd_retry(store: FailureStore, args: argparse.Namespace, out: TextIO) -> int:
+    from ..domain.lease import ParticipantLeases
+    from ..store.leases import LeaseTable
     from .retry import retry_failures
 
     if args.participant_id:
@@ -264,7 +266,13 @@ def cmd_retry(store: FailureStore, args: argparse.Namespace, out: TextIO) -> int
     if not items:
         print(f"wrapguard-review: no open failure for {args.conversation_id}", file=sys.stderr)
         return EXIT_NOT_FOUND
-    results = retry_failures(store, items, code_id=args.code_id, code_name=args.code_name)
+    lease_table = os.environ.get("WRAPGUARD_LEASE_TABLE") or os.environ.get("LEASE_TABLE_NAME")
+    if not lease_table:
+        # A retry writes a wrap-up like the functions do, so it must hold the same participant lease.
+        print("wrapguard-review: retry needs the lease table: set WRAPGUARD_LEASE_TABLE", file=sys.stderr)
+        return 2
+    leases = ParticipantLeases(LeaseTable(lease_table), source=FailureSource.REVIEW.value)
+    results = retry_failures(store, items, code_id=args.code_id, code_name=args.code_name, leases=leases)
     if args.json:
         print(json.dumps({"results": results}), file=out)
     else:

@@ -1,12 +1,17 @@
 """The data action: apply (or stage) a wrap-up code for an agent participant, and record every failure.
 
-One request goes through named steps: find the participant -> resolve the code -> decide (stage,
-already applied, window closed) -> write. A step that ends the request with a failure raises
-`_Refused`; `apply` records it once, through the shared record-and-log path.
+One request goes through named steps: find the participant -> resolve the code -> (holding the
+participant's lease) decide -> write. A step that ends the request with a failure raises `_Refused`;
+`apply` records it once, through the shared record-and-log path.
+
+Precedence inside one wrap-up window (README "Precedence"): an explicit request replaces the agent's
+own code, but never a code wrapguard applied first (from another request, a staged or a policy code):
+the later request is `superseded`, told the winning code, and recorded.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -25,6 +30,7 @@ from .failures import (
     build_failure,
     record_failure,
 )
+from .lease import Hold, LeaseBusyError, ParticipantLeases
 from .ports import GenesysPort, StagedCodeStore
 from .staging import StagedCode, staging_key
 from .window import WindowState, find_agent_participant, window_state
@@ -63,8 +69,10 @@ class WrapupService:
     failures: FailureRecorder
     staging: StagedCodeStore
     catalog: CodeCatalog
+    leases: ParticipantLeases
     source: FailureSource = FailureSource.DATA_ACTION
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    clock: Callable[[], float] = time.time
     writer: WrapupWriter = field(init=False)
 
     def __post_init__(self) -> None:
@@ -79,9 +87,13 @@ class WrapupService:
             wrapup_code_name=request.wrapup_code_name,
         )
         try:
+            read_at = self.clock()
             found = self._find_participant(request, subject)
             code = self._resolve_code(request, found)
-            return self._decide(request, found, found.subject.with_code(code.id, code.name or None))
+            subject = found.subject.with_code(code.id, code.name or None)
+            if found.participant is None:  # no agent yet (IVR, queue): nobody else writes a wrap-up
+                return self._stage(request, subject)
+            return self._decide_holding_lease(request, found, subject, read_at)
         except _Refused as refused:
             return self._failed(refused.failure)
 
@@ -141,22 +153,64 @@ class WrapupService:
             )
         return code
 
-    def _decide(self, request: ApplyWrapupInput, found: Located, subject: Subject) -> ApplyWrapupOutput:
+    def _decide_holding_lease(
+        self, request: ApplyWrapupInput, found: Located, subject: Subject, read_at: float
+    ) -> ApplyWrapupOutput:
+        try:
+            with self.leases.hold(subject.conversation_id, subject.participant_id) as hold:
+                if hold.stale(read_at):  # another writer finished after our read: read again
+                    found = self._reread(found, subject)
+                return self._decide(request, found, subject, hold)
+        except LeaseBusyError as busy:
+            raise _Refused(
+                build_failure(subject, self.source, reason=FailureReason.TIMEOUT, message=str(busy))
+            ) from None
+
+    def _reread(self, found: Located, subject: Subject) -> Located:
+        try:
+            conversation = self.genesys.get_conversation(subject.conversation_id)
+        except GenesysError as exc:
+            raise _Refused(build_failure(subject, self.source, error=exc)) from None
+        participant = conversation.participant(subject.participant_id)
+        if participant is None:  # pragma: no cover - participants are never removed from a conversation
+            return found
+        return replace(found, conversation=conversation, participant=participant, state=window_state(participant))
+
+    def _decide(self, request: ApplyWrapupInput, found: Located, subject: Subject, hold: Hold) -> ApplyWrapupOutput:
         participant = found.participant
-        if participant is None or found.state is WindowState.NOT_OPEN:
-            return self._stage(request, subject)
-        if participant.wrapup_code_id == subject.wrapup_code_id:
+        assert participant is not None
+        current = participant.wrapup_code_id
+        if current == subject.wrapup_code_id:
             return _output(Outcome.ALREADY_APPLIED, subject)
+        if found.state is WindowState.NOT_OPEN:
+            return self._stage(request, subject)
         if found.state is WindowState.CLOSED:
             message = f"wrap-up window of participant {participant.id} is closed; Genesys accepts no code now"
             raise _Refused(build_failure(subject, self.source, reason=FailureReason.WINDOW_CLOSED, message=message))
-        return self._write(subject, request.notes)
-
-    def _write(self, subject: Subject, notes: str | None) -> ApplyWrapupOutput:
-        written = self.writer.write(subject, notes, self.source)
+        if current is not None and current == hold.state.applied_code:
+            return self._superseded(subject, current, hold.state.applied_by)
+        written = self.writer.write(subject, request.notes, self.source)
         if written.failure is not None:
             raise _Refused(written.failure)
+        if not written.applied:
+            assert written.current_code_id is not None
+            return self._superseded(subject, written.current_code_id, None)
+        hold.applied(subject.wrapup_code_id or "")
         return _output(Outcome.APPLIED, subject)
+
+    def _superseded(self, subject: Subject, winner: str, winner_source: str | None) -> ApplyWrapupOutput:
+        """The request lost to a code set first in this window: report the winner, record the lost intent."""
+        by = f" by {winner_source}" if winner_source else ""
+        message = f"wrap-up code {winner} was applied first{by}; wrapguard does not replace it"
+        record_failure(
+            self.failures, build_failure(subject, self.source, reason=FailureReason.SUPERSEDED, message=message)
+        )
+        result = _output(Outcome.SUPERSEDED, subject)
+        result.winning_code_id = winner
+        result.winning_code_name = self.catalog.known_name(subject.queue_id, winner)
+        result.failure_reason = FailureReason.SUPERSEDED.value
+        result.message = message
+        return result
 
     def _stage(self, request: ApplyWrapupInput, subject: Subject) -> ApplyWrapupOutput:
         assert subject.wrapup_code_id is not None

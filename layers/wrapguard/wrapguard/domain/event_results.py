@@ -13,6 +13,7 @@ class EventAction(StrEnum):
     APPLIED = "applied"
     ALREADY_APPLIED = "already_applied"
     AGENT_CODED = "agent_coded"
+    SUPERSEDED = "superseded"  # an explicit request's code was applied first and is kept
     NOTHING_TO_APPLY = "nothing_to_apply"
     NOT_AN_AGENT = "not_an_agent"
     FAILED = "failed"

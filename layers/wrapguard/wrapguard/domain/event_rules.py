@@ -7,8 +7,14 @@
   at the end of after-call work, record `missing_wrapup`. A code that is present resolves any open
   failure for that participant.
 
-Transient failures (rate limited, 5xx, timeout, window not open *yet*) are recorded and then raised,
-so Lambda retries and, when retries run out, the event lands in the dead-letter queue.
+Only decisions (window closed, invalid code, missing wrap-up) are final results, saved by
+idempotency. Everything else (401 after a token refresh, 403, 404, 429, 5xx, timeouts, unparsable
+answers, the window not open *yet*, another writer holding the participant) is recorded and then
+raised, so Lambda retries and, when retries run out, the event lands in the dead-letter queue.
+
+The agent-end steps run holding the participant's lease (domain/lease.py), so a data action for the
+same participant cannot interleave. A code wrapguard applied first in this window (an explicit data
+action request) is kept: the staged or policy code is `superseded`, not applied over it.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from .codes import CodeCatalog
 from .event_results import CodeOrigin, EventAction, EventResult
 from .events import AgentEnded, AgentEvent, WrapupReported
 from .failures import Failure, FailureReason, FailureRecorder, FailureSource, Subject, build_failure, record_failure
+from .lease import Hold, LeaseBusyError, ParticipantLeases
 from .policy import WrapupPolicy
 from .ports import GenesysPort, StagedCodeStore
 from .staging import ANY_AGENT, StagedCode
@@ -29,7 +36,10 @@ from .window import WindowState, window_state
 from .writer import WrapupWriter
 
 SOURCE = FailureSource.EVENTBRIDGE
-TRANSIENT_REASONS = frozenset({FailureReason.RATE_LIMITED, FailureReason.UPSTREAM_ERROR, FailureReason.TIMEOUT})
+# Final outcomes; any other failure is raised for a retry after it is recorded.
+DECISIONS = frozenset(
+    {FailureReason.WINDOW_CLOSED, FailureReason.INVALID_CODE, FailureReason.MISSING_WRAPUP, FailureReason.SUPERSEDED}
+)
 
 
 class RetryableEventError(Exception):
@@ -62,6 +72,7 @@ class EventRules:
     staging: StagedCodeStore
     catalog: CodeCatalog
     policy: WrapupPolicy
+    leases: ParticipantLeases
 
     def __post_init__(self) -> None:
         self.writer = WrapupWriter(self.genesys)
@@ -69,13 +80,16 @@ class EventRules:
     # --- agent ended ----------------------------------------------------------------------------
     def on_agent_end(self, event: AgentEnded) -> EventResult:
         try:
-            participant, subject = self._find_agent(event)
-            intended = self._intended(subject)
-            subject = self._resolve(intended, subject)
-            self._decide(event, intended, participant, subject)
-            return self._apply(event, intended, subject)
+            with self.leases.hold(event.conversation_id, event.participant_id) as hold:
+                participant, subject = self._find_agent(event)
+                intended = self._intended(subject)
+                subject = self._resolve(intended, subject)
+                self._decide(event, intended, participant, subject, hold)
+                return self._apply(event, intended, subject, hold)
         except _Finished as finished:
             return finished.result
+        except LeaseBusyError as busy:
+            raise RetryableEventError(str(busy)) from busy
 
     def _find_agent(self, event: AgentEvent) -> tuple[Participant, Subject]:
         participant, queue_id = self._read_agent(event)
@@ -116,12 +130,18 @@ class EventRules:
             raise _Finished(self._record(failure, EventAction.FAILED))
         return subject.with_code(found.id, found.name)
 
-    def _decide(self, event: AgentEnded, intended: Intended, participant: Participant, subject: Subject) -> None:
+    def _decide(
+        self, event: AgentEnded, intended: Intended, participant: Participant, subject: Subject, hold: Hold
+    ) -> None:
         """Raise `_Finished` (or retry) unless the intended code should be applied now."""
         current = participant.wrapup_code_id
         if current == subject.wrapup_code_id:
             self._consume(intended, event)
             raise _Finished(_result(EventAction.ALREADY_APPLIED, subject, code_id=current))
+        if current and current == hold.state.applied_code:
+            # An explicit request (data action) applied its code first: it outranks staged/policy codes.
+            self._consume(intended, event)
+            raise _Finished(_result(EventAction.SUPERSEDED, subject, code_id=current, origin=intended.origin))
         if current and not self._may_overwrite(subject.queue_id):
             self._consume(intended, event)
             raise _Finished(_result(EventAction.AGENT_CODED, subject, code_id=current))
@@ -141,9 +161,14 @@ class EventRules:
             action = EventAction.FAILED if recorded else EventAction.ALREADY_RECORDED
             raise _Finished(_result(action, subject, reason=FailureReason.WINDOW_CLOSED))
 
-    def _apply(self, event: AgentEnded, intended: Intended, subject: Subject) -> EventResult:
+    def _apply(self, event: AgentEnded, intended: Intended, subject: Subject, hold: Hold) -> EventResult:
         written = self.writer.write(subject, intended.notes, SOURCE)
+        if written.failure is None and not written.applied:
+            # The PATCH went unanswered and the re-read shows the agent's own code: keep it.
+            self._consume(intended, event)
+            return _result(EventAction.AGENT_CODED, subject, code_id=written.current_code_id)
         if written.failure is None:
+            hold.applied(subject.wrapup_code_id or "")
             self._consume(intended, event)
             self.failures.resolve_open(
                 subject.conversation_id,
@@ -152,7 +177,7 @@ class EventRules:
             )
             return _result(EventAction.APPLIED, subject, code_id=subject.wrapup_code_id, origin=intended.origin)
         record_failure(self.failures, written.failure)
-        if written.failure.reason in TRANSIENT_REASONS:
+        if written.failure.reason not in DECISIONS:
             raise RetryableEventError(f"{written.failure.reason.value}: {written.failure.message}")
         return _result(EventAction.FAILED, subject, reason=written.failure.reason)
 
@@ -214,7 +239,7 @@ class EventRules:
     def _error(self, exc: GenesysError, subject: Subject) -> EventResult:
         failure = build_failure(subject, SOURCE, error=exc)
         result = self._record(failure, EventAction.FAILED)
-        if failure.reason in TRANSIENT_REASONS:
+        if failure.reason not in DECISIONS:
             raise RetryableEventError(f"{failure.reason.value}: {exc}") from exc
         return result
 

@@ -26,6 +26,8 @@ class FailureReason(StrEnum):
     UPSTREAM_ERROR = "upstream_error"
     TIMEOUT = "timeout"
     MISSING_WRAPUP = "missing_wrapup"
+    # The request lost to a code another writer applied first in the same window (not replaced).
+    SUPERSEDED = "superseded"
 
 
 class FailureSource(StrEnum):

@@ -1,0 +1,115 @@
+"""One writer per participant: a short lease around read -> decide -> PATCH -> verify.
+
+Lambda runs many copies at once, so a data action and the `user.end` event (or two data actions,
+or a reviewer's retry) can work on the same participant at the same moment. Each holds the lease
+on (conversation, participant) while it decides and writes; the others wait a bounded time.
+
+The lease item outlives each hold: it remembers the code wrapguard last applied to the participant
+(so a later writer can tell wrapguard's code from the agent's own) and when the last hold ended (so
+a writer whose read came before that knows to read again).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from aws_lambda_powertools import Logger
+
+from .. import SERVICE
+
+logger = Logger(service=SERVICE, child=True)
+
+# Never hold longer than this, even with more Lambda time left; an expired hold can be taken over.
+MAX_HOLD_SECONDS = 60.0
+# Wall clocks of different Lambda copies disagree by milliseconds; a read this close to another
+# writer's release is treated as stale.
+CLOCK_SKEW_SECONDS = 1.0
+
+
+class LeaseBusyError(Exception):
+    """Another writer held the participant for longer than the bounded wait."""
+
+
+@dataclass(frozen=True)
+class LeaseState:
+    """What the lease item said when this writer took it."""
+
+    applied_code: str | None = None  # the code wrapguard last applied to this participant
+    applied_by: str | None = None  # which path applied it (data_action, eventbridge, review)
+    released_at: float | None = None  # epoch seconds when the previous hold ended
+
+
+class LeaseStore(Protocol):
+    def try_acquire(self, key: str, holder: str, hold_seconds: float) -> LeaseState | None:
+        """Take the lease if free or expired, returning what it held; None while someone else holds it."""
+        ...
+
+    def release(self, key: str, holder: str, applied_code: str | None, applied_by: str | None) -> None:
+        """End the hold (only if still ours), remembering the code applied under it, if any."""
+        ...
+
+
+@dataclass
+class Hold:
+    """A writer's hold on one participant; `applied()` tells the lease what this writer wrote."""
+
+    key: str
+    holder: str
+    state: LeaseState
+    waited: bool
+    taken_at: float
+    written_code: str | None = None
+
+    def applied(self, code_id: str) -> None:
+        self.written_code = code_id
+
+    def stale(self, read_at: float) -> bool:
+        """Could a read made at `read_at` miss another writer's change?"""
+        if self.waited:
+            return True
+        released = self.state.released_at
+        return released is not None and released >= read_at - CLOCK_SKEW_SECONDS
+
+
+@dataclass
+class ParticipantLeases:
+    store: LeaseStore
+    source: str
+    wait_seconds: float = 8.0
+    hold_seconds: float = 30.0
+    clock: Callable[[], float] = time.time
+    sleep: Callable[[float], None] = time.sleep
+    rng: random.Random = field(default_factory=random.Random)
+    _remaining: Callable[[], float] | None = None
+
+    def set_time_budget(self, remaining_seconds: Callable[[], float] | None) -> None:
+        """Bind to the invocation: never wait, or hold, past the time the function has left."""
+        self._remaining = remaining_seconds
+
+    @contextmanager
+    def hold(self, conversation_id: str, participant_id: str, *, reserve_seconds: float = 2.0) -> Iterator[Hold]:
+        key = f"{conversation_id}#{participant_id}"
+        holder = uuid.uuid4().hex
+        left = self._remaining() if self._remaining else float("inf")
+        hold_for = max(1.0, min(self.hold_seconds, MAX_HOLD_SECONDS, left))
+        deadline = self.clock() + max(0.0, min(self.wait_seconds, left - reserve_seconds))
+        waited = False
+        while (state := self.store.try_acquire(key, holder, hold_for)) is None:
+            if self.clock() >= deadline:
+                raise LeaseBusyError(f"another writer held participant {participant_id} past the bounded wait")
+            waited = True
+            self.sleep(self.rng.uniform(0.05, 0.2))
+        taken = Hold(key, holder, state, waited, self.clock())
+        try:
+            yield taken
+        finally:
+            try:
+                self.store.release(key, holder, taken.written_code, self.source if taken.written_code else None)
+            except Exception:  # the hold expires on its own; the caller's outcome must not be replaced
+                logger.exception("could not release the participant lease", extra={"lease": key})
