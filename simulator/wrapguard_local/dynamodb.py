@@ -31,7 +31,7 @@ def local_dynamodb_server(port: int | None = None, timeout: float = 30.0) -> Ite
     """Yield the endpoint URL of a fresh moto server; stopped on exit."""
     port = port or free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        [sys.executable, "-m", "wrapguard_local.aws_server", "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env={**os.environ, **LOCAL_AWS_ENV},
