@@ -76,7 +76,7 @@ def together(*actions: Callable[[], Any]) -> list[Any]:
         barrier.wait()
         try:
             results[index] = action()
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actions)]
