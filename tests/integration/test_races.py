@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import pytest
@@ -115,7 +116,7 @@ def test_data_action_against_user_end(world: World, copies: Copies) -> None:
         stage(copies, cid, world.escalated)  # S: staged earlier by a flow
         (user_end,) = world.sim.agent_disconnect(cid, pid)
         request = ApplyWrapupInput.parse({"conversationId": cid, "participantId": pid, "wrapupCodeId": world.resolved})
-        flow, event = together(lambda: copies.data_action().apply(request), lambda: copies.events().handle(user_end))
+        flow, event = together(partial(copies.data_action().apply, request), partial(copies.events().handle, user_end))
         final = world.sim.applied_code(cid, pid)
         assert world.sim.apply_count(cid, pid) == 1
         if flow.outcome.value == "applied":
@@ -135,7 +136,7 @@ def test_two_data_actions(world: World, copies: Copies) -> None:
             ApplyWrapupInput.parse({"conversationId": cid, "participantId": pid, "wrapupCodeId": code})
             for code in (world.resolved, world.escalated)
         )
-        results = together(lambda: copies.data_action().apply(first), lambda: copies.data_action().apply(second))
+        results = together(partial(copies.data_action().apply, first), partial(copies.data_action().apply, second))
         final = world.sim.applied_code(cid, pid)
         assert world.sim.apply_count(cid, pid) == 1
         winners = [r for r in results if r.outcome.value == "applied"]
@@ -162,13 +163,16 @@ def test_review_retry_against_user_end(world: World, copies: Copies) -> None:
         )
         item = copies.failures.get(cid, pid)
         assert item is not None
-        genesys = world.client(base_url=copies.server.url)
-
-        def retry() -> list[dict[str, Any]]:
-            leases = copies.leases(FailureSource.REVIEW)
-            return retry_failures(copies.failures, [item], code_id=None, code_name=None, leases=leases, genesys=genesys)
-
-        (retried,), event = together(retry, lambda: copies.events().handle(user_end))
+        retry = partial(
+            retry_failures,
+            copies.failures,
+            [item],
+            code_id=None,
+            code_name=None,
+            leases=copies.leases(FailureSource.REVIEW),
+            genesys=world.client(base_url=copies.server.url),
+        )
+        (retried,), event = together(retry, partial(copies.events().handle, user_end))
         final = world.sim.applied_code(cid, pid)
         assert world.sim.apply_count(cid, pid) == 1
         if retried["outcome"] == "applied":
