@@ -34,9 +34,24 @@ def store(tables: dict[str, str], clock: list[datetime]) -> FailureStore:
     return FailureStore(tables["FailuresTable"], ttl_days=30, now=lambda: clock[0])
 
 
+def test_a_repeat_never_reopens_or_blurs_a_record(store: FailureStore, clock: list[datetime]) -> None:
+    cid = str(uuid.uuid4())
+    store.record(failure(cid, reason=FailureReason.TIMEOUT, wrapup_code_id="intended", user_id="agent"))
+    store.record(failure(cid, reason=FailureReason.MISSING_WRAPUP))  # more specific: replaces the timeout
+    store.record(failure(cid, reason=FailureReason.UPSTREAM_ERROR, http_status=502))
+    item = store.get(cid, "p1")
+    assert item is not None and item["attempts"] == 3
+    assert item["reason"] == "missing_wrapup" and "httpStatus" not in item  # the specific failure is kept
+    assert item["wrapupCodeId"] == "intended" and item["userId"] == "agent"  # never dropped by a repeat
+    assert store.set_status(cid, "p1", FailureStatus.RESOLVED, note="coded in CRM", reviewer="ana")
+    assert store.record(failure(cid, reason=FailureReason.WINDOW_CLOSED)) == 4
+    item = store.get(cid, "p1")
+    assert item is not None and item["status"] == "resolved" and item["reviewedBy"] == "ana"
+
+
 def test_repeat_merges_into_one_item(store: FailureStore, clock: list[datetime]) -> None:
     cid = str(uuid.uuid4())
-    assert store.record(failure(cid, http_status=409, error_code="x", context_id="c1")) == 1
+    assert store.record(failure(cid, reason=FailureReason.TIMEOUT, error_code="x", context_id="c1")) == 1
     clock[0] += timedelta(minutes=5)
     assert store.record(failure(cid, reason=FailureReason.RATE_LIMITED, http_status=429)) == 2
     items = store.for_conversation(cid)
@@ -86,3 +101,17 @@ def test_status_index_lists_newest_first_with_since_and_pages(store: FailureStor
     ]
     assert recent == [ids[6], ids[5]]
     assert [i["conversationId"] for i in store.by_status(FailureStatus.IGNORED)] == [ids[3]]
+
+
+def test_reconcile_create_if_absent_never_overwrites_an_item_written_after_its_read(
+    store: FailureStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cid = str(uuid.uuid4())
+    # The data action records its intended code between the reconciler's BatchGetItem and its write.
+    monkeypatch.setattr(store, "_existing_keys", lambda keys, resource: set())
+    store.record(failure(cid, reason=FailureReason.WINDOW_CLOSED, wrapup_code_id="intended"))
+    late = failure(cid, reason=FailureReason.MISSING_WRAPUP).model_copy(update={"source": FailureSource.RECONCILE})
+    assert store.record_missing([late, failure(cid, pid="p2", reason=FailureReason.MISSING_WRAPUP)]) == 1
+    item = store.get(cid, "p1")
+    assert item is not None and item["reason"] == "window_closed" and item["wrapupCodeId"] == "intended"
+    assert store.get(cid, "p2") is not None

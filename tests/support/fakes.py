@@ -11,6 +11,7 @@ from wrapguard.domain.failures import Failure
 from wrapguard.domain.lease import LeaseState, ParticipantLeases
 from wrapguard.domain.reconcile import Checkpoint
 from wrapguard.domain.staging import StagedCode, most_specific
+from wrapguard.store.failures import SPECIFIC_REASONS
 
 
 class InMemoryFailures:
@@ -23,8 +24,11 @@ class InMemoryFailures:
             raise RuntimeError("DynamoDB unavailable")
         key = (failure.conversation_id, failure.participant_id)
         item = self.items.setdefault(key, {"attempts": 0, "status": "open"})
-        item.update(failure.model_dump(exclude_none=True), status="open")
         item["attempts"] += 1
+        # Records only move forward, as in the DynamoDB store: status kept, specific reasons kept.
+        if item.get("reason") in SPECIFIC_REASONS and failure.reason not in SPECIFIC_REASONS:
+            return int(item["attempts"])
+        item.update(failure.model_dump(exclude_none=True, exclude={"reason"}), reason=failure.reason)
         return int(item["attempts"])
 
     def record_if_absent(self, failure: Failure) -> bool:

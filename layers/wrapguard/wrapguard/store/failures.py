@@ -10,11 +10,25 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from ..domain.failures import Failure, FailureStatus
+from ..domain.failures import Failure, FailureReason, FailureStatus
 from ..timestamps import iso
 from .dynamo import TableAdapter, is_conditional_failure
 
 STATUS_INDEX = "StatusIndex"
+
+# Reasons that say precisely why a code is missing; a repeat that only knows an infrastructure error
+# (timeout, rate_limited, upstream_error, unauthorized, forbidden) does not replace them.
+SPECIFIC_REASONS = frozenset(
+    {
+        FailureReason.WINDOW_CLOSED,
+        FailureReason.INVALID_CODE,
+        FailureReason.NOT_FOUND,
+        FailureReason.MISSING_WRAPUP,
+        FailureReason.SUPERSEDED,
+    }
+)
+# Who and what was intended: a repeat that does not know them keeps the earlier values.
+_KEPT_ATTRIBUTES = frozenset({"wrapupCodeId", "wrapupCodeName", "userId", "queueId"})
 
 # Failure fields -> item attributes; None values are removed so an item shows the latest failure.
 _DETAIL_ATTRIBUTES = {
@@ -47,15 +61,21 @@ class FailureStore(TableAdapter):
 
     # --- writes ---------------------------------------------------------------------------------
     def record(self, failure: Failure) -> int:
-        """Create the item, or merge a repeat into it (attempts + 1, latest details, reopened)."""
+        """Create the item, or merge a repeat into it: attempts + 1, lastSeen, and the latest details.
+
+        Records only move forward (README "Failure records"): a repeat never reopens an item a
+        reviewer (or wrapguard) closed, never replaces a specific reason (window_closed,
+        invalid_code, ...) with an infrastructure one (timeout, upstream_error, ...), and never
+        drops the intended code or the agent/queue it knew.
+        """
+        key = {"conversationId": failure.conversation_id, "participantId": failure.participant_id}
         moment = failure.occurred_at or self._now()
         sets = [
-            "#status = :open",
+            "#status = if_not_exists(#status, :open)",
             "lastSeen = :now",
             "firstSeen = if_not_exists(firstSeen, :now)",
             "expiresAt = :ttl",
         ]
-        removes: list[str] = []
         values: dict[str, Any] = {
             ":open": FailureStatus.OPEN.value,
             ":now": iso(moment),
@@ -63,7 +83,11 @@ class FailureStore(TableAdapter):
             ":one": 1,
         }
         names = {"#status": "status"}
+        counters_only = "SET " + ", ".join(sets) + " ADD attempts :one"
+        removes: list[str] = []
         for attribute, value in _details(failure).items():
+            if value is None and attribute in _KEPT_ATTRIBUTES:
+                continue
             names[f"#{attribute}"] = attribute
             if value is None:
                 removes.append(f"#{attribute}")
@@ -73,13 +97,33 @@ class FailureStore(TableAdapter):
         expression = "SET " + ", ".join(sets) + " ADD attempts :one"
         if removes:
             expression += " REMOVE " + ", ".join(removes)
-        response = self.table.update_item(
-            Key={"conversationId": failure.conversation_id, "participantId": failure.participant_id},
-            UpdateExpression=expression,
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
-            ReturnValues="UPDATED_NEW",
-        )
+        condition: Any = {}  # boto3's stubs type each keyword; this one is optional
+        if failure.reason not in SPECIFIC_REASONS:
+            specific = {f":specific{i}": reason.value for i, reason in enumerate(sorted(SPECIFIC_REASONS))}
+            values.update(specific)
+            condition = {
+                "ConditionExpression": f"attribute_not_exists(#reason) OR NOT #reason IN ({', '.join(specific)})"
+            }
+        try:
+            response = self.table.update_item(
+                Key=key,
+                UpdateExpression=expression,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+                ReturnValues="UPDATED_NEW",
+                **condition,
+            )
+        except Exception as exc:
+            if not is_conditional_failure(exc):
+                raise
+            # The item already holds a more specific failure: count the repeat, keep its details.
+            response = self.table.update_item(
+                Key=key,
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={k: values[k] for k in (":open", ":now", ":ttl", ":one")},
+                ReturnValues="UPDATED_NEW",
+                UpdateExpression=counters_only,
+            )
         return int(response["Attributes"]["attempts"])  # type: ignore[arg-type]
 
     def record_if_absent(self, failure: Failure) -> bool:
@@ -90,11 +134,11 @@ class FailureStore(TableAdapter):
         )
 
     def record_missing(self, failures: list[Failure]) -> int:
-        """Batched create-if-absent for the reconciler: BatchGetItem finds existing items (which stay
-        untouched, whatever their status), BatchWriteItem writes the rest 25 at a time.
+        """Create-if-absent for the reconciler; returns how many items were new.
 
-        Not atomic per item, unlike record_if_absent: a writer racing between the get and the write
-        could be overwritten. The reconciler is the only batch writer and runs one pass at a time.
+        BatchGetItem (100 keys a call) skips the participants that already have an item, whatever
+        its status; each remaining item is a conditional PutItem, so an item another writer creates
+        between the read and the write is never overwritten.
         """
         from .dynamo import _resource
 
@@ -103,10 +147,7 @@ class FailureStore(TableAdapter):
             chunk = failures[start : start + 100]
             existing = self._existing_keys([(f.conversation_id, f.participant_id) for f in chunk], _resource())
             fresh = {key: f for f in chunk if (key := (f.conversation_id, f.participant_id)) not in existing}
-            with self.table.batch_writer() as writer:
-                for failure in fresh.values():
-                    writer.put_item(Item=self._new_item(failure))
-            new += len(fresh)
+            new += sum(self.record_if_absent(failure) for failure in fresh.values())
         return new
 
     def _existing_keys(self, keys: list[tuple[str, str]], resource: Any) -> set[tuple[str, str]]:
