@@ -8,7 +8,7 @@ import pytest
 from genesys_simulator import Fault
 from tests.support.fakes import InMemoryFailures, InMemoryLeases, InMemoryStaging, leases
 from tests.support.world import World
-from wrapguard.contracts import ApplyWrapupInput, Outcome
+from wrapguard.contracts import ApplyWrapupInput, InvalidInputError, Outcome
 from wrapguard.domain.apply import WrapupService
 from wrapguard.domain.codes import CodeCatalog
 from wrapguard.domain.staging import ANY_AGENT
@@ -252,3 +252,13 @@ def test_failure_that_cannot_be_recorded_raises(h: Harness) -> None:
 
 def test_outcome_enum_covers_contract() -> None:
     assert {o.value for o in Outcome} == {"applied", "already_applied", "staged", "superseded", "failed"}
+
+
+def test_a_customer_participant_id_is_invalid_input_naming_the_field(h: Harness) -> None:
+    w = h.world
+    cid, _ = w.call_in_acw()
+    customer = next(p.id for p in w.sim.conversations[cid].participants if p.purpose == "customer")
+    with pytest.raises(InvalidInputError) as raised:
+        h.apply(conversationId=cid, participantId=customer, wrapupCodeId=w.resolved)
+    assert raised.value.fields == ["participantId"]
+    assert h.failures.items == {} and h.staging.items == {} and w.sim.counters["patch_participant"] == 0

@@ -202,6 +202,21 @@ def test_transient_failure_is_recorded_and_raised_for_retry(h: Harness) -> None:
     assert h.failures.items[(cid, pid)]["status"] == "resolved"
 
 
+@pytest.mark.parametrize("status", [401, 403, 404, 429])
+def test_refusals_that_are_not_decisions_are_retried_not_saved(h: Harness, status: int) -> None:
+    """A 401 (after the token refresh), 403, 404 or 429 says nothing final about the wrap-up: retry."""
+    w = h.world
+    cid, pid = w.sim.new_call(w.support_queue)
+    h.stage(cid, w.resolved)
+    events = w.sim.agent_disconnect(cid, pid)
+    w.sim.inject(Fault(endpoint="get_conversation", status=status, times=-1))
+    with pytest.raises(RetryableEventError):
+        h.feed(events)
+    w.sim.clear_faults()
+    (retry,) = h.feed(events)
+    assert retry["action"] == "applied" and w.sim.applied_code(cid, pid) == w.resolved
+
+
 def test_user_end_before_the_read_shows_acw_is_retried(h: Harness) -> None:
     w = h.world
     cid, pid = w.sim.new_call(w.support_queue)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from ..contracts import ApplyWrapupInput, ApplyWrapupOutput, Outcome
+from ..contracts import ApplyWrapupInput, ApplyWrapupOutput, InvalidInputError, Outcome
 from ..genesys.errors import GenesysError
 from ..genesys.models import Conversation, Participant, WrapupCode
 from .codes import CodeCatalog
@@ -109,6 +109,12 @@ class WrapupService:
             if participant is None:
                 message = f"participant {request.participant_id} is not on conversation {cid}"
                 raise _Refused(build_failure(subject, self.source, reason=FailureReason.NOT_FOUND, message=message))
+            if not participant.is_agent:
+                # A customer's (or IVR's, ACD's) participant takes no wrap-up: the flow passed the wrong
+                # id. Rejected like malformed input, so the flow takes its Failure path; nothing written.
+                raise InvalidInputError(
+                    [("participantId", f"is not an agent participant (purpose {participant.purpose})")]
+                )
         else:
             participant = find_agent_participant(conversation, request.user_id)
             if participant is None and conversation.end_time is not None:
