@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 
-from genesys_simulator import Fault
 from tests.support.world import World
 from wrapguard.cli.redrive import redrive
 from wrapguard.eventbridge.processing import MalformedEventError
+from wrapguard.store import dynamo
 from wrapguard.store.failures import FailureStore
+from wrapguard_local.fault_burst import FAST_CLIENT_ENV, run_burst
 from wrapguard_local.handlers import FakeLambdaContext, load_handler
-from wrapguard_local.lambda_async import invoke_async
 
 pytestmark = pytest.mark.integration
 EVENTS = Path(__file__).resolve().parents[2] / "events"
@@ -118,72 +117,38 @@ def test_sample_events_run_through_the_handler(events_fn: Any, world: World) -> 
 
 
 def test_fault_burst_loses_nothing_and_applies_nothing_twice(
-    apply_fn: Any,
-    events_fn: Any,
+    function_env: dict[str, Any],
     world: World,
     failures: FailureStore,
     dlq: tuple[Any, str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """200 conversations, every event delivered twice, 429/5xx/slow answers injected at random."""
-    monkeypatch.setenv("GENESYS_HTTP_TIMEOUT_SECONDS", "0.3")
-    monkeypatch.setenv("GENESYS_MAX_ATTEMPTS", "3")
-    monkeypatch.setenv("GENESYS_RETRY_BASE_DELAY_SECONDS", "0.01")
-    events_fn = load_handler("wrapup_events")
+    """200 conversations, every event delivered twice and shuffled, Genesys and DynamoDB faults at random."""
+    for key, value in FAST_CLIENT_ENV.items():
+        monkeypatch.setenv(key, value)
     sqs, queue_url = dlq
-    conversations = []
-    for _ in range(200):
-        cid, pid = world.sim.new_call(world.support_queue)
-        assert stage(apply_fn, cid, "Resolved")["outcome"] == "staged"
-        conversations.append((cid, pid))
-    world.sim.inject(Fault(endpoint="patch_participant", status=429, retry_after=0, times=-1, probability=0.15))
-    world.sim.inject(Fault(endpoint="get_conversation", status=503, times=-1, probability=0.15))
-    world.sim.inject(Fault(endpoint="patch_participant", status=502, times=-1, probability=0.1))
-    world.sim.inject(Fault(endpoint="get_conversation", status=None, delay=0.4, times=-1, probability=0.03))
-    world.sim.inject(Fault(endpoint=None, status=500, times=-1, probability=0.02))
-    for cid, _ in conversations[::20]:  # ten conversations whose apply never succeeds: retries run out
-        world.sim.inject(Fault(endpoint="patch_participant", status=503, times=-1, path_contains=cid))
-
-    dead = 0
-    for cid, pid in conversations:
-        (user_end,) = world.sim.agent_disconnect(cid, pid)
-        for delivery in (user_end, user_end):  # at-least-once
-            dead += invoke_async(events_fn.lambda_handler, delivery, sqs=sqs, queue_url=queue_url).dead_lettered
-        for acw in world.sim.complete_acw(cid, pid):
-            dead += invoke_async(events_fn.lambda_handler, acw, sqs=sqs, queue_url=queue_url).dead_lettered
-
-    dead_lettered = Counter[str]()
-    messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, VisibilityTimeout=0)
-    while messages.get("Messages"):
-        for message in messages["Messages"]:
-            dead_lettered[json.loads(message["Body"])["requestPayload"]["detail"]["eventBody"]["conversationId"]] += 1
-        if sum(dead_lettered.values()) >= dead:
-            break
-        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, VisibilityTimeout=0)
-
-    counts = Counter[str]()
-    for cid, pid in conversations:
-        applies = world.sim.apply_count(cid, pid)
-        assert applies <= 1, f"{cid} applied {applies} times"
-        items = [i for i in failures.for_conversation(cid) if i["status"] == "open"]
-        if world.sim.applied_code(cid, pid) == world.resolved:
-            counts["applied"] += 1
-        elif items:
-            counts["open_failure"] += 1
-        elif dead_lettered[cid]:
-            counts["dead_lettered_only"] += 1
-        else:
-            pytest.fail(f"conversation {cid} was lost: not applied, no failure record, no DLQ message")
-    print(
-        f"\nburst of {len(conversations)}: {dict(counts)}; DLQ messages {dead}; "
-        f"Genesys requests {dict(world.sim.counters)}"
+    report = run_burst(
+        world.sim,
+        queue_id=world.support_queue,
+        code_id=world.resolved,
+        code_name="Resolved",
+        sqs=sqs,
+        queue_url=queue_url,
+        dynamodb=dynamo._resource(),
+        conversations=200,
     )
-    assert sum(counts.values()) == 200
-    assert counts["applied"] > 100  # faults are a minority; most conversations get their code
-    assert dead >= 10 and counts["open_failure"] >= 10  # the always-failing ten: dead-lettered and recorded
+    print(f"\nburst: {report.as_dict()}")
+    assert report.lost == [], f"lost: not applied, no failure record, no DLQ message: {report.lost}"
+    assert report.applied_twice == 0
+    assert sum(report.outcomes.values()) == 200
+    assert report.outcomes["applied"] > 100  # faults are a minority; most conversations get their code
+    assert report.outcomes["open_failure"] >= 10  # the always-failing ten at least
+    assert report.dynamodb_throttled > 0 and report.dead_lettered_messages >= 10
+    dead = report.dead_lettered_messages
+    conversations = [(c.id, c.participants[-1].id) for c in world.sim.conversations.values()]
 
-    world.sim.clear_faults()
+    events_fn = load_handler("wrapup_events")
     handle = lambda event: events_fn.lambda_handler(event, FakeLambdaContext())  # noqa: E731
-    report = redrive(sqs, queue_url, handle)
-    assert report.failed == 0 and report.redriven == dead
+    redriven = redrive(sqs, queue_url, handle)
+    assert redriven.failed == 0 and redriven.redriven == dead
     assert all(world.sim.apply_count(cid, pid) <= 1 for cid, pid in conversations)

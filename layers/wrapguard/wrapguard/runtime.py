@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .domain.apply import WrapupService
 from .domain.codes import CodeCatalog
@@ -53,6 +53,17 @@ def build_wrapup_service(settings: ApplySettings, source: FailureSource, genesys
 def remaining_seconds(context: Any) -> Callable[[], float] | None:
     getter = getattr(context, "get_remaining_time_in_millis", None)
     return None if getter is None else lambda: float(getter()) / 1000.0
+
+
+class TimeBound(Protocol):
+    def set_time_budget(self, remaining_seconds: Callable[[], float] | None) -> None: ...
+
+
+def bind_time_budget(context: Any, *targets: TimeBound) -> None:
+    """Give this invocation's remaining time to everything that waits (HTTP calls, the lease)."""
+    budget = remaining_seconds(context)
+    for target in targets:
+        target.set_time_budget(budget)
 
 
 def build_event_processor(settings: EventSettings, genesys: GenesysClient) -> EventProcessor:
