@@ -18,6 +18,7 @@ from wrapguard.genesys.client import GenesysClient
 from wrapguard.observability import count_outcome, logger, metrics, tracer
 from wrapguard.runtime import build_genesys, build_wrapup_service, remaining_seconds
 from wrapguard.settings import ApplySettings, load_settings
+from wrapguard.store import dynamo
 
 settings = load_settings(ApplySettings)  # fails the init phase, naming the variable, if misconfigured
 
@@ -39,6 +40,7 @@ def service() -> WrapupService:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = ApplyWrapupInput.parse(event)
     genesys().set_time_budget(remaining_seconds(context))
+    dynamo.set_time_budget(remaining_seconds(context))
     result = service().apply(request)
     count_outcome(result, FailureSource.DATA_ACTION.value)
     logger.info("data action done", extra={"outcome": result.outcome.value, "failure_reason": result.failure_reason})

@@ -17,6 +17,7 @@ from wrapguard.genesys.client import GenesysClient
 from wrapguard.observability import count_event, logger, metrics, tracer
 from wrapguard.runtime import build_event_processor, build_genesys, remaining_seconds
 from wrapguard.settings import EventSettings, load_settings
+from wrapguard.store import dynamo
 
 settings = load_settings(EventSettings)
 
@@ -38,6 +39,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     events = processor()
     events.config.register_lambda_context(context)
     genesys().set_time_budget(remaining_seconds(context))
+    dynamo.set_time_budget(remaining_seconds(context))
     result = events.handle(event)
     count_event(result)
     response = result.to_response()
