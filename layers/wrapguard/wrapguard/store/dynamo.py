@@ -94,7 +94,7 @@ def configure(timeouts: DynamoTimeouts) -> None:
     """Other timeouts for this process (tests; an interactive CLI far from the region)."""
     global _timeouts  # noqa: PLW0603 - one per process, like the boto3 resource it configures
     _timeouts = timeouts
-    _resource.cache_clear()
+    _resource.cache_clear()  # clients made by client() before this keep their timeouts
 
 
 def seconds_left() -> float:
@@ -128,26 +128,42 @@ def _stop_retry_without_time(
     return False if left < longest_sleep + _timeouts.attempt else None
 
 
-@cache
-def _resource() -> Any:
-    import boto3  # honours AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_DYNAMODB for the local server
+def _bounded(events: Any) -> None:
+    """Hook the budget checks into a client's events (ahead of botocore's own retry handler)."""
+    events.register_first("before-send.dynamodb", _refuse_attempt_without_time)
+    events.register_first("needs-retry.dynamodb", _stop_retry_without_time)
+
+
+def _config() -> Any:
     from botocore.config import Config
 
-    config = Config(
+    return Config(
         connect_timeout=_timeouts.connect,
         read_timeout=_timeouts.read,
         retries={"mode": "standard", "total_max_attempts": _timeouts.max_attempts},
     )
-    resource = boto3.resource("dynamodb", config=config)
-    events: Any = resource.meta.client.meta.events  # the stubs type handlers as returning None
-    events.register_first("before-send.dynamodb", _refuse_attempt_without_time)
-    events.register_first("needs-retry.dynamodb", _stop_retry_without_time)
+
+
+@cache
+def _resource() -> Any:
+    import boto3  # honours AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_DYNAMODB for the local server
+
+    resource = boto3.resource("dynamodb", config=_config())
+    _bounded(resource.meta.client.meta.events)
     return resource
 
 
 def client() -> DynamoDBClient:
-    """The bounded low-level client (e.g. for Powertools Idempotency's persistence layer)."""
-    return _resource().meta.client  # type: ignore[no-any-return]
+    """A new bounded low-level client (e.g. for Powertools Idempotency's persistence layer).
+
+    Not the resource's own client: the resource hooks a serializer into that one, which would wrap
+    already typed attribute values ({"S": ...}) a second time.
+    """
+    import boto3
+
+    low_level = boto3.client("dynamodb", config=_config())
+    _bounded(low_level.meta.events)
+    return low_level
 
 
 def table(name: str) -> Table:
