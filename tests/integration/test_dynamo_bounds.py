@@ -235,18 +235,18 @@ def test_failure_write_keeps_the_reserved_time(endpoint: Callable[[str], None], 
 def test_data_action_with_dynamodb_hanging_ends_within_its_time(
     function_env: dict[str, Any], world: World, monkeypatch: pytest.MonkeyPatch, silent: SilentServer
 ) -> None:
-    """The real handler, default timeouts: Genesys answers, the failure write hangs; the invocation
-    raises (Lambda error, the flow's Failure path) before the function's timeout."""
+    """The real handler, default timeouts: Genesys answers, every DynamoDB call (lease, failure write)
+    hangs; the invocation raises (Lambda error: the flow's Failure path) before the function's timeout."""
     handler = load_handler("apply_wrapup")
     cid, pid = world.call_in_acw()
     world.sim.complete_acw(cid, pid)  # window closed: a failure to record
     monkeypatch.setenv("AWS_ENDPOINT_URL", silent.url)
     dynamo._resource.cache_clear()
-    context = FakeLambdaContext(timeout_seconds=RESERVED_SECONDS + 2.0)
+    context = FakeLambdaContext(timeout_seconds=RESERVED_SECONDS + 3.5)
     start = time.monotonic()
-    with pytest.raises(ReadTimeoutError):
+    with pytest.raises((ReadTimeoutError, DynamoDBTimeBudgetError)):
         handler.lambda_handler({"conversationId": cid, "participantId": pid, "wrapupCodeId": world.resolved}, context)
     elapsed = time.monotonic() - start
     assert elapsed < context.timeout_seconds
-    assert silent.accepted
+    assert silent.accepted  # it did try
     dynamo._resource.cache_clear()
