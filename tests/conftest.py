@@ -21,6 +21,15 @@ os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 os.environ.pop("AWS_PROFILE", None)
 
 
+@pytest.fixture(autouse=True)
+def unbound_dynamodb_budget() -> None:
+    """Handlers bind the invocation's time to DynamoDB calls (a ContextVar of this thread): a handler
+    invoked by one test must not time-limit the next test's store calls."""
+    from wrapguard.store import dynamo
+
+    dynamo.set_time_budget(None)
+
+
 @pytest.fixture
 def world() -> World:
     return World()

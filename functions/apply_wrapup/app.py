@@ -18,6 +18,7 @@ from wrapguard.genesys.client import GenesysClient
 from wrapguard.observability import count_outcome, logger, metrics, tracer
 from wrapguard.runtime import bind_time_budget, build_genesys, build_wrapup_service
 from wrapguard.settings import ApplySettings, load_settings
+from wrapguard.store import dynamo
 
 settings = load_settings(ApplySettings)  # fails the init phase, naming the variable, if misconfigured
 
@@ -38,7 +39,7 @@ def service() -> WrapupService:
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = ApplyWrapupInput.parse(event)
-    bind_time_budget(context, genesys(), service().leases)
+    bind_time_budget(context, genesys(), service().leases, dynamo)
     result = service().apply(request)
     count_outcome(result, FailureSource.DATA_ACTION.value)
     logger.info("data action done", extra={"outcome": result.outcome.value, "failure_reason": result.failure_reason})

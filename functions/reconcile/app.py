@@ -20,6 +20,7 @@ from wrapguard.genesys.client import GenesysClient
 from wrapguard.observability import count_failure, logger, metrics, tracer
 from wrapguard.runtime import build_genesys, build_reconciler, remaining_seconds
 from wrapguard.settings import ReconcileSettings, load_settings
+from wrapguard.store import dynamo
 
 settings = load_settings(ReconcileSettings)
 
@@ -40,6 +41,7 @@ def reconciler() -> Reconciler:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     remaining = remaining_seconds(context) or (lambda: float("inf"))
     genesys().set_time_budget(remaining)
+    dynamo.set_time_budget(remaining)
     report = reconciler().run(remaining)
     metrics.add_metric(name=metric_names.RECONCILE_CONVERSATIONS, unit=MetricUnit.Count, value=report.conversations)
     metrics.add_metric(name=metric_names.RECONCILE_MISSING_WRAPUPS, unit=MetricUnit.Count, value=report.missing)

@@ -17,6 +17,7 @@ from wrapguard.genesys.client import GenesysClient
 from wrapguard.observability import count_event, logger, metrics, tracer
 from wrapguard.runtime import bind_time_budget, build_event_processor, build_genesys
 from wrapguard.settings import EventSettings, load_settings
+from wrapguard.store import dynamo
 
 settings = load_settings(EventSettings)
 
@@ -37,7 +38,7 @@ def processor() -> EventProcessor:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     events = processor()
     events.config.register_lambda_context(context)
-    bind_time_budget(context, genesys(), events.rules.leases)
+    bind_time_budget(context, genesys(), events.rules.leases, dynamo)
     result = events.handle(event)
     count_event(result)
     response = result.to_response()

@@ -71,6 +71,7 @@ def build_event_processor(settings: EventSettings, genesys: GenesysClient) -> Ev
 
     from .domain.event_rules import EventRules
     from .eventbridge.processing import EventProcessor
+    from .store import dynamo
 
     rules = EventRules(
         genesys=genesys,
@@ -82,7 +83,8 @@ def build_event_processor(settings: EventSettings, genesys: GenesysClient) -> Ev
     )
     return EventProcessor(
         rules,
-        DynamoDBPersistenceLayer(table_name=settings.idempotency_table_name),
+        # The store's bounded client: idempotency reads/writes get the same timeouts and time budget.
+        DynamoDBPersistenceLayer(table_name=settings.idempotency_table_name, boto3_client=dynamo.client()),
         IdempotencyConfig(expires_after_seconds=settings.idempotency_ttl_seconds, raise_on_no_idempotency_key=True),
     )
 

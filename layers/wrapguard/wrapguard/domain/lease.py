@@ -22,6 +22,7 @@ from typing import Protocol
 from aws_lambda_powertools import Logger
 
 from .. import SERVICE
+from ..budget import RESERVED_SECONDS
 
 logger = Logger(service=SERVICE, child=True)
 
@@ -93,7 +94,9 @@ class ParticipantLeases:
         self._remaining = remaining_seconds
 
     @contextmanager
-    def hold(self, conversation_id: str, participant_id: str, *, reserve_seconds: float = 2.0) -> Iterator[Hold]:
+    def hold(
+        self, conversation_id: str, participant_id: str, *, reserve_seconds: float = RESERVED_SECONDS
+    ) -> Iterator[Hold]:
         key = f"{conversation_id}#{participant_id}"
         holder = uuid.uuid4().hex
         left = self._remaining() if self._remaining else float("inf")

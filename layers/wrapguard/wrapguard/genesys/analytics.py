@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
 from .models import GenesysModel
+
+if TYPE_CHECKING:
+    from .client import GenesysClient
 
 
 class AnalyticsSegment(GenesysModel):
@@ -73,31 +76,34 @@ def details_query(interval: str, page_number: int, page_size: int) -> dict[str, 
 
 
 class AnalyticsApi:
-    """Thin typed wrapper over the client's generic GET/POST (same auth, retries and errors)."""
+    """Thin typed wrapper over the client's parsed GET/POST (same auth, retries and errors; a 2xx
+    body that does not parse is a GenesysBadResponseError that quotes nothing of it)."""
 
     BASE = "/api/v2/analytics/conversations/details"
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: GenesysClient) -> None:
         self._client = client
 
     def query(self, interval: str, page_number: int, page_size: int) -> DetailsQueryResponse:
         body = details_query(interval, page_number, page_size)
-        return DetailsQueryResponse.model_validate_json(
-            self._client.post("analytics_query", f"{self.BASE}/query", body)
+        return self._client.post_parsed(
+            "analytics_query", f"{self.BASE}/query", body, DetailsQueryResponse.model_validate_json
         )
 
     def create_job(self, interval: str) -> str:
         body = {"interval": interval, "order": "asc", "orderBy": "conversationStart"}
-        return AsyncJob.model_validate_json(self._client.post("analytics_job_create", f"{self.BASE}/jobs", body)).job_id
+        job = self._client.post_parsed("analytics_job_create", f"{self.BASE}/jobs", body, AsyncJob.model_validate_json)
+        return job.job_id
 
     def job_state(self, job_id: str) -> AsyncJobStatus:
-        return AsyncJobStatus.model_validate_json(
-            self._client.get("analytics_job_status", f"{self.BASE}/jobs/{job_id}")
+        return self._client.get_parsed(
+            "analytics_job_status", f"{self.BASE}/jobs/{job_id}", AsyncJobStatus.model_validate_json
         )
 
     def job_results(self, job_id: str, cursor: str | None, page_size: int) -> AsyncJobResults:
         params: dict[str, Any] = {"pageSize": page_size}
         if cursor:
             params["cursor"] = cursor
-        raw = self._client.get("analytics_job_results", f"{self.BASE}/jobs/{job_id}/results", params)
-        return AsyncJobResults.model_validate_json(raw)
+        return self._client.get_parsed(
+            "analytics_job_results", f"{self.BASE}/jobs/{job_id}/results", AsyncJobResults.model_validate_json, params
+        )

@@ -5,32 +5,61 @@
 - One httpx.Client per container, so connections are reused across warm invocations.
 - Bounded retries with exponential backoff and full jitter on 429/502/503/504 and on timeouts,
   honouring `Retry-After` (whole seconds), never sleeping past the Lambda's remaining time.
-- Every non-2xx becomes a typed `GenesysApiError` with the status and the ErrorBody.
+- The apply PATCH is never resent once it may have reached Genesys: after a timeout or a 5xx it raises
+  `GenesysUncertainApplyError` (outcome unknown). 429, a 401 (one token refresh) and a connection that
+  was never made are refusals, so those are resent.
+- Every answer is classified (errors.py): a non-2xx is a typed `GenesysApiError` with the status and
+  the ErrorBody; a 2xx whose body does not parse is `GenesysBadResponseError`.
+
+What an error may say about a body (secrets rule, GUIDE): a *parsed* Genesys ErrorBody is kept (its
+code/message/contextId are what reviewers need). Anything else is never quoted, not even an excerpt:
+a 2xx or non-2xx body that is not an ErrorBody may be a proxy's HTML page echoing request headers
+(the bearer token), and a token endpoint body may hold a token. Errors then name the operation, the
+status, the media type and the size only. The token endpoint's bodies are never parsed into errors.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import random
+import re
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
 from pydantic import TypeAdapter, ValidationError
 
+from ..budget import RESERVED_SECONDS
 from .credentials import ClientCredentials
-from .errors import RETRYABLE_STATUSES, GenesysApiError, GenesysAuthError, GenesysError, GenesysTimeoutError
+from .errors import (
+    RETRYABLE_STATUSES,
+    GenesysApiError,
+    GenesysAuthError,
+    GenesysBadResponseError,
+    GenesysError,
+    GenesysTimeoutError,
+    GenesysUnauthorizedError,
+    GenesysUncertainApplyError,
+)
 from .models import Conversation, ErrorBody, TokenResponse, WrapupCode, WrapupCodePage, WrapupInput
 
 TOKEN_EXPIRY_MARGIN_SECONDS = 60
 # The vendor's Java SDK treats a Retry-After beyond 180 s as a daily limit breach and gives up.
 MAX_RETRY_AFTER_SECONDS = 180
-# Time kept back for recording a failure after the last Genesys attempt.
-RESERVED_SECONDS = 1.0
+TOKEN_OPERATION = "oauth_token"  # noqa: S105 - an operation name, not a secret
+
+# Transport errors raised before a request could be sent: resending cannot apply anything twice.
+# Everything else (read/write timeouts, a connection lost mid-exchange) may have reached Genesys.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 _CODE_LIST = TypeAdapter(list[WrapupCode])
+_MEDIA_TYPE = re.compile(r"[A-Za-z0-9.+-]{1,40}/[A-Za-z0-9.+-]{1,60}")
+_FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,40}")
+
+T = TypeVar("T")
 
 
 class RetryPolicy:
@@ -110,7 +139,7 @@ class GenesysClient:
         ).decode()
         try:
             response = self._send(
-                "oauth_token",
+                TOKEN_OPERATION,
                 lambda: self._http.build_request(
                     "POST",
                     f"{self._login_url}/oauth/token",
@@ -121,16 +150,16 @@ class GenesysClient:
             )
         except GenesysApiError as exc:
             if exc.status in {400, 401, 403}:
+                # Nothing from the answer: the login service's error text is not an ErrorBody we
+                # could vouch for (it has echoed client ids and grant details).
                 raise GenesysAuthError(
-                    f"Genesys OAuth client-credentials grant refused (HTTP {exc.status}"
-                    f"{': ' + exc.body.message if exc.body.message else ''})",
+                    f"Genesys OAuth client-credentials grant refused (HTTP {exc.status})",
                     status=exc.status,
-                    body=exc.body,
                     correlation_id=exc.correlation_id,
-                    operation="oauth_token",
+                    operation=TOKEN_OPERATION,
                 ) from None
             raise
-        token = TokenResponse.model_validate_json(response.content)
+        token = _parse(TOKEN_OPERATION, response, TokenResponse.model_validate_json)
         self._token = token.access_token
         self._token_expires_at = self._clock() + max(0, token.expires_in - TOKEN_EXPIRY_MARGIN_SECONDS)
 
@@ -138,13 +167,22 @@ class GenesysClient:
     def _request_timeout(self) -> float:
         return max(0.1, min(self._timeout, self._remaining()))
 
-    def _send(self, operation: str, build: Callable[[], httpx.Request]) -> httpx.Response:
+    def _send(self, operation: str, build: Callable[[], httpx.Request], *, resend: bool = True) -> httpx.Response:
+        """Send with bounded retries. `resend=False` (the apply): once a request may have reached
+        Genesys (timeout, connection lost, 5xx) it is never sent again; it raises
+        GenesysUncertainApplyError instead. Refusals (429) and unsent requests are still retried."""
         attempt = 0
         while True:
             attempt += 1
             try:
                 response = self._http.send(build())
             except httpx.TransportError as exc:  # timeouts, refused/reset connections
+                if not resend and not isinstance(exc, _NOT_SENT):
+                    raise GenesysUncertainApplyError(
+                        f"{operation}: no answer from Genesys Cloud ({type(exc).__name__}); the request may"
+                        " have taken effect: re-read before any retry",
+                        operation=operation,
+                    ) from None
                 error: GenesysError = GenesysTimeoutError(
                     f"{operation}: no answer from Genesys Cloud ({type(exc).__name__})", operation=operation
                 )
@@ -153,6 +191,14 @@ class GenesysClient:
                 if response.is_success:
                     return response
                 error = _api_error(operation, response)
+                if not resend and response.status_code >= 500:
+                    raise GenesysUncertainApplyError(
+                        f"{error}; the request may have taken effect: re-read before any retry",
+                        status=error.status,
+                        body=error.body,
+                        correlation_id=error.correlation_id,
+                        operation=operation,
+                    )
                 if response.status_code not in RETRYABLE_STATUSES:
                     raise error
                 retry_after = _retry_after_seconds(response)
@@ -163,7 +209,7 @@ class GenesysClient:
                 raise error
             self._retry.sleep(delay)
 
-    def _call(self, operation: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    def _call(self, operation: str, method: str, path: str, *, resend: bool = True, **kwargs: Any) -> httpx.Response:
         def build() -> httpx.Request:
             return self._http.build_request(
                 method,
@@ -174,29 +220,45 @@ class GenesysClient:
             )
 
         try:
-            return self._send(operation, build)
+            return self._send(operation, build, resend=resend)
         except GenesysApiError as exc:
             if exc.status != 401 or isinstance(exc, GenesysAuthError):
                 raise
-            # Token revoked or expired early: get a new one, once.
-            self.invalidate_token()
-            return self._send(operation, build)
+        # Token revoked or expired early: get a new one, once. A 401 is a refusal, so even the apply
+        # may be resent.
+        self.invalidate_token()
+        try:
+            return self._send(operation, build, resend=resend)
+        except GenesysApiError as again:
+            if again.status != 401 or isinstance(again, GenesysAuthError):
+                raise
+            raise GenesysUnauthorizedError(
+                f"{again}, again with a new token",
+                status=401,
+                body=again.body,
+                correlation_id=again.correlation_id,
+                operation=operation,
+            ) from None
 
     # --- API operations -------------------------------------------------------------------------
     def get_conversation(self, conversation_id: str) -> Conversation:
         response = self._call("get_conversation", "GET", f"/api/v2/conversations/{quote(conversation_id)}")
-        return Conversation.model_validate_json(response.content)
+        return _parse("get_conversation", response, Conversation.model_validate_json)
 
     def apply_wrapup(self, conversation_id: str, participant_id: str, wrapup: WrapupInput) -> None:
-        """PATCH the participant with `wrapup` only.
+        """PATCH the participant with `wrapup` only, at most once where it may have taken effect.
 
-        Genesys' own "Wrap Up Conversation" action also sends `state: disconnected`; we never do,
-        because that would hang up an agent who is still talking (we only call this inside the window).
+        Raises GenesysUncertainApplyError after a timeout or a 5xx (outcome unknown: re-read the
+        participant before any retry); GenesysTimeoutError only when no connection could be made
+        (nothing was sent). Genesys' own "Wrap Up Conversation" action also sends
+        `state: disconnected`; we never do, because that would hang up an agent who is still talking
+        (we only call this inside the window).
         """
         self._call(
             "apply_wrapup",
             "PATCH",
             f"/api/v2/conversations/{quote(conversation_id)}/participants/{quote(participant_id)}",
+            resend=False,
             json=wrapup.request_body(),
         )
 
@@ -207,7 +269,7 @@ class GenesysClient:
             "GET",
             f"/api/v2/conversations/{quote(conversation_id)}/participants/{quote(participant_id)}/wrapupcodes",
         )
-        return _CODE_LIST.validate_json(response.content)
+        return _parse("participant_wrapup_codes", response, _CODE_LIST.validate_json)
 
     def queue_wrapup_codes(self, queue_id: str) -> list[WrapupCode]:
         return self._code_pages("queue_wrapup_codes", f"/api/v2/routing/queues/{quote(queue_id)}/wrapupcodes", {})
@@ -221,7 +283,7 @@ class GenesysClient:
         page_number = 1
         while True:
             response = self._call(operation, "GET", path, params={**params, "pageSize": 100, "pageNumber": page_number})
-            page = WrapupCodePage.model_validate_json(response.content)
+            page = _parse(operation, response, WrapupCodePage.model_validate_json)
             codes.extend(page.entities)
             if not page.entities or page_number >= (page.page_count or 1):
                 return codes
@@ -233,16 +295,63 @@ class GenesysClient:
     def get(self, operation: str, path: str, params: dict[str, Any] | None = None) -> bytes:
         return self._call(operation, "GET", path, params=params).content
 
+    def post_parsed(self, operation: str, path: str, body: dict[str, Any], parse: Callable[[bytes], T]) -> T:
+        """POST and parse the 2xx body with `parse` (e.g. `Model.model_validate_json`), classified."""
+        return _parse(operation, self._call(operation, "POST", path, json=body), parse)
+
+    def get_parsed(
+        self, operation: str, path: str, parse: Callable[[bytes], T], params: dict[str, Any] | None = None
+    ) -> T:
+        """GET and parse the 2xx body with `parse`, classified."""
+        return _parse(operation, self._call(operation, "GET", path, params=params), parse)
+
     def close(self) -> None:
         self._http.close()
 
 
-def _api_error(operation: str, response: httpx.Response) -> GenesysApiError:
+def _parse(operation: str, response: httpx.Response, parse: Callable[[bytes], T]) -> T:
+    """Parse a 2xx body, or raise GenesysBadResponseError saying what was wrong but quoting nothing."""
     try:
-        body = ErrorBody.model_validate_json(response.content)
-    except ValidationError:
-        body = ErrorBody(message=response.text[:500] or None)
+        return parse(response.content)
+    except ValidationError as exc:
+        problem = _shape_problem(exc)
+    # Raised outside the except block: no chained ValidationError (whose text quotes the input).
+    raise GenesysBadResponseError(
+        f"{operation}: Genesys Cloud answered HTTP {response.status_code} with {_describe_body(response)}"
+        f" that is {problem}",
+        status=response.status_code,
+        correlation_id=response.headers.get("ININ-Correlation-ID"),
+        operation=operation,
+    )
+
+
+def _shape_problem(exc: ValidationError) -> str:
+    """'not valid JSON', or where the JSON departs from the model (field names and indexes only)."""
+    first = exc.errors(include_url=False, include_context=False, include_input=False)[0]
+    if first["type"] == "json_invalid":
+        return "not valid JSON"
+    where = ".".join(
+        str(part) if isinstance(part, int) or _FIELD_NAME.fullmatch(part) else "?" for part in first["loc"]
+    )
+    return f"JSON of an unexpected shape ({first['type']} at {where or 'top level'})"
+
+
+def _describe_body(response: httpx.Response) -> str:
+    media_type = response.headers.get("Content-Type", "").split(";")[0].strip()
+    kind = media_type if _MEDIA_TYPE.fullmatch(media_type) else "no usable content type"
+    return f"a body ({kind}, {len(response.content)} bytes)"
+
+
+def _api_error(operation: str, response: httpx.Response) -> GenesysApiError:
+    """A non-2xx as a typed error. Only a body that parses as a Genesys ErrorBody is kept, and never
+    one from the token endpoint; anything else is described (type, size), not quoted (module doc)."""
+    body = ErrorBody()
+    if operation != TOKEN_OPERATION:
+        with contextlib.suppress(ValidationError):
+            body = ErrorBody.model_validate_json(response.content)
     detail = " ".join(part for part in (body.code, body.message) if part)
+    if not detail and operation != TOKEN_OPERATION and response.content:
+        detail = f"{_describe_body(response)} that is not a Genesys ErrorBody"
     return GenesysApiError(
         f"{operation}: Genesys Cloud answered HTTP {response.status_code}{': ' + detail if detail else ''}",
         status=response.status_code,

@@ -161,6 +161,6 @@ class WrapupCodePage(GenesysModel):
 
 
 class TokenResponse(GenesysModel):
-    access_token: str
+    access_token: str = Field(min_length=1)
     token_type: str = "bearer"  # noqa: S105 - the OAuth token type, not a secret
     expires_in: int = 86400

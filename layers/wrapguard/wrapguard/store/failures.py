@@ -1,6 +1,15 @@
 """The failure table: one item per (conversationId, participantId), merged on repeats.
 
 GSI `StatusIndex` (status, lastSeen) lists e.g. open failures newest first.
+
+Bounded items (issue 10, item 7): every string detail copied from an event or an error is cut to a
+limit (`message` and `errorMessage` 1,000 characters, every other string attribute 256), ending in
+"…[cut, N chars in all]" when cut, so any failure can be recorded: the largest item stays far below
+DynamoDB's 400 KB. The keys are not cut: they are canonical UUIDs (or `unresolved`), validated
+before a Failure is built.
+
+The failure writes (`record`, `record_if_absent`) may use the time each invocation reserves for them
+(store/dynamo.py `failure_write`, budget.py).
 """
 
 from __future__ import annotations
@@ -12,7 +21,7 @@ from typing import Any
 
 from ..domain.failures import Failure, FailureReason, FailureStatus
 from ..timestamps import iso
-from .dynamo import TableAdapter, is_conditional_failure
+from .dynamo import TableAdapter, failure_write, is_conditional_failure
 
 STATUS_INDEX = "StatusIndex"
 
@@ -29,6 +38,11 @@ SPECIFIC_REASONS = frozenset(
 )
 # Who and what was intended: a repeat that does not know them keeps the earlier values.
 _KEPT_ATTRIBUTES = frozenset({"wrapupCodeId", "wrapupCodeName", "userId", "queueId"})
+
+# Characters kept of a string attribute (module doc). 1,000 keeps a Genesys ErrorBody message whole.
+MAX_TEXT_CHARS = 1000
+MAX_VALUE_CHARS = 256
+_TEXT_ATTRIBUTES = frozenset({"message", "errorMessage"})
 
 # Failure fields -> item attributes; None values are removed so an item shows the latest failure.
 _DETAIL_ATTRIBUTES = {
@@ -104,34 +118,36 @@ class FailureStore(TableAdapter):
             condition = {
                 "ConditionExpression": f"attribute_not_exists(#reason) OR NOT #reason IN ({', '.join(specific)})"
             }
-        try:
-            response = self.table.update_item(
-                Key=key,
-                UpdateExpression=expression,
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
-                ReturnValues="UPDATED_NEW",
-                **condition,
-            )
-        except Exception as exc:
-            if not is_conditional_failure(exc):
-                raise
-            # The item already holds a more specific failure: count the repeat, keep its details.
-            response = self.table.update_item(
-                Key=key,
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={k: values[k] for k in (":open", ":now", ":ttl", ":one")},
-                ReturnValues="UPDATED_NEW",
-                UpdateExpression=counters_only,
-            )
+        with failure_write():
+            try:
+                response = self.table.update_item(
+                    Key=key,
+                    UpdateExpression=expression,
+                    ExpressionAttributeNames=names,
+                    ExpressionAttributeValues=values,
+                    ReturnValues="UPDATED_NEW",
+                    **condition,
+                )
+            except Exception as exc:
+                if not is_conditional_failure(exc):
+                    raise
+                # The item already holds a more specific failure: count the repeat, keep its details.
+                response = self.table.update_item(
+                    Key=key,
+                    ExpressionAttributeNames={"#status": "status"},
+                    ExpressionAttributeValues={k: values[k] for k in (":open", ":now", ":ttl", ":one")},
+                    ReturnValues="UPDATED_NEW",
+                    UpdateExpression=counters_only,
+                )
         return int(response["Attributes"]["attempts"])  # type: ignore[arg-type]
 
     def record_if_absent(self, failure: Failure) -> bool:
-        return _conditionally(
-            lambda: self.table.put_item(
-                Item=self._new_item(failure), ConditionExpression="attribute_not_exists(conversationId)"
+        with failure_write():
+            return _conditionally(
+                lambda: self.table.put_item(
+                    Item=self._new_item(failure), ConditionExpression="attribute_not_exists(conversationId)"
+                )
             )
-        )
 
     def record_missing(self, failures: list[Failure]) -> int:
         """Create-if-absent for the reconciler; returns how many items were new.
@@ -281,9 +297,20 @@ def plain(item: Any) -> dict[str, Any]:
 
 
 def _details(failure: Failure) -> dict[str, Any]:
-    """The failure's detail fields as item attributes (enums as their values; None when absent)."""
+    """The failure's detail fields as item attributes (enums as their values; None when absent;
+    strings cut to their limit)."""
     values = {attribute: getattr(failure, field) for field, attribute in _DETAIL_ATTRIBUTES.items()}
-    return {attribute: getattr(value, "value", value) for attribute, value in values.items()}
+    return {attribute: _bounded(attribute, getattr(value, "value", value)) for attribute, value in values.items()}
+
+
+def _bounded(attribute: str, value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    limit = MAX_TEXT_CHARS if attribute in _TEXT_ATTRIBUTES else MAX_VALUE_CHARS
+    if len(value) <= limit:
+        return value
+    marker = f"…[cut, {len(value)} chars in all]"
+    return value[: limit - len(marker)] + marker
 
 
 def _conditionally(write: Callable[[], Any]) -> bool:
