@@ -303,9 +303,9 @@ def test_export_unwritable_output_and_progress_on_a_terminal(store: FailureStore
         def isatty(self) -> bool:
             return True
 
-    out, terminal = io.StringIO(), Terminal()
-    assert main(["export", "--format", "jsonl"], out=out, err=terminal) == 0
-    assert len(out.getvalue().splitlines()) == 3
+    exported, terminal = io.StringIO(), Terminal()
+    assert main(["export", "--format", "jsonl"], out=exported, err=terminal) == 0
+    assert len(exported.getvalue().splitlines()) == 3
     assert "\rexporting… 1 failure(s)" in terminal.getvalue()
     assert terminal.getvalue().endswith("exported 3 failure(s)\n")
     piped = io.StringIO()
