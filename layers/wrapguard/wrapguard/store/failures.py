@@ -21,7 +21,7 @@ from .dynamo import TableAdapter, is_conditional_failure
 STATUS_INDEX = "StatusIndex"
 # Reviews kept per item (newest last); older ones are dropped so an item stays far below 400 KB.
 REVIEW_HISTORY_LIMIT = 10
-_REVIEW_WRITE_ATTEMPTS = 5
+_REVIEW_WRITE_ATTEMPTS = 10  # each round of a race lets one writer through
 
 
 class IndexPosition(NamedTuple):
