@@ -7,6 +7,7 @@ recording fake (the CLI's reads and writes against DynamoDB are covered in tests
 
 from __future__ import annotations
 
+import argparse
 import base64
 import io
 import json
@@ -70,7 +71,7 @@ def cli(*argv: str, stdin: str = "") -> tuple[int, str, str, list[tuple[Any, ...
     out, err = io.StringIO(), io.StringIO()
     with patch.object(common, "FailureStore", RecordingStore):
         code = main(["--table", "failures", *argv], out=out, err=err, stdin=io.StringIO(stdin))
-    writes = RecordingStore.last.writes if RecordingStore.last else []
+    writes: list[tuple[Any, ...]] = RecordingStore.last.writes if RecordingStore.last else []
     return code, out.getvalue(), err.getvalue(), writes
 
 
@@ -174,7 +175,7 @@ def test_since_is_a_moment_from_1970_or_a_typed_error(value: str) -> None:
     now = datetime(2026, 11, 20, tzinfo=UTC)
     try:
         moment = parse_since(value, now=now)
-    except common.argparse.ArgumentTypeError as exc:
+    except argparse.ArgumentTypeError as exc:
         assert "\n" not in str(exc) and len(str(exc)) < 120
     else:
         assert moment.tzinfo is not None and moment >= datetime(1970, 1, 1, tzinfo=UTC)
