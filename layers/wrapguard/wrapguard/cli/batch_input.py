@@ -64,7 +64,7 @@ def _csv_rows(text: str, name: str) -> Iterator[tuple[int, dict[str, Any]]]:
         for cells in reader:
             if not any(c.strip() for c in cells):
                 continue
-            if header is None and cells[0].strip() in _COLUMNS:
+            if header is None and {c.strip() for c in cells} & set(_COLUMNS[:2]):
                 header = [c.strip() for c in cells]
                 missing = [c for c in _COLUMNS[:2] if c not in header]
                 if missing:

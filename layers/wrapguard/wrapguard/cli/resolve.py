@@ -37,8 +37,8 @@ def register(commands: Commands) -> None:
     ):
         parser = add_command(commands, _VERBS[status], run, help=help_text)
         parser.set_defaults(review_status=status)
-        parser.add_argument("conversation_id", nargs="?", type=conversation_id)
-        parser.add_argument("participant_id", nargs="?", type=participant_id)
+        parser.add_argument("conversation_id", nargs="?", type=conversation_id, metavar="CONVERSATION_ID")
+        parser.add_argument("participant_id", nargs="?", type=participant_id, metavar="PARTICIPANT_ID")
         parser.add_argument(
             "--from-file",
             metavar="FILE",

@@ -40,8 +40,10 @@ class AlreadyReviewedError(CliError):
 
 def register(commands: Commands) -> None:
     parser = add_command(commands, "retry", run, help="apply the intended code again, if the window is still open")
-    parser.add_argument("conversation_id", type=conversation_id)
-    parser.add_argument("participant_id", nargs="?", type=participant_id, help="default: every open failure")
+    parser.add_argument("conversation_id", type=conversation_id, metavar="CONVERSATION_ID")
+    parser.add_argument(
+        "participant_id", nargs="?", type=participant_id, metavar="PARTICIPANT_ID", help="default: every open failure"
+    )
     code = parser.add_mutually_exclusive_group()
     code.add_argument("--code-id", type=bounded_text(100), help="code to apply instead of the recorded intended code")
     code.add_argument("--code-name", type=bounded_text(200))

@@ -36,7 +36,7 @@ COLUMNS = [
 
 def register(commands: Commands) -> None:
     parser = add_command(commands, "show", run, help="every failure of one conversation")
-    parser.add_argument("conversation_id", type=conversation_id)
+    parser.add_argument("conversation_id", type=conversation_id, metavar="CONVERSATION_ID")
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
