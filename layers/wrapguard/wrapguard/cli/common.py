@@ -62,8 +62,9 @@ def one_line(text: str, limit: int = 300) -> str:
 
 
 def shown(value: str, limit: int = 40) -> str:
-    """User input quoted inside an error message, never longer than `limit`."""
-    return repr(value if len(value) <= limit else value[:limit] + "…")
+    """User input quoted inside an error message (escaped, so one line), never much longer than `limit`."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 class Parser(argparse.ArgumentParser):
