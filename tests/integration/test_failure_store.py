@@ -66,7 +66,7 @@ def test_repeat_merges_into_one_item(store: FailureStore, clock: list[datetime])
 def test_record_if_absent_never_duplicates_or_reopens(store: FailureStore) -> None:
     cid = str(uuid.uuid4())
     assert store.record_if_absent(failure(cid, reason=FailureReason.MISSING_WRAPUP))
-    assert store.set_status(cid, "p1", FailureStatus.RESOLVED, note="coded in CRM", reviewer="ana")
+    assert store.set_status(cid, "p1", FailureStatus.RESOLVED, note="coded in CRM", reviewer="ana").outcome == "updated"
     assert not store.record_if_absent(failure(cid, reason=FailureReason.MISSING_WRAPUP))
     item = store.get(cid, "p1")
     assert item is not None and item["status"] == "resolved" and item["attempts"] == 1
@@ -79,7 +79,8 @@ def test_resolve_open_only_touches_open_items(store: FailureStore) -> None:
     store.record(failure(cid))
     assert store.resolve_open(cid, "p1", "applied later")
     assert not store.resolve_open(cid, "p1", "again")
-    assert not store.set_status(str(uuid.uuid4()), "p1", FailureStatus.IGNORED, note="n", reviewer="r")
+    missing = store.set_status(str(uuid.uuid4()), "p1", FailureStatus.IGNORED, note="n", reviewer="r")
+    assert missing.outcome == "not_found"
 
 
 def test_status_index_lists_newest_first_with_since_and_pages(store: FailureStore, clock: list[datetime]) -> None:

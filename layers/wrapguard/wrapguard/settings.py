@@ -140,6 +140,29 @@ class ReconcileSettings(GenesysSettings):
     reconcile_async_threshold: int = Field(default=10_000, ge=100)
 
 
+class ReviewSettings(BaseModel):
+    """wrapguard-review's environment: its tables (`retry` loads GenesysSettings itself).
+
+    Each table also answers to the functions' variable name, so a function's environment works too.
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    wrapguard_failures_table: str | None = None
+    failures_table_name: str | None = None
+    wrapguard_lease_table: str | None = None
+    lease_table_name: str | None = None
+    aws_endpoint_url: str | None = None  # read by boto3; here only to name it in error messages
+
+    @property
+    def table_name(self) -> str | None:
+        return self.wrapguard_failures_table or self.failures_table_name
+
+    @property
+    def lease_table(self) -> str | None:
+        return self.wrapguard_lease_table or self.lease_table_name
+
+
 SettingsT = TypeVar("SettingsT", bound=BaseModel)
 
 

@@ -1,7 +1,12 @@
-"""`wrapguard-review retry`: apply a failure's intended code again through the same domain logic."""
+"""`wrapguard-review retry`: apply a failure's intended code again through the same domain logic.
+
+The apply goes through WrapupService like the functions' (one writer per participant is the
+domain's job, not the CLI's). Genesys settings are loaded only when this command runs.
+"""
 
 from __future__ import annotations
 
+import argparse
 from typing import Any
 
 from ..contracts import ApplyWrapupInput, InvalidInputError, Outcome
@@ -13,6 +18,65 @@ from ..domain.staging import StagedCode
 from ..runtime import build_genesys
 from ..settings import GenesysSettings, load_settings
 from ..store.failures import FailureStore
+from ..store.leases import LeaseTable
+from .common import (
+    CliError,
+    Commands,
+    Context,
+    ExitCode,
+    NotFoundError,
+    UsageError,
+    add_command,
+    bounded_text,
+    conversation_id,
+    participant_id,
+)
+from .tables import cell, render
+
+
+class AlreadyReviewedError(CliError):
+    exit_code = ExitCode.ALREADY_REVIEWED
+
+
+def register(commands: Commands) -> None:
+    parser = add_command(commands, "retry", run, help="apply the intended code again, if the window is still open")
+    parser.add_argument("conversation_id", type=conversation_id, metavar="CONVERSATION_ID")
+    parser.add_argument(
+        "participant_id", nargs="?", type=participant_id, metavar="PARTICIPANT_ID", help="default: every open failure"
+    )
+    code = parser.add_mutually_exclusive_group()
+    code.add_argument("--code-id", type=bounded_text(100), help="code to apply instead of the recorded intended code")
+    code.add_argument("--code-name", type=bounded_text(200))
+    parser.add_argument("--force", action="store_true", help="retry an item already resolved or ignored")
+
+
+def run(ctx: Context, args: argparse.Namespace) -> int:
+    store = ctx.failures
+    if args.participant_id:
+        item = store.get(args.conversation_id, args.participant_id)
+        if item and item["status"] != FailureStatus.OPEN and not args.force:
+            raise AlreadyReviewedError(
+                f"{args.conversation_id} / {args.participant_id} is already {item['status']}; pass --force to retry"
+            )
+        items = [item] if item else []
+    else:
+        items = [i for i in store.for_conversation(args.conversation_id) if i["status"] == FailureStatus.OPEN]
+    if not items:
+        raise NotFoundError(f"no open failure for {args.conversation_id}")
+    if not ctx.settings.lease_table:
+        # A retry writes a wrap-up like the functions do, so it must hold the same participant lease.
+        raise UsageError("retry needs the lease table: set WRAPGUARD_LEASE_TABLE")
+    leases = ParticipantLeases(LeaseTable(ctx.settings.lease_table), source=FailureSource.REVIEW.value)
+    results = retry_failures(store, items, code_id=args.code_id, code_name=args.code_name, leases=leases)
+    if ctx.json:
+        ctx.emit_json({"results": results})
+    else:
+        rows = [
+            [r["participantId"], r["outcome"], r.get("failureReason", ""), cell(r.get("message"), 70)] for r in results
+        ]
+        print(render(rows, ["participant", "outcome", "reason", "detail"]), file=ctx.out)
+    done = all(r["outcome"] in {"applied", "already_applied"} for r in results)
+    return ExitCode.OK if done else ExitCode.STILL_FAILING
 
 
 class _CannotStage(Exception):
@@ -77,6 +141,7 @@ def retry_failures(
                 FailureStatus.RESOLVED,
                 note=f"{outcome.outcome.value} by wrapguard-review retry",
                 reviewer="wrapguard-review",
+                force=True,  # the code is on the participant now; the history keeps any earlier review
             )
         results.append(result)
     return results

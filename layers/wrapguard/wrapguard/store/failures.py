@@ -14,16 +14,68 @@ The failure writes (`record`, `record_if_absent`) may use the time each invocati
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import heapq
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from enum import StrEnum
+from functools import partial
+from typing import Any, NamedTuple
 
 from ..domain.failures import Failure, FailureReason, FailureStatus
 from ..timestamps import iso
 from .dynamo import TableAdapter, failure_write, is_conditional_failure
 
 STATUS_INDEX = "StatusIndex"
+# Reviews kept per item (newest last); older ones are dropped so an item stays far below 400 KB.
+REVIEW_HISTORY_LIMIT = 10
+_REVIEW_WRITE_ATTEMPTS = 10  # each round of a race lets one writer through
+
+
+class IndexPosition(NamedTuple):
+    """A place in StatusIndex order (lastSeen, then the table key): where a status's page ended."""
+
+    last_seen: str
+    conversation_id: str
+    participant_id: str
+
+    @classmethod
+    def of(cls, item: Mapping[str, Any]) -> IndexPosition:
+        return cls(str(item["lastSeen"]), str(item["conversationId"]), str(item["participantId"]))
+
+    def start_key(self, status: FailureStatus) -> dict[str, str]:
+        return {
+            "status": status.value,
+            "lastSeen": self.last_seen,
+            "conversationId": self.conversation_id,
+            "participantId": self.participant_id,
+        }
+
+
+class ReviewOutcome(StrEnum):
+    UPDATED = "updated"
+    NOT_FOUND = "not_found"
+    ALREADY_REVIEWED = "already_reviewed"
+
+
+@dataclass(frozen=True)
+class Review:
+    status: str
+    by: str | None = None
+    at: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class ReviewResult:
+    outcome: ReviewOutcome
+    review: Review | None = None  # the item's review after the write, or the one that blocked it
+
+
+class ReviewRaceError(RuntimeError):
+    """Other reviews kept changing the item between our read and our write."""
+
 
 # Reasons that say precisely why a code is missing; a repeat that only knows an infrastructure error
 # (timeout, rate_limited, upstream_error, unauthorized, forbidden) does not replace them.
@@ -199,14 +251,10 @@ class FailureStore(TableAdapter):
         return item
 
     def resolve_open(self, conversation_id: str, participant_id: str, note: str) -> bool:
-        return self.set_status(
-            conversation_id,
-            participant_id,
-            FailureStatus.RESOLVED,
-            note=note,
-            reviewer="wrapguard",
-            only_if=FailureStatus.OPEN,
+        result = self.set_status(
+            conversation_id, participant_id, FailureStatus.RESOLVED, note=note, reviewer="wrapguard"
         )
+        return result.outcome is ReviewOutcome.UPDATED
 
     def set_status(
         self,
@@ -216,27 +264,53 @@ class FailureStore(TableAdapter):
         *,
         note: str,
         reviewer: str,
-        only_if: FailureStatus | None = None,
-    ) -> bool:
-        condition = "attribute_exists(conversationId)"
-        values: dict[str, Any] = {
-            ":status": status.value,
-            ":note": note,
-            ":by": reviewer,
-            ":at": iso(self._now()),
-        }
-        if only_if is not None:
-            condition += " AND #status = :only"
-            values[":only"] = only_if.value
-        return _conditionally(
-            lambda: self.table.update_item(
-                Key={"conversationId": conversation_id, "participantId": participant_id},
-                UpdateExpression="SET #status = :status, reviewNote = :note, reviewedBy = :by, reviewedAt = :at",
-                ConditionExpression=condition,
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues=values,
+        force: bool = False,
+    ) -> ReviewResult:
+        """Review an item: set its status and append (status, by, at, note) to its bounded `reviews` history.
+
+        Only an open item changes unless `force`: a reviewer's decision is never overwritten silently.
+        Read, then a write conditioned on what was read (status and history unchanged), so two
+        reviewers racing cannot both "win" on an open item or drop each other's history entry.
+        """
+        key = {"conversationId": conversation_id, "participantId": participant_id}
+        for _ in range(_REVIEW_WRITE_ATTEMPTS):
+            item = self.get(conversation_id, participant_id)
+            if item is None:
+                return ReviewResult(ReviewOutcome.NOT_FOUND)
+            if item["status"] != FailureStatus.OPEN.value and not force:
+                return ReviewResult(ReviewOutcome.ALREADY_REVIEWED, _review_of(item))
+            entry = {"status": status.value, "by": reviewer, "at": iso(self._now()), "note": note}
+            seen = item.get("reviews")
+            values: dict[str, Any] = {
+                ":status": status.value,
+                ":note": note,
+                ":by": reviewer,
+                ":at": entry["at"],
+                ":reviews": [*(seen or [])[-(REVIEW_HISTORY_LIMIT - 1) :], entry],
+                ":seen_status": item["status"],
+            }
+            condition = "attribute_exists(conversationId) AND #status = :seen_status AND "
+            if seen is None:
+                condition += "attribute_not_exists(reviews)"
+            else:
+                condition += "reviews = :seen_reviews"
+                values[":seen_reviews"] = seen
+            written = _conditionally(
+                partial(
+                    self.table.update_item,
+                    Key=key,
+                    UpdateExpression=(
+                        "SET #status = :status, reviewNote = :note, reviewedBy = :by, reviewedAt = :at, "
+                        "reviews = :reviews"
+                    ),
+                    ConditionExpression=condition,
+                    ExpressionAttributeNames={"#status": "status"},
+                    ExpressionAttributeValues=values,
+                )
             )
-        )
+            if written:
+                return ReviewResult(ReviewOutcome.UPDATED, _review_of({**item, **_current(entry)}))
+        raise ReviewRaceError(f"{conversation_id} / {participant_id} is being reviewed concurrently; try again")
 
     # --- reads ----------------------------------------------------------------------------------
     def get(self, conversation_id: str, participant_id: str) -> dict[str, Any] | None:
@@ -258,9 +332,13 @@ class FailureStore(TableAdapter):
         *,
         since: datetime | None = None,
         page_size: int = 100,
-        start_key: dict[str, Any] | None = None,
+        after: IndexPosition | None = None,
     ) -> Iterator[dict[str, Any]]:
-        """Items with `status`, newest first (GSI), paginating through DynamoDB pages lazily."""
+        """Items with `status`, newest first (GSI), paginating through DynamoDB pages lazily.
+
+        `after` resumes just past that position (which need not exist any more: DynamoDB treats the
+        start key as a place in the index order).
+        """
         from boto3.dynamodb.conditions import Key
 
         condition: Any = Key("status").eq(status.value)
@@ -272,9 +350,24 @@ class FailureStore(TableAdapter):
             "ScanIndexForward": False,
             "Limit": page_size,
         }
-        if start_key:
-            kwargs["ExclusiveStartKey"] = start_key
+        if after is not None:
+            kwargs["ExclusiveStartKey"] = after.start_key(status)
         return self._pages(self.table.query, kwargs)
+
+    def newest_first(
+        self,
+        positions: Mapping[FailureStatus, IndexPosition | None],
+        *,
+        since: datetime | None = None,
+        page_size: int = 100,
+    ) -> Iterator[dict[str, Any]]:
+        """Items of several statuses, newest first: one GSI query per status merged by `lastSeen`.
+
+        Each status resumes after its own position (None: from the newest), so a caller that keeps
+        the position of the last item it used per status can page through every status with no scan.
+        """
+        streams = [self.by_status(s, since=since, page_size=page_size, after=p) for s, p in positions.items()]
+        return heapq.merge(*streams, key=lambda item: str(item["lastSeen"]), reverse=True)
 
     def scan(self) -> Iterator[dict[str, Any]]:
         return self._pages(self.table.scan, {})
@@ -294,6 +387,20 @@ class FailureStore(TableAdapter):
 def plain(item: Any) -> dict[str, Any]:
     """DynamoDB Decimals -> int, for JSON/CSV output."""
     return {key: int(value) if isinstance(value, Decimal) else value for key, value in dict(item).items()}
+
+
+def _current(entry: Mapping[str, str]) -> dict[str, str]:
+    """A history entry as the item's current review attributes."""
+    return {
+        "status": entry["status"],
+        "reviewedBy": entry["by"],
+        "reviewedAt": entry["at"],
+        "reviewNote": entry["note"],
+    }
+
+
+def _review_of(item: Mapping[str, Any]) -> Review:
+    return Review(str(item["status"]), item.get("reviewedBy"), item.get("reviewedAt"), item.get("reviewNote"))
 
 
 def _details(failure: Failure) -> dict[str, Any]:
