@@ -2,8 +2,9 @@
 
 Each concern lives in its own module and extends `World` (the org's data and lock):
 `world` (conversations and how they move), `auth` (OAuth), `conversations` (conversation and routing
-endpoints), `analytics` (details query and jobs), `faults` (injected failures) and `events` (EventBridge
-bodies). `SimulatorState` puts them together and routes each request to its handler.
+endpoints), `analytics` (details query and jobs), `setup_api` (integrations, credentials, data actions,
+OAuth clients: the set-up side), `faults` (injected failures) and `events` (EventBridge bodies).
+`SimulatorState` puts them together and routes each request to its handler.
 """
 
 from __future__ import annotations
@@ -11,12 +12,12 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qs
 
-from . import analytics, auth, conversations
+from . import analytics, auth, conversations, setup_api
 from .analytics import Analytics
-from .auth import Auth
 from .conversations import CLOSED_WINDOW_CODE, INVALID_CODE_CODE, ConversationRoutes
 from .faults import Fault, FaultInjection
 from .http import MAX_PAGE_SIZE, Response, Route, _error
+from .setup_api import SetupApi
 from .world import Conversation, Participant
 
 __all__ = [
@@ -32,10 +33,10 @@ __all__ = [
     "_error",
 ]
 
-ROUTES: list[Route] = [*auth.ROUTES, *conversations.ROUTES, *analytics.ROUTES]
+ROUTES: list[Route] = [*auth.ROUTES, *conversations.ROUTES, *analytics.ROUTES, *setup_api.ROUTES]
 
 
-class SimulatorState(ConversationRoutes, Analytics, Auth, FaultInjection):
+class SimulatorState(ConversationRoutes, Analytics, SetupApi, FaultInjection):
     def handle(self, method: str, path: str, query: str, headers: dict[str, str], body: bytes) -> Response:
         route = next(
             ((name, m) for verb, pattern, name in ROUTES if verb == method and (m := pattern.match(path))), None
