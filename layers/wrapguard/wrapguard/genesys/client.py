@@ -104,6 +104,11 @@ class GenesysClient:
     def invalidate_token(self) -> None:
         self._token = None
 
+    def authenticate(self) -> None:
+        """Get a token now (GenesysAuthError if the grant is refused): a credentials check for set-up tools."""
+        self.invalidate_token()
+        self._access_token()
+
     def _fetch_token(self) -> None:
         basic = base64.b64encode(
             f"{self._credentials.client_id}:{self._credentials.client_secret.get_secret_value()}".encode()
@@ -232,6 +237,15 @@ class GenesysClient:
 
     def get(self, operation: str, path: str, params: dict[str, Any] | None = None) -> bytes:
         return self._call(operation, "GET", path, params=params).content
+
+    def put(self, operation: str, path: str, body: dict[str, Any]) -> bytes:
+        return self._call(operation, "PUT", path, json=body).content
+
+    def patch(self, operation: str, path: str, body: dict[str, Any]) -> bytes:
+        return self._call(operation, "PATCH", path, json=body).content
+
+    def delete(self, operation: str, path: str) -> bytes:
+        return self._call(operation, "DELETE", path).content
 
     def close(self) -> None:
         self._http.close()
