@@ -45,6 +45,11 @@ from .models import (
 )
 
 
+def short_arn(arn: str) -> str:
+    """The resource part of an ARN (role/NAME, function:NAME:ALIAS): enough for a one-line plan."""
+    return arn.split(":", 5)[-1]
+
+
 class Change(StrEnum):
     CREATE = "create"
     UPDATE = "update"
@@ -166,7 +171,7 @@ class Setup:
             name=name, type=CredentialType(name=LAMBDA_CREDENTIAL_TYPE), credential_fields={"ARN": self.o.role_arn}
         )
         if found is None:
-            step = Step("credential", name, Change.CREATE, f"{LAMBDA_CREDENTIAL_TYPE}: {self.o.role_arn}")
+            step = Step("credential", name, Change.CREATE, f"{LAMBDA_CREDENTIAL_TYPE} {short_arn(self.o.role_arn)}")
             if apply:
                 step.id, step.done = self.api.create_credential(body).id, True
             return self._step(step).id
@@ -174,7 +179,7 @@ class Setup:
         notes = self.api.config(integration.id).notes if integration and integration.id else None
         if notes == self.lambda_notes():
             return self._step(Step("credential", name, Change.UNCHANGED, id=found.id)).id
-        step = Step("credential", name, Change.UPDATE, f"ARN = {self.o.role_arn}", id=found.id)
+        step = Step("credential", name, Change.UPDATE, f"ARN {short_arn(self.o.role_arn)}", id=found.id)
         if apply:
             self.api.update_credential(found.id, body)
             step.done = True
@@ -232,7 +237,7 @@ class Setup:
         action = self.o.action
         found = next((a for a in self.api.actions(action.name) if a.integration_id == integration_id), None)
         if found is None:
-            step = Step("data action", action.name, Change.CREATE, f"published, calls {self.o.alias_arn}")
+            step = Step("data action", action.name, Change.CREATE, f"published, calls {short_arn(self.o.alias_arn)}")
             if apply:
                 assert integration_id
                 step.id, step.done = self.api.create_action(self._post_action(integration_id)).id, True
@@ -250,7 +255,9 @@ class Setup:
         if contains(found.config, action.config) and found.category == action.category:
             self._step(Step("data action", action.name, Change.UNCHANGED, id=found.id))
             return
-        step = Step("data action", action.name, Change.UPDATE, f"config: calls {self.o.alias_arn}", id=found.id)
+        step = Step(
+            "data action", action.name, Change.UPDATE, f"config: calls {short_arn(self.o.alias_arn)}", id=found.id
+        )
         if apply:
             update = UpdateActionInput(
                 name=action.name, category=action.category, config=action.config, version=found.version or 1
@@ -322,7 +329,7 @@ class Setup:
         assert self.secrets is not None
         if client is None:
             step = Step(
-                "oauth client", client_name, Change.CREATE, f"client credentials, secret -> {self.secrets.name}"
+                "oauth client", client_name, Change.CREATE, f"client credentials, stored in secret {self.secrets.name}"
             )
             if apply:
                 assert role_id

@@ -15,7 +15,7 @@ from ...genesys.errors import GenesysError
 from ...probe import PROBE_CONVERSATION_ID, PROBE_INPUT, PROBE_REASON
 from ...settings import REGION_DOMAINS
 from .desired import EVENTBRIDGE_INTEGRATION_TYPE, FUNCTION_PERMISSIONS, LAMBDA_INTEGRATION_TYPE, holds
-from .engine import Setup
+from .engine import Setup, short_arn
 from .stack import StackOutputs
 
 
@@ -155,7 +155,9 @@ class Verifier:
             return Check("data action", False, f"{self.setup.o.action.name!r} not published")
         target = ((action.config or {}).get("request") or {}).get("requestUrlTemplate")
         ok = target == self.outputs.alias_arn
-        return Check("data action", ok, f"published, calls {target}" if ok else f"calls {target}, not the alias")
+        return Check(
+            "data action", ok, f"published, calls {short_arn(target)}" if ok else f"calls {target}, not the alias"
+        )
 
     def probe(self) -> Check:
         action_id = self._action_id()
