@@ -153,11 +153,10 @@ class Verifier:
         action = next((a for a in actions if a.id == self._action_id()), None)
         if action is None:
             return Check("data action", False, f"{self.setup.o.action.name!r} not published")
-        target = ((action.config or {}).get("request") or {}).get("requestUrlTemplate")
-        ok = target == self.outputs.alias_arn
-        return Check(
-            "data action", ok, f"published, calls {short_arn(target)}" if ok else f"calls {target}, not the alias"
-        )
+        target = str(((action.config or {}).get("request") or {}).get("requestUrlTemplate"))
+        if target != self.outputs.alias_arn:
+            return Check("data action", False, f"calls {target}, not the stack's alias")
+        return Check("data action", True, f"published, calls {short_arn(target)}")
 
     def probe(self) -> Check:
         action_id = self._action_id()
