@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	POWERTOOLS_LOG_LEVEL=ERROR $(BIN)/python -m wrapguard_local.demo
 
-## test: everything CI runs - ruff, mypy, cfn-lint, pytest (unit, integration, contract)
+## test: everything CI runs - ruff, mypy, cfn-lint + sam validate --lint, pytest (unit, integration, contract)
 test: lint typecheck cfn-lint pytest
 
 check: test
@@ -29,8 +29,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+## cfn-lint: the template as written, then as SAM transforms it (sam validate --lint runs offline)
 cfn-lint: $(STAMP)
 	$(BIN)/cfn-lint template.yaml
+	SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 $(BIN)/sam validate --lint --template template.yaml
 
 pytest: $(STAMP)
 	$(BIN)/pytest -q

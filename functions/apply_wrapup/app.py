@@ -16,6 +16,7 @@ from wrapguard.domain.apply import WrapupService
 from wrapguard.domain.failures import FailureSource
 from wrapguard.genesys.client import GenesysClient
 from wrapguard.observability import count_outcome, logger, metrics, tracer
+from wrapguard.probe import probe_result
 from wrapguard.runtime import bind_time_budget, build_genesys, build_wrapup_service
 from wrapguard.settings import ApplySettings, load_settings
 from wrapguard.store import dynamo
@@ -38,6 +39,8 @@ def service() -> WrapupService:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if (probe := probe_result(event)) is not None:  # wrapguard-setup verify: answered without side effects
+        return probe
     request = ApplyWrapupInput.parse(event)
     bind_time_budget(context, genesys(), service().leases, dynamo)
     result = service().apply(request)

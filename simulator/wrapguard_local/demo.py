@@ -23,6 +23,7 @@ from wrapguard.cli.tables import render
 from . import demo_data as data
 from .dynamodb import local_dynamodb_server, use_local_aws
 from .handlers import FakeLambdaContext, load_handler
+from .local_setup import LocalStack as DeployedStack
 from .template import REPO_ROOT, create_tables
 
 EVENTS = REPO_ROOT / "events"
@@ -41,6 +42,7 @@ DATA_ACTION_SAMPLES = [
 class LocalStack:
     sim: SimulatorState
     env: dict[str, str]
+    tables: dict[str, str]
 
 
 @contextmanager
@@ -62,7 +64,7 @@ def local_stack() -> Iterator[LocalStack]:
             **{_env_name(logical): name for logical, name in tables.items()},
         }
         os.environ.update(env)
-        yield LocalStack(state, env)
+        yield LocalStack(state, env, tables)
 
 
 def _env_name(logical_id: str) -> str:
@@ -181,6 +183,36 @@ def failure_rows() -> list[list[str]]:
     ]
 
 
+def run_setup(stack: LocalStack) -> None:
+    """What an admin runs after `sam deploy`: wrapguard-setup against the simulator and the local AWS server."""
+    from wrapguard.cli.setup import main as setup
+
+    admin_id, admin_secret = "wrapguard-demo-admin", "demo-admin-secret-not-shown"
+    stack.sim.add_client(admin_id, admin_secret)
+    os.environ.update({"GENESYS_ADMIN_CLIENT_ID": admin_id, "GENESYS_ADMIN_CLIENT_SECRET": admin_secret})
+    aws = DeployedStack(tables=stack.tables, org_id=stack.sim.org_id)
+    aws.deploy()  # the first `sam deploy` (no GenesysEventSourceName yet)
+    aws.connect(stack.sim)
+
+    def step(note: str, *argv: str) -> str:
+        print(f"\n   $ wrapguard-setup {' '.join(argv)}{'   # ' + note if note else ''}")
+        out = io.StringIO()
+        with redirect_stdout(io.StringIO()):  # the probe's EMF metric line
+            code = setup(list(argv), out=out)
+        for line in out.getvalue().splitlines()[1:]:  # the header repeats the org id
+            print(f"   {line}")
+        print(f"   (exit {code})")
+        return out.getvalue()
+
+    step("what would change on an empty org", "plan", "--events", "--create-client")
+    applied = step("", "apply", "--events", "--create-client")
+    step("again: idempotent by name", "apply", "--events", "--create-client")
+    source = next(line.split("=", 1)[1] for line in applied.splitlines() if "GenesysEventSourceName=" in line)
+    print("\n   $ sam deploy --parameter-overrides GenesysEventSourceName=...   # (local: bus, queue, alarms added)")
+    aws.deploy(event_source=source)
+    step("", "verify", "--events")
+
+
 def main() -> int:
     with local_stack() as stack:
         print("wrapguard local demo: Genesys Cloud simulator + local DynamoDB server (tables from template.yaml)\n")
@@ -213,6 +245,8 @@ def main() -> int:
                 ["conversation", "participant", "reason", "status", "source", "attempts", "http", "message"],
             )
         )
+        print("\n6. Deploy, the Genesys side: wrapguard-setup (simulator + local AWS server; secrets never shown)")
+        run_setup(stack)
     return 0
 
 

@@ -65,3 +65,35 @@ def create_tables(client: Any, prefix: str = "") -> dict[str, str]:
             client.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
         names[logical_id] = name
     return names
+
+
+def transformed_template(template: dict[str, Any] | None = None) -> dict[str, Any]:
+    """template.yaml through the SAM transform, offline (what CloudFormation deploys, before conditions).
+
+    Code locations are replaced by placeholder S3 URIs: the transform only checks their form.
+    """
+    import copy
+
+    from samtranslator.translator.transform import transform
+
+    class _ManagedPolicies:
+        def load(self) -> dict[str, str]:
+            names = ("AWSLambdaBasicExecutionRole", "AWSXrayWriteOnlyAccess", "AWSXRayDaemonWriteAccess")
+            return {name: f"arn:aws:iam::aws:policy/service-role/{name}" for name in names}
+
+    source = copy.deepcopy(template or load_template())
+    for resource in source["Resources"].values():
+        props = resource.get("Properties", {})
+        for key in ("CodeUri", "ContentUri"):
+            if key in props:
+                props[key] = "s3://bucket/key"
+    result: dict[str, Any] = transform(source, {}, _ManagedPolicies())
+    return result
+
+
+def without_condition(template: dict[str, Any], condition: str) -> dict[str, Any]:
+    """The template as CloudFormation deploys it when `condition` is false: its resources and outputs removed."""
+    result = {**template}
+    for section in ("Resources", "Outputs"):
+        result[section] = {k: v for k, v in template.get(section, {}).items() if v.get("Condition") != condition}
+    return result

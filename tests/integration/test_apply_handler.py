@@ -121,3 +121,15 @@ def test_failure_write_error_fails_the_invocation(
     world.sim.complete_acw(cid, pid)
     with pytest.raises(Exception, match=r"ResourceNotFound|not found|does not exist"):
         invoke(handler, {"conversationId": cid, "participantId": pid, "wrapupCodeId": world.resolved})
+
+
+def test_setup_probe_touches_nothing(world: World, function_env: dict[str, Any], tables: dict[str, str]) -> None:
+    """wrapguard-setup verify's probe: a well-formed answer, no Genesys call, no failure record."""
+    from wrapguard.probe import PROBE_INPUT
+
+    handler = load_handler("apply_wrapup")
+    world.sim.reset_counters()
+    answer = handler.lambda_handler(dict(PROBE_INPUT), FakeLambdaContext())
+    assert answer["outcome"] == "failed" and answer["failureReason"] == "probe"
+    assert sum(world.sim.counters.values()) == 0
+    assert boto3.client("dynamodb").scan(TableName=tables["FailuresTable"])["Count"] == 0

@@ -133,6 +133,11 @@ class GenesysClient:
     def invalidate_token(self) -> None:
         self._token = None
 
+    def authenticate(self) -> None:
+        """Get a token now (GenesysAuthError if the grant is refused): a credentials check for set-up tools."""
+        self.invalidate_token()
+        self._access_token()
+
     def _fetch_token(self) -> None:
         basic = base64.b64encode(
             f"{self._credentials.client_id}:{self._credentials.client_secret.get_secret_value()}".encode()
@@ -304,6 +309,15 @@ class GenesysClient:
     ) -> T:
         """GET and parse the 2xx body with `parse`, classified."""
         return _parse(operation, self._call(operation, "GET", path, params=params), parse)
+
+    def put(self, operation: str, path: str, body: dict[str, Any]) -> bytes:
+        return self._call(operation, "PUT", path, json=body).content
+
+    def patch(self, operation: str, path: str, body: dict[str, Any]) -> bytes:
+        return self._call(operation, "PATCH", path, json=body).content
+
+    def delete(self, operation: str, path: str) -> bytes:
+        return self._call(operation, "DELETE", path).content
 
     def close(self) -> None:
         self._http.close()
