@@ -134,8 +134,7 @@ def test_any_event_envelope_gives_a_result_or_a_typed_error(
     except RetryableEventError:
         return  # e.g. a conversation the simulator does not know yet: recorded and retried
     assert result.action.value
-    for key in failures.items:
-        assert all(is_uuid(part) for part in key)
+    assert all(is_uuid(cid) and is_uuid(pid) for cid, pid in failures.items)
 
 
 @pytest.mark.parametrize("suffix", ["\n", " ", "x"])
