@@ -200,6 +200,8 @@ def main() -> None:
 
     import os
 
+    # Before wrapguard's loggers exist: the counts are the output, not thousands of log lines.
+    os.environ.update({"POWERTOOLS_LOG_LEVEL": "CRITICAL", "POWERTOOLS_METRICS_DISABLED": "true"})
     import boto3
 
     from wrapguard.store.dynamo import _resource
