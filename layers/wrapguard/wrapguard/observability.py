@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit, single_metric
 
 from . import SERVICE, metric_names
 from .contracts import ApplyWrapupOutput
@@ -16,6 +16,8 @@ from .domain.failures import FailureSource
 
 if TYPE_CHECKING:
     from aws_lambda_powertools import Tracer
+
+    from .domain.compliance import ParticipantCheck
 
 NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Wrapguard")
 
@@ -83,3 +85,43 @@ def count_failure(reason: str, source: str, value: int = 1) -> None:
         metric.add_dimension(name="service", value=SERVICE)
         metric.add_dimension(name="reason", value=reason)
         metric.add_dimension(name="source", value=source)
+
+
+# --- compliance, reconcile and Genesys health (names and dimensions: metric_names.py) ------------
+def count_compliance(checks: Iterable[ParticipantCheck]) -> None:
+    """Per queue and media type: participants first counted by this pass, and one ComplianceRate
+    value each (100 coded, 0 not), so the metric's Average over any period is the compliance rate."""
+    from .domain.compliance import UNKNOWN, ComplianceCounts  # reconciler only: not on the data action's path
+
+    groups: dict[tuple[str, str], list[ParticipantCheck]] = {}
+    for check in checks:
+        groups.setdefault((check.queue_id or UNKNOWN, check.media_type or UNKNOWN), []).append(check)
+    for (queue, media), group in groups.items():
+        emf = EphemeralMetrics(namespace=NAMESPACE, service=SERVICE)
+        emf.add_dimension(name="queue", value=queue)
+        emf.add_dimension(name="mediaType", value=media)
+        counts = ComplianceCounts()
+        for check in group:
+            counts.add(check.outcome)
+            emf.add_metric(
+                name=metric_names.COMPLIANCE_RATE, unit=MetricUnit.Percent, value=100 if check.is_compliant else 0
+            )
+        for name, value in (
+            (metric_names.COMPLIANCE_CHECKED, counts.checked),
+            (metric_names.COMPLIANCE_MISSING, counts.missing),
+            (metric_names.COMPLIANCE_PLACEHOLDER, counts.placeholder),
+        ):
+            emf.add_metric(name=name, unit=MetricUnit.Count, value=value)
+        emf.flush_metrics()
+
+
+def count_genesys_answer(status: int | None) -> None:
+    """Called for every Genesys HTTP answer; counts the ones that mean throttling or trouble."""
+    if status == 429:
+        metrics.add_metric(name=metric_names.GENESYS_THROTTLED, unit=MetricUnit.Count, value=1)
+    elif status is not None and status >= 500:
+        metrics.add_metric(name=metric_names.GENESYS_SERVER_ERROR, unit=MetricUnit.Count, value=1)
+
+
+def count_genesys_retry() -> None:
+    metrics.add_metric(name=metric_names.GENESYS_RETRY, unit=MetricUnit.Count, value=1)

@@ -46,6 +46,19 @@ REGION_DOMAINS = {
 }
 
 
+# System wrap-up codes (docs/genesys-api-notes.md s13; community evidence, hence configurable). Their id is
+# the literal text. The timeout code is a placeholder by default; `outbound` in the list adds these.
+WRAPUP_TIMEOUT_CODE = "ININ-WRAP-UP-TIMEOUT"
+OUTBOUND_SYSTEM_CODES = (
+    "ININ-OUTBOUND-MACHINE",
+    "ININ-OUTBOUND-DISCONNECT",
+    "ININ-OUTBOUND-FAILED-TO-REACH-AGENT",
+    "ININ-OUTBOUND-PREVIEW-SKIPPED",
+    "ININ-OUTBOUND-CAMPAIGN-FORCED-OFF",
+    "ININ-OUTBOUND-CONTACT-ATTEMPT-LIMIT-SKIPPED",
+)
+
+
 class SettingsError(ValueError):
     """Raised at start-up when an environment variable is missing or malformed."""
 
@@ -117,7 +130,31 @@ class ApplySettings(GenesysSettings):
     code_cache_seconds: int = Field(default=300, ge=0)
 
 
-class EventSettings(ApplySettings):
+class PlaceholderSettings(BaseModel):
+    """Codes whose presence counts as missing (reason `placeholder_code`).
+
+    PLACEHOLDER_WRAPUP_CODES is a comma-separated list of code ids; `outbound` stands for the
+    outbound system codes above, `none` for an empty list (an empty variable keeps the default).
+    """
+
+    placeholder_wrapup_codes: frozenset[str] = frozenset({WRAPUP_TIMEOUT_CODE})
+
+    @field_validator("placeholder_wrapup_codes", mode="before")
+    @classmethod
+    def _code_list(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        codes = {part.strip() for part in value.split(",") if part.strip()}
+        if codes == {"none"}:
+            return frozenset()
+        if "outbound" in codes:
+            codes = (codes - {"outbound"}) | set(OUTBOUND_SYSTEM_CODES)
+        if any(" " in code for code in codes):
+            raise ValueError("expected code ids separated by commas (or `none`)")
+        return frozenset(codes)
+
+
+class EventSettings(ApplySettings, PlaceholderSettings):
     idempotency_table_name: str = Field(min_length=3)
     idempotency_ttl_seconds: int = Field(default=86400, ge=60)
     wrapup_policy: WrapupPolicy = Field(default_factory=WrapupPolicy)
@@ -128,7 +165,7 @@ class EventSettings(ApplySettings):
         return json.loads(value) if isinstance(value, str) else value
 
 
-class ReconcileSettings(GenesysSettings):
+class ReconcileSettings(GenesysSettings, PlaceholderSettings):
     failures_table_name: str = Field(min_length=3)
     checkpoint_table_name: str = Field(min_length=3)
     failure_ttl_days: int = Field(default=90, ge=1)
@@ -138,6 +175,8 @@ class ReconcileSettings(GenesysSettings):
     reconcile_settle_minutes: int = Field(default=2, ge=0)
     reconcile_page_size: int = Field(default=100, ge=1, le=100)
     reconcile_async_threshold: int = Field(default=10_000, ge=100)
+    # Per-day compliance figures (the reconciler's counts); unset: no figures are kept.
+    compliance_table_name: str | None = Field(default=None, min_length=3)
 
 
 class ReviewSettings(BaseModel):

@@ -28,6 +28,7 @@ class FailureReason(StrEnum):
     MISSING_WRAPUP = "missing_wrapup"
     # The request lost to a code another writer applied first in the same window (not replaced).
     SUPERSEDED = "superseded"
+    PLACEHOLDER_CODE = "placeholder_code"  # only a placeholder/system code (docs/genesys-api-notes.md s13)
 
 
 class FailureSource(StrEnum):
