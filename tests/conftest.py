@@ -76,12 +76,13 @@ def function_env(
         "STAGED_CODES_TABLE_NAME": tables["StagedCodesTable"],
         "LEASE_TABLE_NAME": tables["LeaseTable"],
     }
-    for optional in ("IdempotencyTable", "ReconcileCheckpointTable"):
+    for optional in ("IdempotencyTable", "ReconcileCheckpointTable", "ComplianceTable"):
         if optional in tables:
             env[
                 {
                     "IdempotencyTable": "IDEMPOTENCY_TABLE_NAME",
                     "ReconcileCheckpointTable": "CHECKPOINT_TABLE_NAME",
+                    "ComplianceTable": "COMPLIANCE_TABLE_NAME",
                 }[optional]
             ] = tables[optional]
     for key, value in env.items():
