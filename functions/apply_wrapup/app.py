@@ -37,7 +37,7 @@ def service() -> WrapupService:
 
 @logger.inject_lambda_context(correlation_id_path="conversationId")
 @tracer.capture_lambda_handler
-@metrics.log_metrics
+@metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if (probe := probe_result(event)) is not None:  # wrapguard-setup verify: answered without side effects
         return probe

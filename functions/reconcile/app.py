@@ -14,7 +14,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from wrapguard import metric_names
-from wrapguard.domain.failures import FailureReason, FailureSource
+from wrapguard.domain.failures import FailureSource
 from wrapguard.domain.reconcile import Reconciler
 from wrapguard.genesys.client import GenesysClient
 from wrapguard.observability import count_failure, logger, metrics, tracer
@@ -37,16 +37,20 @@ def reconciler() -> Reconciler:
 
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
-@metrics.log_metrics
+@metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     remaining = remaining_seconds(context) or (lambda: float("inf"))
     genesys().set_time_budget(remaining)
     dynamo.set_time_budget(remaining)
     report = reconciler().run(remaining)
+    metrics.add_metric(name=metric_names.RECONCILE_PASSES, unit=MetricUnit.Count, value=1)
     metrics.add_metric(name=metric_names.RECONCILE_CONVERSATIONS, unit=MetricUnit.Count, value=report.conversations)
     metrics.add_metric(name=metric_names.RECONCILE_MISSING_WRAPUPS, unit=MetricUnit.Count, value=report.missing)
+    if report.lag_seconds is not None:
+        metrics.add_metric(name=metric_names.RECONCILE_LAG_SECONDS, unit=MetricUnit.Seconds, value=report.lag_seconds)
     if report.recorded:
         metrics.add_metric(name=metric_names.FAILURE_RECORDED, unit=MetricUnit.Count, value=report.recorded)
-        count_failure(FailureReason.MISSING_WRAPUP.value, FailureSource.RECONCILE.value, report.recorded)
+    for reason, recorded in report.recorded_by_reason.items():
+        count_failure(reason, FailureSource.RECONCILE.value, recorded)
     logger.info("reconcile pass", extra=report.as_dict())
     return report.as_dict()

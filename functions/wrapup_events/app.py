@@ -34,7 +34,7 @@ def processor() -> EventProcessor:
 
 @logger.inject_lambda_context(correlation_id_path="detail.eventBody.conversationId", clear_state=True)
 @tracer.capture_lambda_handler
-@metrics.log_metrics
+@metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     events = processor()
     events.config.register_lambda_context(context)

@@ -254,3 +254,16 @@ def test_reconcile_schedule_and_alarms(resources: dict[str, Any]) -> None:
     assert ("Wrapguard", "FailureRecorded") in watched
     assert all("AlarmActions" in a for a in alarms.values())
     assert params["AlarmTopicArn"]["Default"] == ""
+
+
+def test_reconciler_counts_compliance_with_only_the_actions_it_needs(resources: dict[str, Any]) -> None:
+    function = resources["ReconcileFunction"]["Properties"]
+    assert function["Environment"]["Variables"]["COMPLIANCE_TABLE_NAME"] == {"Ref": "ComplianceTable"}
+    (statements,) = [p["Statement"] for p in function["Policies"] if "Statement" in p]
+    (statement,) = statements
+    # Read-then-transact: TransactWriteItems is authorised per Put/Update; no scan, query or delete.
+    assert sorted(statement["Action"]) == ["dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
+    table = resources["ComplianceTable"]["Properties"]
+    assert [k["AttributeName"] for k in table["KeySchema"]] == ["pk", "sk"]
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expiresAt", "Enabled": True}
+    assert list(resources)[-2:] == ["ComplianceTable", "WrapguardDashboard"]

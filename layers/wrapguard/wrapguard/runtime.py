@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -22,14 +23,31 @@ if TYPE_CHECKING:
 
 
 def build_genesys(settings: GenesysSettings) -> GenesysClient:
+    import httpx
+
+    from .observability import count_genesys_answer, count_genesys_retry
+
+    def counted_sleep(seconds: float) -> None:
+        count_genesys_retry()
+        time.sleep(seconds)
+
+    # The client's own connection settings, plus a hook that counts 429/5xx answers for the dashboard.
+    http = httpx.Client(
+        timeout=settings.genesys_http_timeout_seconds,
+        limits=httpx.Limits(max_keepalive_connections=10),
+        event_hooks={"response": [lambda response: count_genesys_answer(response.status_code)]},
+    )
     return GenesysClient(
         api_url=settings.api_url,
         login_url=settings.login_url,
         credentials=load_credentials(settings),
         timeout_seconds=settings.genesys_http_timeout_seconds,
         retry=RetryPolicy(
-            max_attempts=settings.genesys_max_attempts, base_delay=settings.genesys_retry_base_delay_seconds
+            max_attempts=settings.genesys_max_attempts,
+            base_delay=settings.genesys_retry_base_delay_seconds,
+            sleep=counted_sleep,
         ),
+        http=http,
     )
 
 
@@ -80,6 +98,7 @@ def build_event_processor(settings: EventSettings, genesys: GenesysClient) -> Ev
         catalog=CodeCatalog(genesys, ttl_seconds=settings.code_cache_seconds),
         policy=settings.wrapup_policy,
         leases=build_leases(settings, FailureSource.EVENTBRIDGE),
+        placeholders=settings.placeholder_wrapup_codes,
     )
     return EventProcessor(
         rules,
@@ -94,7 +113,9 @@ def build_reconciler(settings: ReconcileSettings, genesys: GenesysClient) -> Rec
 
     from .domain.reconcile import Reconciler
     from .genesys.analytics import AnalyticsApi
+    from .observability import count_compliance
     from .store.checkpoints import CheckpointTable
+    from .store.compliance import ComplianceTable
 
     return Reconciler(
         analytics=AnalyticsApi(genesys),
@@ -105,4 +126,7 @@ def build_reconciler(settings: ReconcileSettings, genesys: GenesysClient) -> Rec
         settle=timedelta(minutes=settings.reconcile_settle_minutes),
         page_size=settings.reconcile_page_size,
         async_threshold=settings.reconcile_async_threshold,
+        placeholders=settings.placeholder_wrapup_codes,
+        compliance=ComplianceTable(settings.compliance_table_name) if settings.compliance_table_name else None,
+        on_counted=count_compliance,
     )

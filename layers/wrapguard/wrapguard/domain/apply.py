@@ -124,7 +124,7 @@ class WrapupService:
         queue_id = queue_of(conversation, participant)
         if participant is not None:
             subject = replace(subject, participant_id=participant.id, user_id=participant.user_id)
-        subject = replace(subject, queue_id=queue_id)
+        subject = replace(subject, queue_id=queue_id).seen_in(conversation, participant)
         # No agent yet (IVR, queue) counts as "not open": the code is staged.
         state = window_state(participant) if participant is not None else WindowState.NOT_OPEN
         return Located(conversation, participant, queue_id, state, subject)

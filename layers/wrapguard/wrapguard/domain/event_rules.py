@@ -4,8 +4,9 @@
   (staged, else the queue policy's default) -> resolve it -> decide -> apply. Never overwrite a code
   the agent already set unless the policy says so.
 - Wrap-up reported (`acw` = after-call work ended, `wrapup`): verify that a code is present; if not
-  at the end of after-call work, record `missing_wrapup`. A code that is present resolves any open
-  failure for that participant.
+  at the end of after-call work, record `missing_wrapup`, and `placeholder_code` when the only code
+  is a placeholder (docs/genesys-api-notes.md s13). A real code resolves any open failure for that
+  participant.
 
 Only decisions (window closed, invalid code, missing wrap-up) are final results, saved by
 idempotency. Everything else (401 after a token refresh, 403, 404, 429, 5xx, timeouts, unparsable
@@ -19,7 +20,7 @@ action request) is kept: the staged or policy code is `superseded`, not applied 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from ..genesys.errors import GenesysError
 from ..genesys.models import Participant
@@ -73,6 +74,8 @@ class EventRules:
     catalog: CodeCatalog
     policy: WrapupPolicy
     leases: ParticipantLeases
+    # Codes that count as missing (settings: PLACEHOLDER_WRAPUP_CODES).
+    placeholders: frozenset[str] = field(default_factory=frozenset)
 
     def __post_init__(self) -> None:
         self.writer = WrapupWriter(self.genesys)
@@ -92,14 +95,8 @@ class EventRules:
             raise RetryableEventError(str(busy)) from busy
 
     def _find_agent(self, event: AgentEvent) -> tuple[Participant, Subject]:
-        participant, queue_id = self._read_agent(event)
-        subject = Subject(
-            conversation_id=event.conversation_id,
-            participant_id=event.participant_id,
-            user_id=participant.user_id,
-            queue_id=queue_id,
-        )
-        return participant, subject
+        participant, subject = self._read_agent(event)
+        return participant, replace(subject, user_id=participant.user_id)
 
     def _intended(self, subject: Subject) -> Intended:
         staged = self.staging.find(subject.conversation_id, subject.participant_id, subject.user_id)
@@ -135,6 +132,8 @@ class EventRules:
     ) -> None:
         """Raise `_Finished` (or retry) unless the intended code should be applied now."""
         current = participant.wrapup_code_id
+        if current in self.placeholders:
+            current = None  # a placeholder classifies nothing: the intended code may replace it
         if current == subject.wrapup_code_id:
             self._consume(intended, event)
             raise _Finished(_result(EventAction.ALREADY_APPLIED, subject, code_id=current))
@@ -183,17 +182,20 @@ class EventRules:
 
     # --- wrap-up reported -----------------------------------------------------------------------
     def on_wrapup_done(self, event: WrapupReported) -> EventResult:
-        subject = Subject(event.conversation_id, event.participant_id, user_id=event.user_id, queue_id=event.queue_id)
+        subject = _subject_of(event)
         code = event.wrapup_code
-        if code is None and event.acw_ended:
-            # Empty fields may be omitted from events (UNCONFIRMED): confirm from the conversation.
+        if event.acw_ended and (code is None or code in self.placeholders):
+            # Empty fields may be omitted from events (UNCONFIRMED): confirm from the conversation,
+            # which also gives what the record carries for reporting.
             try:
-                participant, _ = self._read_agent(event)
+                participant, read = self._read_agent(event)
             except _Finished as finished:
                 return finished.result
-            code = participant.wrapup_code_id
-            subject = replace(subject, user_id=subject.user_id or participant.user_id)
-        if code:
+            code = participant.wrapup_code_id or code
+            subject = replace(
+                read, user_id=subject.user_id or participant.user_id, queue_id=subject.queue_id or read.queue_id
+            )
+        if code and code not in self.placeholders:
             self.failures.resolve_open(
                 subject.conversation_id,
                 subject.participant_id,
@@ -205,15 +207,27 @@ class EventRules:
         staged = self.staging.find(subject.conversation_id, subject.participant_id, subject.user_id)
         if staged is not None:
             subject = subject.with_code(staged.wrapup_code_id, staged.wrapup_code_name)
-        failure = build_failure(
-            subject, SOURCE, reason=FailureReason.MISSING_WRAPUP, message="after-call work ended without a wrap-up code"
-        )
+        if code:
+            failure = build_failure(
+                subject,
+                SOURCE,
+                reason=FailureReason.PLACEHOLDER_CODE,
+                message=f"after-call work ended with only the placeholder code {code}",
+                found_code=code,
+            )
+        else:
+            failure = build_failure(
+                subject,
+                SOURCE,
+                reason=FailureReason.MISSING_WRAPUP,
+                message="after-call work ended without a wrap-up code",
+            )
         return self._record(failure, EventAction.MISSING_WRAPUP)
 
     # --- shared steps ---------------------------------------------------------------------------
-    def _read_agent(self, event: AgentEvent) -> tuple[Participant, str | None]:
-        """The event's agent participant and its queue; `_Finished` when there is none."""
-        subject = Subject(event.conversation_id, event.participant_id, user_id=event.user_id, queue_id=event.queue_id)
+    def _read_agent(self, event: AgentEvent) -> tuple[Participant, Subject]:
+        """The event's agent participant and what a record about it carries; `_Finished` when there is none."""
+        subject = _subject_of(event)
         try:
             conversation = self.genesys.get_conversation(event.conversation_id)
         except GenesysError as exc:
@@ -221,7 +235,8 @@ class EventRules:
         participant = conversation.participant(event.participant_id)
         if participant is None or not participant.is_agent:
             raise _Finished(_result(EventAction.NOT_AN_AGENT, subject))
-        return participant, queue_of(conversation, participant) or event.queue_id
+        queue_id = queue_of(conversation, participant) or event.queue_id
+        return participant, replace(subject, queue_id=queue_id).seen_in(conversation, participant)
 
     def _may_overwrite(self, queue_id: str | None) -> bool:
         rule = self.policy.for_queue(queue_id)
@@ -247,6 +262,17 @@ class EventRules:
         record_failure(self.failures, failure)
         subject = Subject(failure.conversation_id, failure.participant_id)
         return _result(action, subject, reason=failure.reason)
+
+
+def _subject_of(event: AgentEvent) -> Subject:
+    return Subject(
+        event.conversation_id,
+        event.participant_id,
+        user_id=event.user_id,
+        queue_id=event.queue_id,
+        media_type=event.media_type.lower() if event.media_type else None,
+        direction=event.direction.lower() if event.direction else None,
+    )
 
 
 def _result(

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from .. import SERVICE
 from ..genesys.errors import GenesysAuthError, GenesysError, GenesysTimeoutError
+from ..genesys.models import Conversation, Participant
 
 logger = Logger(service=SERVICE, child=True)
 
@@ -66,6 +67,12 @@ class Failure(BaseModel):
     context_id: str | None = None
     correlation_id: str | None = None
     occurred_at: datetime | None = Field(default=None)
+    # What reporting groups by (every source fills what it knows): media type and direction in lower
+    # case, and the conversation's end (the agent's end while the conversation goes on).
+    media_type: str | None = None
+    direction: str | None = None
+    conversation_end: datetime | None = None
+    found_code: str | None = None  # the placeholder code that was found (reason placeholder_code)
 
 
 def reason_for_error(error: GenesysError) -> FailureReason:
@@ -97,9 +104,22 @@ class Subject:
     queue_id: str | None = None
     wrapup_code_id: str | None = None
     wrapup_code_name: str | None = None
+    media_type: str | None = None
+    direction: str | None = None
+    conversation_end: datetime | None = None
 
     def with_code(self, code_id: str | None, code_name: str | None) -> Subject:
         return replace(self, wrapup_code_id=code_id, wrapup_code_name=code_name or None)
+
+    def seen_in(self, conversation: Conversation, participant: Participant | None) -> Subject:
+        """Fill the reporting fields from the conversation as read (what the subject already has wins)."""
+        ended = conversation.end_time or (participant.end_time if participant else None)
+        return replace(
+            self,
+            media_type=self.media_type or (participant.media_type if participant else None),
+            direction=self.direction or (participant.direction if participant else None),
+            conversation_end=self.conversation_end or ended,
+        )
 
 
 def build_failure(
@@ -110,6 +130,7 @@ def build_failure(
     message: str | None = None,
     error: GenesysError | None = None,
     occurred_at: datetime | None = None,
+    found_code: str | None = None,
 ) -> Failure:
     """The one way a Failure is built: from a decision (reason + message) or a Genesys error.
 
@@ -131,6 +152,10 @@ def build_failure(
         user_id=subject.user_id,
         queue_id=subject.queue_id,
         occurred_at=occurred_at,
+        media_type=subject.media_type,
+        direction=subject.direction,
+        conversation_end=subject.conversation_end,
+        found_code=found_code,
     )
     if error is not None:
         failure.http_status = error.status

@@ -10,51 +10,60 @@ resolved or ignored.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from ..genesys.analytics import AnalyticsConversation, DetailsQueryResponse
 from ..timestamps import iso, parse_iso
+from .compliance import ComplianceCounts, Outcome, ParticipantCheck, check_conversation
 from .failures import Failure, FailureReason, FailureSource, Subject, build_failure
 
-# Segments that do not mean the agent handled the interaction (e.g. rang but was not answered).
-NOT_HANDLED_SEGMENTS = frozenset({"alert", "dialing", "contacting", "system"})
 WRITE_BATCH = 100
 FINISHED_JOB_STATES = frozenset({"FAILED", "CANCELLED", "EXPIRED"})
 
 
-def missing_wrapups(conversation: AnalyticsConversation, detected_at: datetime) -> list[Failure]:
-    """Agent participants of an *ended* conversation that handled it and have no coded wrap-up segment.
-
-    Only purpose "agent" (ACD-routed) is checked; customers, IVR, ACD, external and direct user
-    calls do not take wrap-up codes.
-    """
-    if conversation.conversation_end is None:
-        return []
-    found = []
-    for participant in conversation.participants:
-        if participant.purpose != "agent":
-            continue
-        segments = [s for session in participant.sessions for s in session.segments]
-        if any(s.segment_type == "wrapup" and s.wrap_up_code for s in segments):
-            continue
-        if not any((s.segment_type or "") not in NOT_HANDLED_SEGMENTS for s in segments):
-            continue
-        skipped = any(session.acw_skipped for session in participant.sessions)
-        queue_id = next((s.queue_id for s in reversed(segments) if s.queue_id), None)
-        ended = iso(conversation.conversation_end)
-        found.append(
-            build_failure(
-                Subject(conversation.conversation_id, participant.participant_id, participant.user_id, queue_id),
-                FailureSource.RECONCILE,
-                reason=FailureReason.MISSING_WRAPUP,
-                message=f"ended {ended} without a wrap-up code" + (" (after-call work skipped)" if skipped else ""),
-                occurred_at=detected_at,
-            )
+def failure_of(check: ParticipantCheck, detected_at: datetime) -> Failure | None:
+    """The record for a participant that ended uncoded (nothing, or only a placeholder); None if coded."""
+    if check.outcome is Outcome.CODED:
+        return None
+    subject = Subject(
+        check.conversation_id,
+        check.participant_id,
+        check.user_id,
+        check.queue_id,
+        media_type=check.media_type,
+        direction=check.direction,
+        conversation_end=check.conversation_end,
+    )
+    ended = iso(check.conversation_end)
+    if check.outcome is Outcome.PLACEHOLDER:
+        return build_failure(
+            subject,
+            FailureSource.RECONCILE,
+            reason=FailureReason.PLACEHOLDER_CODE,
+            message=f"ended {ended} with only the placeholder code {check.code}",
+            occurred_at=detected_at,
+            found_code=check.code,
         )
-    return found
+    skipped = " (after-call work skipped)" if check.acw_skipped else ""
+    return build_failure(
+        subject,
+        FailureSource.RECONCILE,
+        reason=FailureReason.MISSING_WRAPUP,
+        message=f"ended {ended} without a wrap-up code{skipped}",
+        occurred_at=detected_at,
+    )
+
+
+def missing_wrapups(
+    conversation: AnalyticsConversation, detected_at: datetime, placeholders: Collection[str] = frozenset()
+) -> list[Failure]:
+    """Agent participants of an *ended* conversation that handled it and have no real wrap-up code
+    (the participant rules: domain/compliance.py)."""
+    checks = check_conversation(conversation, placeholders)
+    return [failure for check in checks if (failure := failure_of(check, detected_at)) is not None]
 
 
 @dataclass
@@ -79,6 +88,13 @@ class MissingWrapupRecorder(Protocol):
         ...
 
 
+class ComplianceRecorder(Protocol):
+    def record(self, checks: Iterable[ParticipantCheck]) -> Any:
+        """Count each participant once (re-reads of an overlapping window count nothing); the result's
+        `new` holds the checks counted for the first time."""
+        ...
+
+
 class AnalyticsPort(Protocol):
     def query(self, interval: str, page_number: int, page_size: int) -> DetailsQueryResponse: ...
     def create_job(self, interval: str) -> str: ...
@@ -94,11 +110,15 @@ class ReconcileReport:
     pages: int = 0
     conversations: int = 0
     in_progress: int = 0
-    missing: int = 0
-    recorded: int = 0
+    missing: int = 0  # agent participants found uncoded (nothing or only a placeholder), re-reads included
+    placeholder: int = 0  # of which only a placeholder code
+    recorded: int = 0  # failure items created by this pass
+    recorded_by_reason: dict[str, int] = field(default_factory=dict)
+    counted: ComplianceCounts = field(default_factory=ComplianceCounts)  # participants counted for the first time
+    lag_seconds: float | None = None  # now - the watermark: how far behind the reconciler is
 
     def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return {**self.__dict__, "counted": dict(self.counted.__dict__)}
 
 
 @dataclass
@@ -114,6 +134,9 @@ class Reconciler:
     async_threshold: int = 10_000
     seconds_per_page: float = 5.0  # stop when less than this is left
     write_batch: int = WRITE_BATCH
+    placeholders: frozenset[str] = frozenset()  # codes that count as missing (PLACEHOLDER_WRAPUP_CODES)
+    compliance: ComplianceRecorder | None = None  # per-day figures; None: not kept
+    on_counted: Callable[[list[ParticipantCheck]], None] = lambda _: None  # e.g. metrics per queue
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
     sleep: Callable[[float], None] = time.sleep
     report: ReconcileReport = field(default_factory=ReconcileReport)
@@ -123,6 +146,7 @@ class Reconciler:
         cp = self.checkpoints.load()
         if cp.interval is None and not self._start_pass(cp):
             self.report.status = "nothing_to_do"
+            self._measure_lag(cp)
             return self.report
         self.report.interval, self.report.mode = cp.interval, cp.mode
         while True:
@@ -156,6 +180,10 @@ class Reconciler:
         self.checkpoints.save(cp)
         return True
 
+    def _measure_lag(self, cp: Checkpoint) -> None:
+        if cp.watermark is not None:
+            self.report.lag_seconds = max(0.0, (self.now() - cp.watermark).total_seconds())
+
     def _finish_pass(self, cp: Checkpoint) -> None:
         assert cp.interval is not None
         end = parse_iso(cp.interval.split("/")[1])
@@ -165,10 +193,12 @@ class Reconciler:
         cp.interval, cp.mode, cp.page, cp.job_id, cp.cursor, cp.hold_from = None, None, 1, None, None, None
         self.checkpoints.save(cp)
         self.report.status = "complete"
+        self._measure_lag(cp)
 
     def _pause(self, cp: Checkpoint) -> ReconcileReport:
         self.checkpoints.save(cp)
         self.report.status = "partial"
+        self._measure_lag(cp)
         return self.report
 
     # --- pages ----------------------------------------------------------------------------------
@@ -217,10 +247,11 @@ class Reconciler:
     def _process(
         self, cp: Checkpoint, conversations: Iterable[AnalyticsConversation], remaining: Callable[[], float]
     ) -> bool:
-        """Record a page's missing wrap-ups in batches; False if time ran out (page redone next run)."""
+        """Check a page's settled conversations: record the uncoded participants and count every
+        checked one, in batches; False if time ran out (the page is redone next run)."""
         detected = self.now()
         settled_before = detected - self.settle
-        batch: list[Failure] = []
+        batch: list[ParticipantCheck] = []
         for conversation in conversations:
             self.report.conversations += 1
             ended = conversation.conversation_end
@@ -232,16 +263,26 @@ class Reconciler:
                 if start and (cp.hold_from is None or start < cp.hold_from):
                     cp.hold_from = start
                 continue
-            batch.extend(missing_wrapups(conversation, detected))
+            batch.extend(check_conversation(conversation, self.placeholders))
             if len(batch) >= self.write_batch:
                 if remaining() < self.seconds_per_page / 2:
                     return False
-                self._write(batch)
+                self._write(batch, detected)
                 batch = []
-        self._write(batch)
+        self._write(batch, detected)
         return True
 
-    def _write(self, batch: list[Failure]) -> None:
-        if batch:
-            self.report.missing += len(batch)
-            self.report.recorded += self.failures.record_missing(batch)
+    def _write(self, batch: list[ParticipantCheck], detected: datetime) -> None:
+        failures = [failure for check in batch if (failure := failure_of(check, detected)) is not None]
+        self.report.missing += len(failures)
+        self.report.placeholder += sum(f.reason is FailureReason.PLACEHOLDER_CODE for f in failures)
+        for reason in {f.reason for f in failures}:
+            new = self.failures.record_missing([f for f in failures if f.reason is reason])
+            self.report.recorded += new
+            if new:
+                self.report.recorded_by_reason[reason.value] = self.report.recorded_by_reason.get(reason.value, 0) + new
+        if self.compliance is not None and batch:
+            counted = list(self.compliance.record(batch).new)
+            for check in counted:
+                self.report.counted.add(check.outcome)
+            self.on_counted(counted)

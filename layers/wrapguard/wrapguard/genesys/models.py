@@ -66,7 +66,21 @@ class Communication(GenesysModel):
     wrapup: Wrapup | None = None
     after_call_work: AfterCallWork | None = Field(default=None, alias="afterCallWork")
     after_call_work_required: bool | None = Field(default=None, alias="afterCallWorkRequired")
+    direction: str | None = None  # inbound | outbound (Call, Callback, Email, Message)
 
+
+# Participant media arrays -> the media type names analytics uses (docs/genesys-api-notes.md s7).
+MEDIA_TYPES = {
+    "calls": "voice",
+    "callbacks": "callback",
+    "chats": "chat",
+    "cobrowsesessions": "cobrowse",
+    "emails": "email",
+    "messages": "message",
+    "screenshares": "screenshare",
+    "social_expressions": "socialexpression",
+    "videos": "video",
+}
 
 MEDIA_FIELDS = (
     "calls",
@@ -119,6 +133,15 @@ class Participant(GenesysModel):
             *self.social_expressions,
             *self.videos,
         ]
+
+    @property
+    def media_type(self) -> str | None:
+        """The participant's media in analytics' lower-case names (voice, chat, email...)."""
+        return next((media for attr, media in MEDIA_TYPES.items() if getattr(self, attr)), None)
+
+    @property
+    def direction(self) -> str | None:
+        return next((c.direction.lower() for c in self.communications if c.direction), None)
 
     @property
     def is_agent(self) -> bool:

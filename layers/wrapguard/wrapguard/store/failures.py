@@ -85,6 +85,7 @@ SPECIFIC_REASONS = frozenset(
         FailureReason.INVALID_CODE,
         FailureReason.NOT_FOUND,
         FailureReason.MISSING_WRAPUP,
+        FailureReason.PLACEHOLDER_CODE,
         FailureReason.SUPERSEDED,
     }
 )
@@ -110,6 +111,13 @@ _DETAIL_ATTRIBUTES = {
     "error_message": "errorMessage",
     "context_id": "contextId",
     "correlation_id": "correlationId",
+    "found_code": "foundCode",
+}
+# What reporting groups by: set when known, never removed by a later failure that does not know it.
+_CONTEXT_ATTRIBUTES = {
+    "media_type": "mediaType",
+    "direction": "direction",
+    "conversation_end": "conversationEnd",
 }
 
 
@@ -151,8 +159,9 @@ class FailureStore(TableAdapter):
         names = {"#status": "status"}
         counters_only = "SET " + ", ".join(sets) + " ADD attempts :one"
         removes: list[str] = []
-        for attribute, value in _details(failure).items():
-            if value is None and attribute in _KEPT_ATTRIBUTES:
+        context = _context(failure)
+        for attribute, value in {**_details(failure), **context}.items():
+            if value is None and (attribute in _KEPT_ATTRIBUTES or attribute in context):
                 continue
             names[f"#{attribute}"] = attribute
             if value is None:
@@ -247,7 +256,8 @@ class FailureStore(TableAdapter):
             "lastSeen": iso(moment),
             "expiresAt": int((moment + self._ttl).timestamp()),
         }
-        item.update({attribute: value for attribute, value in _details(failure).items() if value is not None})
+        details = {**_details(failure), **_context(failure)}
+        item.update({attribute: value for attribute, value in details.items() if value is not None})
         return item
 
     def resolve_open(self, conversation_id: str, participant_id: str, note: str) -> bool:
@@ -418,6 +428,11 @@ def _bounded(attribute: str, value: Any) -> Any:
         return value
     marker = f"…[cut, {len(value)} chars in all]"
     return value[: limit - len(marker)] + marker
+
+
+def _context(failure: Failure) -> dict[str, Any]:
+    values = {attribute: getattr(failure, field) for field, attribute in _CONTEXT_ATTRIBUTES.items()}
+    return {attribute: iso(value) if isinstance(value, datetime) else value for attribute, value in values.items()}
 
 
 def _conditionally(write: Callable[[], Any]) -> bool:
