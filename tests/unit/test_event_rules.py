@@ -13,6 +13,7 @@ from tests.support.fakes import InMemoryFailures, InMemoryLeases, InMemoryStagin
 from tests.support.world import World
 from wrapguard.domain.codes import CodeCatalog
 from wrapguard.domain.event_rules import EventRules, RetryableEventError
+from wrapguard.domain.failures import FailureReason, FailureSource, Subject, build_failure
 from wrapguard.domain.policy import WrapupPolicy
 from wrapguard.domain.staging import ANY_AGENT, StagedCode
 from wrapguard.eventbridge.models import AcwEvent, UserEndEvent
@@ -248,3 +249,34 @@ def test_malformed_body_with_ids_is_recorded(h: Harness) -> None:
 def test_malformed_event_without_ids_raises_for_the_dlq(h: Harness) -> None:
     with pytest.raises(MalformedEventError, match="detail"):
         h.feed([{"version": "0", "detail-type": "x", "source": "y"}])
+
+
+@pytest.mark.parametrize("placeholders", [frozenset({"ININ-WRAP-UP-TIMEOUT"}), frozenset()])
+def test_acw_ending_with_only_a_placeholder_code(world: World, placeholders: frozenset[str]) -> None:
+    h = Harness(world)
+    h.rules.placeholders = placeholders
+    w = h.world
+    cid, pid = w.sim.new_call(w.support_queue)
+    h.feed(w.sim.agent_disconnect(cid, pid))
+    # An earlier failure, which a real code would resolve and a placeholder must not.
+    earlier = build_failure(
+        Subject(cid, pid), FailureSource.DATA_ACTION, reason=FailureReason.WINDOW_CLOSED, message="m"
+    )
+    h.failures.record(earlier)
+    wrapup_event, acw_event = w.sim.complete_acw(cid, pid, agent_code="ININ-WRAP-UP-TIMEOUT")
+    results = h.feed([wrapup_event, acw_event])
+    item = h.failures.items[(cid, pid)]
+    if placeholders:
+        # The wrapup event alone decides nothing; the end of after-call work records the placeholder.
+        assert [r["action"] for r in results] == ["nothing_to_apply", "missing_wrapup"]
+        assert results[1]["reason"] == "placeholder_code"
+        assert (item["reason"], item["found_code"], item["status"]) == (
+            "placeholder_code",
+            "ININ-WRAP-UP-TIMEOUT",
+            "open",
+        )
+        assert (item["media_type"], item["direction"], item["queue_id"]) == ("voice", "inbound", w.support_queue)
+        assert item["conversation_end"] is not None
+    else:
+        assert [r["action"] for r in results] == ["verified", "verified"]
+        assert item["status"] == "resolved"
