@@ -33,6 +33,8 @@ ROUTES: list[Route] = [
     ),
     ("GET", re.compile(r"^/api/v2/routing/queues/(?P<qid>[^/]+)/wrapupcodes$"), "queue_wrapupcodes"),
     ("GET", re.compile(r"^/api/v2/routing/wrapupcodes$"), "org_wrapupcodes"),
+    ("GET", re.compile(r"^/api/v2/routing/queues$"), "list_queues"),  # names by id (docs s14)
+    ("GET", re.compile(r"^/api/v2/users$"), "list_users"),
 ]
 
 
@@ -101,3 +103,11 @@ class ConversationRoutes(World):
         if params.get("name"):
             codes = [c for c in codes if c["name"].lower().startswith(params["name"].rstrip("*").lower())]
         return page(codes, params)
+
+    def _h_list_queues(self, _: dict[str, str], params: dict[str, str], *__: Any) -> Response:
+        ids = params["id"].split(",") if params.get("id") else list(self.queue_names)
+        return page([{"id": i, "name": self.queue_names[i]} for i in ids if i in self.queue_names], params)
+
+    def _h_list_users(self, _: dict[str, str], params: dict[str, str], *__: Any) -> Response:
+        ids = params["id"].split(",") if params.get("id") else list(self.user_names)
+        return page([{"id": i, "name": self.user_names[i]} for i in ids if i in self.user_names], params)

@@ -57,7 +57,8 @@ class SimulatorState(ConversationRoutes, Analytics, SetupApi, FaultInjection):
         if endpoint != "oauth_token" and not self._authorized(headers):
             response = _error(401, "authentication required", "authentication.required")
         else:
-            params = {k: v[-1] for k, v in parse_qs(query).items()}
+            # A list parameter (`id`) comes as the repeated key (docs/genesys-api-notes.md s14): kept comma-joined.
+            params = {k: ",".join(v) if k == "id" else v[-1] for k, v in parse_qs(query).items()}
             with self.lock:
                 handler: Any = getattr(self, f"_h_{endpoint}")
                 response = handler(match.groupdict(), params, headers, body)

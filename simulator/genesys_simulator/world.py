@@ -119,6 +119,8 @@ class World:
         self.rng = random.Random(seed)  # noqa: S311 - deterministic fault injection
         self.codes: dict[str, str] = {}
         self.queues: dict[str, list[str]] = {}
+        self.queue_names: dict[str, str] = {}
+        self.user_names: dict[str, str] = {}
         self.conversations: dict[str, Conversation] = {}
         self.counters: Counter[str] = Counter()
 
@@ -128,10 +130,16 @@ class World:
         self.codes[code_id] = name
         return code_id
 
-    def add_queue(self, code_ids: list[str], queue_id: str | None = None) -> str:
+    def add_queue(self, code_ids: list[str], queue_id: str | None = None, name: str | None = None) -> str:
         queue_id = queue_id or str(uuid.uuid4())
         self.queues[queue_id] = list(code_ids)
+        self.queue_names[queue_id] = name or f"Queue {len(self.queues)}"
         return queue_id
+
+    def add_user(self, name: str, user_id: str | None = None) -> str:
+        user_id = user_id or str(uuid.uuid4())
+        self.user_names[user_id] = name
+        return user_id
 
     def reset_counters(self) -> None:
         with self.lock:

@@ -2,50 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 
+from tests.support.compliance import MIDNIGHT, Clock, call, reconciler, seed
 from tests.support.world import World
-from wrapguard.domain.reconcile import Reconciler
-from wrapguard.genesys.analytics import AnalyticsApi
 from wrapguard.settings import WRAPUP_TIMEOUT_CODE
-from wrapguard.store.checkpoints import CheckpointTable
 from wrapguard.store.compliance import ComplianceTable
 from wrapguard.store.failures import FailureStore
 
 pytestmark = pytest.mark.integration
-MIDNIGHT = datetime(2026, 11, 25, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-def call(world: World, queue: str, start: datetime, code: str | None, *, user: str = "agent-1") -> tuple[str, str]:
-    """A call answered at `start`, ended 2 minutes later; after-call work ends a minute after that."""
-    cid, pid = world.sim.new_call(queue, user, start=start)
-    world.sim.agent_disconnect(cid, pid, at=start + timedelta(minutes=2))
-    world.sim.complete_acw(cid, pid, agent_code=code, at=start + timedelta(minutes=3))
-    return cid, pid
-
-
-def reconciler(world: World, tables: dict[str, str], clock: Clock, placeholders: frozenset[str]) -> Reconciler:
-    return Reconciler(
-        analytics=AnalyticsApi(world.client()),
-        failures=FailureStore(tables["FailuresTable"]),
-        checkpoints=CheckpointTable(tables["ReconcileCheckpointTable"]),
-        lookback=timedelta(hours=2),
-        overlap=timedelta(minutes=15),
-        now=clock,
-        sleep=lambda _: None,
-        placeholders=placeholders,
-        compliance=ComplianceTable(tables["ComplianceTable"]),
-    )
 
 
 def figures(table: ComplianceTable, *, per_agent: bool = False) -> dict[tuple[str | None, ...], tuple[int, ...]]:
@@ -62,22 +29,10 @@ def figures(table: ComplianceTable, *, per_agent: bool = False) -> dict[tuple[st
 
 def test_counts_per_queue_day_and_agent_once_across_overlapping_passes(world: World, tables: dict[str, str]) -> None:
     support, sales = world.support_queue, world.sales_queue
-    # Ended on the 24th (UTC), support queue: coded, no code, only the timeout placeholder.
-    call(world, support, MIDNIGHT - timedelta(minutes=50), world.resolved)
-    missing = call(world, support, MIDNIGHT - timedelta(minutes=40), None)
-    placeholder = call(world, support, MIDNIGHT - timedelta(minutes=30), WRAPUP_TIMEOUT_CODE, user="agent-2")
-    # Ended on the 25th: a transfer (agent 1 on support codes, agent 2 on sales does not) ...
-    start = MIDNIGHT + timedelta(minutes=1)
-    cid, first = world.sim.new_call(support, "agent-1", start=start)
-    second = world.sim.route_to_agent(cid, sales, "agent-2", at=start + timedelta(minutes=1))
-    world.sim.agent_disconnect(cid, first, at=start + timedelta(minutes=2))
-    world.sim.complete_acw(cid, first, agent_code=world.resolved, at=start + timedelta(minutes=3))
-    world.sim.agent_disconnect(cid, second, at=start + timedelta(minutes=4))
-    world.sim.complete_acw(cid, second, at=start + timedelta(minutes=5))
-    # ... a coded sales call; and a long call, started first, still in progress (not counted yet: it
-    # holds the watermark, so the next pass reads everything again).
-    call(world, sales, MIDNIGHT + timedelta(minutes=5), world.sales, user="agent-2")
-    running_cid, running_pid = world.sim.new_call(sales, "agent-1", start=MIDNIGHT - timedelta(minutes=55))
+    scenario = seed(world)
+    missing, placeholder = scenario.missing, scenario.placeholder
+    cid, _, second = scenario.transfer
+    running_cid, running_pid = scenario.running
 
     clock = Clock(MIDNIGHT + timedelta(minutes=30))
     table = ComplianceTable(tables["ComplianceTable"])

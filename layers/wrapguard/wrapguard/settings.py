@@ -191,7 +191,13 @@ class ReviewSettings(BaseModel):
     failures_table_name: str | None = None
     wrapguard_lease_table: str | None = None
     lease_table_name: str | None = None
+    wrapguard_compliance_table: str | None = None  # stats and report
+    compliance_table_name: str | None = None
     aws_endpoint_url: str | None = None  # read by boto3; here only to name it in error messages
+
+    @property
+    def compliance_table(self) -> str | None:
+        return self.wrapguard_compliance_table or self.compliance_table_name
 
     @property
     def table_name(self) -> str | None:

@@ -6,6 +6,8 @@
   wrapguard-review retry CONVERSATION_ID [PARTICIPANT_ID] [--code-id ID | --code-name NAME] [--force]
   wrapguard-review resolve|ignore (CONVERSATION_ID PARTICIPANT_ID | --from-file FILE|-) [--note TEXT] [--force]
   wrapguard-review export --format csv|jsonl [--status ...] [--output FILE]
+  wrapguard-review stats [--since 7d] [--by queue|agent|media|day|reason|source ...] [--format csv]
+  wrapguard-review report --html FILE [--since 7d]
 
 Global options (`--table`, `--json`) go before or after the subcommand. Works against AWS (standard
 credential chain and region) or a local DynamoDB server (AWS_ENDPOINT_URL). The table comes from
@@ -23,11 +25,11 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from ..settings import ReviewSettings, SettingsError, load_settings
-from . import export, list_cmd, resolve, retry, show
+from . import export, list_cmd, report, resolve, retry, show, stats
 from .common import EXIT_CODES_HELP, GLOBAL_OPTIONS, CliError, Context, ExitCode, Parser, one_line
 
 # Each module registers its own subcommand(s): adding one is a new module and one entry here.
-SUBCOMMANDS = (list_cmd, show, retry, resolve, export)
+SUBCOMMANDS = (list_cmd, show, retry, resolve, export, stats, report)
 
 # DynamoDB operations whose ResourceNotFoundException means "no such table" (not e.g. a missing secret).
 _TABLE_OPERATIONS = {"Query", "Scan", "GetItem", "UpdateItem", "PutItem", "BatchGetItem", "BatchWriteItem"}

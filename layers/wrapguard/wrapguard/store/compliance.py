@@ -21,22 +21,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from ..domain.compliance import COUNT_FIELDS, UNKNOWN, ComplianceCounts, Outcome, ParticipantCheck
+from ..domain.stats import DailyCounts
 from .dynamo import TableAdapter, _resource
 
 # Longer than the reconciler can look back (the details query's 7-day interval plus its overlap).
 OUTCOME_TTL = timedelta(days=35)
 MAX_TRANSACTION_ATTEMPTS = 3
-
-
-@dataclass(frozen=True)
-class AggregateRow:
-    """One day's counts for a queue and media type, and for one agent when `user_id` is set."""
-
-    day: str
-    queue_id: str | None
-    media_type: str | None
-    user_id: str | None
-    counts: ComplianceCounts
 
 
 @dataclass
@@ -188,7 +178,7 @@ class ComplianceTable(TableAdapter):
         }
 
     # --- reads ----------------------------------------------------------------------------------
-    def daily(self, since: date, until: date, *, per_agent: bool = False) -> Iterator[AggregateRow]:
+    def daily(self, since: date, until: date, *, per_agent: bool = False) -> Iterator[DailyCounts]:
         """Aggregates of each day in [since, until], per queue and media type (or per agent too)."""
         from boto3.dynamodb.conditions import Key
 
@@ -222,13 +212,13 @@ def _deltas(previous: Counted | None, current: Counted) -> list[tuple[dict[str, 
     return [(aggregate, delta) for aggregate, delta in moves.values() if any(delta.values())]
 
 
-def _row(item: dict[str, Any], per_agent: bool) -> AggregateRow:
+def _row(item: dict[str, Any], per_agent: bool) -> DailyCounts:
     def known(name: str) -> str | None:
         value = item.get(name)
         return None if value in (None, UNKNOWN) else str(value)
 
     counts = ComplianceCounts(**{name: int(item.get(name, 0)) for name in COUNT_FIELDS})
-    return AggregateRow(
+    return DailyCounts(
         day=str(item["day"]),
         queue_id=known("queueId"),
         media_type=known("mediaType"),

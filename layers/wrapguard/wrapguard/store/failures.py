@@ -17,13 +17,14 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from functools import partial
 from typing import Any, NamedTuple
 
 from ..domain.failures import Failure, FailureReason, FailureStatus
+from ..domain.stats import FailureFact
 from ..timestamps import iso
 from .dynamo import TableAdapter, failure_write, is_conditional_failure
 
@@ -378,6 +379,22 @@ class FailureStore(TableAdapter):
         """
         streams = [self.by_status(s, since=since, page_size=page_size, after=p) for s, p in positions.items()]
         return heapq.merge(*streams, key=lambda item: str(item["lastSeen"]), reverse=True)
+
+    def facts(self, since: date) -> Iterator[FailureFact]:
+        """What stats need of every failure last seen since the start of `since` (UTC), any status."""
+        start = datetime.combine(since, time.min, tzinfo=UTC)
+        for status in FailureStatus:
+            for item in self.by_status(status, since=start):
+                ended = str(item.get("conversationEnd") or item.get("firstSeen") or item["lastSeen"])
+                yield FailureFact(
+                    day=ended[:10],
+                    reason=str(item.get("reason", "")),
+                    source=str(item.get("source", "")),
+                    status=str(item["status"]),
+                    queue_id=item.get("queueId"),
+                    user_id=item.get("userId"),
+                    media_type=item.get("mediaType"),
+                )
 
     def scan(self) -> Iterator[dict[str, Any]]:
         return self._pages(self.table.scan, {})
