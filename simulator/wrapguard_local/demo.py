@@ -9,7 +9,7 @@ import io
 import json
 import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, redirect_stdout
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,6 +19,7 @@ import boto3
 from genesys_simulator import SimulatorState, running_simulator
 from wrapguard.cli.review import main as review
 from wrapguard.cli.tables import render
+from wrapguard.settings import WRAPUP_TIMEOUT_CODE
 
 from . import demo_data as data
 from .dynamodb import local_dynamodb_server, use_local_aws
@@ -74,6 +75,7 @@ def _env_name(logical_id: str) -> str:
         "IdempotencyTable": "IDEMPOTENCY_TABLE_NAME",
         "ReconcileCheckpointTable": "CHECKPOINT_TABLE_NAME",
         "LeaseTable": "LEASE_TABLE_NAME",
+        "ComplianceTable": "COMPLIANCE_TABLE_NAME",
     }.get(logical_id, logical_id.upper())
 
 
@@ -148,16 +150,19 @@ def run_event_walkthrough(sim: SimulatorState) -> list[list[str]]:
 
 
 def run_reconcile_pass(sim: SimulatorState) -> dict[str, object]:
-    """Yesterday-style traffic 40 minutes ago: 12 calls, 4 of them left without a wrap-up code."""
+    """Traffic from 40 minutes ago on two queues: 12 calls, 4 left without a wrap-up code and 1 with only
+    the platform's wrap-up timeout code (a placeholder: counts as missing)."""
     start = datetime.now(UTC) - timedelta(minutes=40)
     codes = list(data.CODES)
     for i in range(12):
-        cid, pid = sim.new_call(data.SUPPORT_QUEUE, data.AGENT_USER, start=start + timedelta(minutes=i))
+        queue, agent = (data.SUPPORT_QUEUE, data.AGENT_USER) if i % 2 == 0 else (data.SALES_QUEUE, data.SECOND_AGENT)
+        cid, pid = sim.new_call(queue, agent, start=start + timedelta(minutes=i))
         sim.agent_disconnect(cid, pid, at=start + timedelta(minutes=i, seconds=90))
         if i % 3 == 0:
             sim.skip_acw(cid, pid, at=start + timedelta(minutes=i + 2))
         else:
-            sim.complete_acw(cid, pid, agent_code=codes[i % len(codes)], at=start + timedelta(minutes=i + 2))
+            code = WRAPUP_TIMEOUT_CODE if i == 5 else codes[i % len(codes)]
+            sim.complete_acw(cid, pid, agent_code=code, at=start + timedelta(minutes=i + 2))
     handler = load_handler("reconcile")
     with redirect_stdout(io.StringIO()):
         return dict(handler.lambda_handler({}, FakeLambdaContext()))
@@ -232,9 +237,13 @@ def main() -> int:
         )
         report = run_reconcile_pass(stack.sim)
         print(f"\n3. Reconcile pass over the analytics details ({report['interval']}):")
+        counted = report["counted"]
+        assert isinstance(counted, dict)
         print(
             f"   {report['conversations']} conversations in {report['pages']} page(s), {report['in_progress']} still "
-            f"in progress, {report['missing']} agent participant(s) without wrap-up, {report['recorded']} recorded"
+            f"in progress, {report['missing']} agent participant(s) without a real wrap-up code "
+            f"({report['placeholder']} with only a placeholder), {report['recorded']} recorded; "
+            f"compliance counted for {counted['checked']} participant(s)"
         )
         print("\n4. `wrapguard-review list --source reconcile`")
         review(["list", "--source", "reconcile", "--limit", "5"])
@@ -247,7 +256,19 @@ def main() -> int:
         )
         print("\n6. Deploy, the Genesys side: wrapguard-setup (simulator + local AWS server; secrets never shown)")
         run_setup(stack)
+        report_compliance()
     return 0
+
+
+def report_compliance() -> None:
+    """The manager's view: compliance (reconciler) and failures (every source) by queue and agent."""
+    print("\n7. `wrapguard-review stats --by queue,agent` (names from Genesys; compliance = coded / checked)")
+    review(["stats", "--since", "1d", "--by", "queue,agent"])
+    target = REPO_ROOT / "build" / "wrapguard-report.html"
+    target.parent.mkdir(exist_ok=True)
+    with redirect_stderr(io.StringIO()):
+        review(["report", "--html", str(target), "--since", "1d"])
+    print(f"\n8. `wrapguard-review report --html`: {target.relative_to(REPO_ROOT)} (open it in a browser)")
 
 
 if __name__ == "__main__":

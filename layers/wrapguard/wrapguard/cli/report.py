@@ -179,7 +179,7 @@ def _rate_columns(title: str, labels: list[str], rates: list[float | None]) -> s
         return ""
     width, height, top, bottom = 760, 220, 10, 40
     step = (width - 50) / len(labels)
-    column = max(4.0, step * 0.7)
+    column = min(60.0, max(4.0, step * 0.7))
     plot = height - top - bottom
     shapes = [
         f'<line class="axis" x1="40" y1="{top}" x2="40" y2="{top + plot}"/>',
