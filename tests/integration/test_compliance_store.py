@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from wrapguard.domain.compliance import Outcome, ParticipantCheck
+from wrapguard.domain.compliance import CheckOutcome, ParticipantCheck
 from wrapguard.store.compliance import ComplianceTable
 
 pytestmark = pytest.mark.integration
@@ -15,7 +15,7 @@ ENDED = datetime(2026, 11, 25, 23, 30, tzinfo=UTC)
 
 
 def check(
-    n: int, outcome: Outcome, *, queue: str = "q1", user: str = "u1", ended: datetime = ENDED
+    n: int, outcome: CheckOutcome, *, queue: str = "q1", user: str = "u1", ended: datetime = ENDED
 ) -> ParticipantCheck:
     return ParticipantCheck(f"c{n}", f"p{n}", user, queue, "voice", "inbound", ended, outcome, None)
 
@@ -32,11 +32,15 @@ def figures(
 
 def test_counts_once_across_overlapping_batches_and_moves_changed_outcomes(tables: dict[str, str]) -> None:
     table = ComplianceTable(tables["ComplianceTable"])
-    first = [check(1, Outcome.CODED), check(2, Outcome.MISSING), check(3, Outcome.PLACEHOLDER, user="u2")]
+    first = [
+        check(1, CheckOutcome.CODED),
+        check(2, CheckOutcome.MISSING),
+        check(3, CheckOutcome.PLACEHOLDER, user="u2"),
+    ]
     result = table.record(first)
     assert len(result.new) == 3 and result.unchanged == 0
     # The next pass re-reads c2 and c3 (overlap) and one new conversation on the next day.
-    next_day = check(4, Outcome.CODED, queue="q2", ended=ENDED + timedelta(hours=1))
+    next_day = check(4, CheckOutcome.CODED, queue="q2", ended=ENDED + timedelta(hours=1))
     again = table.record([first[1], first[2], next_day])
     assert [c.conversation_id for c in again.new] == ["c4"] and again.unchanged == 2
     assert figures(table) == {
@@ -44,7 +48,7 @@ def test_counts_once_across_overlapping_batches_and_moves_changed_outcomes(table
         ("2026-11-26", "q2", None): (1, 1, 0, 0),
     }
     # c2's wrap-up segment reaches analytics late: it moves from missing to coded, not counted twice.
-    moved = table.record([replace(first[1], outcome=Outcome.CODED, code="k")])
+    moved = table.record([replace(first[1], outcome=CheckOutcome.CODED, code="k")])
     assert moved.changed == 1 and moved.new == []
     assert figures(table)[("2026-11-25", "q1", None)] == (3, 2, 0, 1)
     assert figures(table, per_agent=True) == {
@@ -58,7 +62,7 @@ def test_a_writer_that_loses_the_race_re_reads_instead_of_counting_again(tables:
     """Writer A reads (nothing counted), writer B counts the same participants, then A writes: A's
     conditional transaction is cancelled, A re-reads and finds them counted. (Run in sequence: the
     local server does not make transactions atomic under real concurrency; DynamoDB does.)"""
-    checks = [check(i, Outcome.CODED if i % 3 else Outcome.MISSING) for i in range(6)]
+    checks = [check(i, CheckOutcome.CODED if i % 3 else CheckOutcome.MISSING) for i in range(6)]
     a, b = ComplianceTable(tables["ComplianceTable"]), ComplianceTable(tables["ComplianceTable"])
     read = a._counted
 

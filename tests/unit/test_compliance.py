@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wrapguard.domain.compliance import ComplianceCounts, Outcome, check_conversation, tally
+from wrapguard.domain.compliance import CheckOutcome, ComplianceCounts, check_conversation, tally
 from wrapguard.genesys.analytics import AnalyticsConversation
 
 TIMEOUT = "ININ-WRAP-UP-TIMEOUT"
@@ -55,8 +55,8 @@ def test_each_agent_of_a_transfer_is_checked_and_nobody_else() -> None:
     )
     checks = check_conversation(transferred, {TIMEOUT})
     assert [(c.participant_id, c.queue_id, c.outcome, c.code) for c in checks] == [
-        ("a1", "q1", Outcome.CODED, "k1"),
-        ("a2", "q2", Outcome.MISSING, None),
+        ("a1", "q1", CheckOutcome.CODED, "k1"),
+        ("a2", "q2", CheckOutcome.MISSING, None),
     ]
     assert {(c.media_type, c.direction, c.day) for c in checks} == {("voice", "inbound", "2026-11-25")}
 
@@ -64,11 +64,11 @@ def test_each_agent_of_a_transfer_is_checked_and_nobody_else() -> None:
 def test_a_placeholder_alone_counts_as_missing_unless_the_list_is_empty() -> None:
     placeholder_only = conversation(agent("a1", "u1", "q1", wrapup(TIMEOUT)))
     (check,) = check_conversation(placeholder_only, {TIMEOUT})
-    assert (check.outcome, check.code, check.is_compliant) == (Outcome.PLACEHOLDER, TIMEOUT, False)
+    assert (check.outcome, check.code, check.is_compliant) == (CheckOutcome.PLACEHOLDER, TIMEOUT, False)
     (check,) = check_conversation(placeholder_only, set())
-    assert (check.outcome, check.code) == (Outcome.CODED, TIMEOUT)
+    assert (check.outcome, check.code) == (CheckOutcome.CODED, TIMEOUT)
     recoded = conversation(agent("a1", "u1", "q1", wrapup(TIMEOUT), wrapup("k1")))
-    assert check_conversation(recoded, {TIMEOUT})[0].outcome is Outcome.CODED
+    assert check_conversation(recoded, {TIMEOUT})[0].outcome is CheckOutcome.CODED
 
 
 def test_running_conversations_are_not_checked_and_days_are_utc() -> None:

@@ -154,7 +154,7 @@ def test_the_code_takes_every_metric_name_from_metric_names() -> None:
 def test_the_emitters_print_only_catalogued_names_and_dimensions(capsys: pytest.CaptureFixture[str]) -> None:
     from datetime import UTC, datetime
 
-    from wrapguard.domain.compliance import Outcome, ParticipantCheck
+    from wrapguard.domain.compliance import CheckOutcome, ParticipantCheck
     from wrapguard.observability import count_compliance, count_failure, count_genesys_answer, metrics
 
     capsys.readouterr()
@@ -162,7 +162,7 @@ def test_the_emitters_print_only_catalogued_names_and_dimensions(capsys: pytest.
     count_compliance(
         [
             ParticipantCheck("c", str(i), "u", "q1", "voice", "inbound", ended, outcome, None)
-            for i, outcome in enumerate([Outcome.CODED, Outcome.MISSING, Outcome.PLACEHOLDER])
+            for i, outcome in enumerate([CheckOutcome.CODED, CheckOutcome.MISSING, CheckOutcome.PLACEHOLDER])
         ]
     )
     count_failure("missing_wrapup", "reconcile")

@@ -23,7 +23,7 @@ NOT_HANDLED_SEGMENTS = frozenset({"alert", "dialing", "contacting", "system"})
 UNKNOWN = "-"  # dimension value when analytics gives none (a queue-less direct call, no media type)
 
 
-class Outcome(StrEnum):
+class CheckOutcome(StrEnum):
     CODED = "coded"
     MISSING = "missing"
     PLACEHOLDER = "placeholder"  # only placeholder codes: counts as missing
@@ -40,7 +40,7 @@ class ParticipantCheck:
     media_type: str | None  # lower case, as analytics gives it (voice, chat, email, message...)
     direction: str | None  # lower case (inbound, outbound)
     conversation_end: datetime
-    outcome: Outcome
+    outcome: CheckOutcome
     code: str | None  # the real code when coded, the placeholder found when placeholder
     acw_skipped: bool = False
 
@@ -52,7 +52,7 @@ class ParticipantCheck:
 
     @property
     def is_compliant(self) -> bool:
-        return self.outcome is Outcome.CODED
+        return self.outcome is CheckOutcome.CODED
 
 
 def utc_day(moment: datetime) -> str:
@@ -91,11 +91,11 @@ def _check(
     codes = [s.wrap_up_code for s in segments if s.segment_type == "wrapup" and s.wrap_up_code]
     real = [c for c in codes if c not in placeholders]
     if real:
-        outcome, code = Outcome.CODED, real[-1]
+        outcome, code = CheckOutcome.CODED, real[-1]
     elif codes:
-        outcome, code = Outcome.PLACEHOLDER, codes[-1]
+        outcome, code = CheckOutcome.PLACEHOLDER, codes[-1]
     else:
-        outcome, code = Outcome.MISSING, None
+        outcome, code = CheckOutcome.MISSING, None
     session = handled[0][0]
     return ParticipantCheck(
         conversation_id=conversation_id,
@@ -122,7 +122,7 @@ class ComplianceCounts:
     missing: int = 0  # no code at all
     placeholder: int = 0  # only a placeholder code
 
-    def add(self, outcome: Outcome, times: int = 1) -> None:
+    def add(self, outcome: CheckOutcome, times: int = 1) -> None:
         self.checked += times
         setattr(self, outcome.value, getattr(self, outcome.value) + times)
 

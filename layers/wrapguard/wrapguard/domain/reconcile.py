@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from ..genesys.analytics import AnalyticsConversation, DetailsQueryResponse
 from ..timestamps import iso, parse_iso
-from .compliance import ComplianceCounts, Outcome, ParticipantCheck, check_conversation
+from .compliance import CheckOutcome, ComplianceCounts, ParticipantCheck, check_conversation
 from .failures import Failure, FailureReason, FailureSource, Subject, build_failure
 
 WRITE_BATCH = 100
@@ -26,7 +26,7 @@ FINISHED_JOB_STATES = frozenset({"FAILED", "CANCELLED", "EXPIRED"})
 
 def failure_of(check: ParticipantCheck, detected_at: datetime) -> Failure | None:
     """The record for a participant that ended uncoded (nothing, or only a placeholder); None if coded."""
-    if check.outcome is Outcome.CODED:
+    if check.outcome is CheckOutcome.CODED:
         return None
     subject = Subject(
         check.conversation_id,
@@ -38,7 +38,7 @@ def failure_of(check: ParticipantCheck, detected_at: datetime) -> Failure | None
         conversation_end=check.conversation_end,
     )
     ended = iso(check.conversation_end)
-    if check.outcome is Outcome.PLACEHOLDER:
+    if check.outcome is CheckOutcome.PLACEHOLDER:
         return build_failure(
             subject,
             FailureSource.RECONCILE,

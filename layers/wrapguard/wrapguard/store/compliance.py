@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from ..domain.compliance import COUNT_FIELDS, UNKNOWN, ComplianceCounts, Outcome, ParticipantCheck
+from ..domain.compliance import COUNT_FIELDS, UNKNOWN, CheckOutcome, ComplianceCounts, ParticipantCheck
 from ..domain.stats import DailyCounts
 from .dynamo import TableAdapter, _resource
 
@@ -40,7 +40,7 @@ class RecordResult:
 class Counted:
     """What the aggregates hold for one participant: its outcome, day, queue, media type and agent."""
 
-    outcome: Outcome
+    outcome: CheckOutcome
     day: str
     queue: str
     media: str
@@ -59,7 +59,7 @@ class Counted:
     @classmethod
     def parse(cls, signature: str) -> Counted:
         outcome, day, queue, media, user = signature.split("|")
-        return cls(Outcome(outcome), day, queue, media, user)
+        return cls(CheckOutcome(outcome), day, queue, media, user)
 
     def aggregates(self) -> list[dict[str, str]]:
         """The two aggregate items it counts in: its queue's and its agent's (same day, queue, media)."""
@@ -83,15 +83,11 @@ class ComplianceTable(TableAdapter):
             chunk = keys[start : start + 100]
             counted = self._counted(chunk)
             for key in chunk:
-                check = unique[key]
-                previous = counted.get(key)
-                if previous == Counted.of(check).signature:
-                    result.unchanged += 1
-                    continue
-                outcome = self._count(check, previous)
-                if outcome == "new":
+                check, previous = unique[key], counted.get(key)
+                status = "unchanged" if previous == Counted.of(check).signature else self._count(check, previous)
+                if status == "new":
                     result.new.append(check)
-                elif outcome == "changed":
+                elif status == "changed":
                     result.changed += 1
                 else:
                     result.unchanged += 1
