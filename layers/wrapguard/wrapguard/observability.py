@@ -116,12 +116,21 @@ def count_compliance(checks: Iterable[ParticipantCheck]) -> None:
 
 
 def count_genesys_answer(status: int | None) -> None:
-    """Called for every Genesys HTTP answer; counts the ones that mean throttling or trouble."""
+    """Called for every Genesys HTTP answer (inside the request): counts throttling and server errors."""
     if status == 429:
-        metrics.add_metric(name=metric_names.GENESYS_THROTTLED, unit=MetricUnit.Count, value=1)
+        _count_quietly(metric_names.GENESYS_THROTTLED)
     elif status is not None and status >= 500:
-        metrics.add_metric(name=metric_names.GENESYS_SERVER_ERROR, unit=MetricUnit.Count, value=1)
+        _count_quietly(metric_names.GENESYS_SERVER_ERROR)
 
 
 def count_genesys_retry() -> None:
-    metrics.add_metric(name=metric_names.GENESYS_RETRY, unit=MetricUnit.Count, value=1)
+    _count_quietly(metric_names.GENESYS_RETRY)
+
+
+def _count_quietly(name: str) -> None:
+    """These run in the middle of a Genesys request: a metric that cannot be added must not turn an
+    answered (perhaps applied) request into an error, so it is logged and dropped."""
+    try:
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
+    except Exception as exc:
+        logger.warning("metric not counted", extra={"metric": name, "error": type(exc).__name__})
