@@ -92,8 +92,21 @@ def transformed_template(template: dict[str, Any] | None = None) -> dict[str, An
 
 
 def without_condition(template: dict[str, Any], condition: str) -> dict[str, Any]:
-    """The template as CloudFormation deploys it when `condition` is false: its resources and outputs removed."""
+    """The template as CloudFormation deploys it when `condition` is false: its resources and outputs
+    removed, and each `Fn::If` on it replaced by its false branch."""
     result = {**template}
     for section in ("Resources", "Outputs"):
-        result[section] = {k: v for k, v in template.get(section, {}).items() if v.get("Condition") != condition}
+        kept = {k: v for k, v in template.get(section, {}).items() if v.get("Condition") != condition}
+        result[section] = _when_false(kept, condition)
     return result
+
+
+def _when_false(value: Any, condition: str) -> Any:
+    if isinstance(value, dict):
+        branches = value.get("Fn::If")
+        if len(value) == 1 and isinstance(branches, list) and branches[0] == condition:
+            return _when_false(branches[2], condition)
+        return {k: _when_false(v, condition) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_when_false(v, condition) for v in value]
+    return value
