@@ -33,7 +33,6 @@ BUILD = ROOT / ".aws-sam" / "build"
 HOST_BUILD = ROOT / ".aws-sam" / "host-build"
 CACHE = ROOT / "bench" / ".envs"
 LAMBDA_PYTHON_VERSION = "3.13"
-HANDLERS = {"ApplyWrapupFunction": "apply_wrapup", "WrapupEventsFunction": "wrapup_events", "ReconcileFunction": "reconcile"}
 # Stand-in for the boto3 the python3.13 runtime provides (the layer does not ship it). Assumption:
 # a recent boto3; Lambda's own version differs by region and date. Installed by Python 3.13's pip,
 # which writes bytecode, as the runtime's image has it.
@@ -54,7 +53,9 @@ def python313() -> list[str]:
 
 
 def _answers(command: list[str]) -> bool:
-    probe = subprocess.run([*command, "-c", "import sys; print(sys.version_info[:2])"], capture_output=True, text=True)
+    probe = subprocess.run(
+        [*command, "-c", "import sys; print(sys.version_info[:2])"], check=False, capture_output=True, text=True
+    )
     return probe.returncode == 0 and probe.stdout.strip() == f"({LAMBDA_PYTHON_VERSION.replace('.', ', ')})"
 
 
@@ -159,7 +160,7 @@ def runtime_stand_in() -> Path:
         shutil.rmtree(partial, ignore_errors=True)
         subprocess.run(
             [*python313(), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--target", str(partial)]
-            + [RUNTIME_BOTO3],
+            + [RUNTIME_BOTO3],  # noqa: RUF005
             check=True,
         )
         partial.rename(target)
@@ -248,7 +249,8 @@ if __name__ == "__main__":  # quick look: python -m bench.artifact ApplyWrapupFu
         env = {"FAILURES_TABLE_NAME": "fff", "STAGED_CODES_TABLE_NAME": "sss", "IDEMPOTENCY_TABLE_NAME": "iii"}
         env |= {"CHECKPOINT_TABLE_NAME": "ccc", "GENESYS_CREDENTIALS_SECRET": "x", "AWS_REGION": "us-east-1"}
         report = import_handler(target, env, runtime=runtime_stand_in())
-        print(f"{report.seconds:.3f}s modules={report.modules} bytecode {len(report.from_bytecode)}/{report.file_modules}")
+        share = f"{len(report.from_bytecode)}/{report.file_modules}"
+        print(f"{report.seconds:.3f}s modules={report.modules} bytecode {share}")
         print("source:", *report.from_source[:10], sep="\n  ")
         print(sorted(m for m in report.loaded if m.split(".")[0] in {"botocore", "boto3", "aws_xray_sdk"})[:5])
     finally:

@@ -20,3 +20,14 @@ def test_untraced_tracer_returns_the_function_itself() -> None:
     tracer = UntracedTracer()
     assert tracer.capture_lambda_handler(handler) is handler
     assert tracer.capture_method(handler) is handler
+
+
+def test_powertools_names_come_from_the_settings_model() -> None:
+    from wrapguard.settings import ObservabilitySettings, load_settings
+
+    defaults = load_settings(ObservabilitySettings, {})
+    assert (defaults.powertools_service_name, defaults.powertools_metrics_namespace) == ("wrapguard", "Wrapguard")
+    named = load_settings(
+        ObservabilitySettings, {"POWERTOOLS_SERVICE_NAME": "wg-prod", "POWERTOOLS_METRICS_NAMESPACE": "WgProd"}
+    )
+    assert (named.powertools_service_name, named.powertools_metrics_namespace) == ("wg-prod", "WgProd")

@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit, single_metric
 
-from . import SERVICE, metric_names
+from . import OBSERVABILITY, SERVICE, metric_names
 from .contracts import ApplyWrapupOutput
 from .domain.event_results import EventResult
 from .domain.failures import FailureSource
+from .settings import ObservabilitySettings, load_settings
 
 if TYPE_CHECKING:
     from aws_lambda_powertools import Tracer
 
     from .domain.compliance import ParticipantCheck
 
-NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Wrapguard")
+NAMESPACE = OBSERVABILITY.powertools_metrics_namespace
 
 FuncT = TypeVar("FuncT", bound=Callable[..., Any])
 
@@ -44,11 +44,9 @@ class UntracedTracer:
         return method
 
 
-def tracing_enabled(environ: dict[str, str] | None = None) -> bool:
-    """Powertools' own rule: off when POWERTOOLS_TRACE_DISABLED is truthy or outside Lambda."""
-    env = os.environ if environ is None else environ
-    disabled = env.get("POWERTOOLS_TRACE_DISABLED", "false").strip().lower() in {"1", "true", "yes", "on"}
-    return not disabled and bool(env.get("LAMBDA_TASK_ROOT")) and not env.get("AWS_SAM_LOCAL")
+def tracing_enabled(environ: Mapping[str, str] | None = None) -> bool:
+    """Powertools' own rule (ObservabilitySettings.tracing_enabled), for `environ` or this process."""
+    return (OBSERVABILITY if environ is None else load_settings(ObservabilitySettings, environ)).tracing_enabled
 
 
 def _tracer() -> Tracer | UntracedTracer:

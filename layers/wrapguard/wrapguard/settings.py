@@ -63,6 +63,24 @@ class SettingsError(ValueError):
     """Raised at start-up when an environment variable is missing or malformed."""
 
 
+class ObservabilitySettings(BaseModel):
+    """Powertools' own variables, as wrapguard reads them to configure its Logger, Metrics and Tracer."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    powertools_service_name: str = "wrapguard"
+    powertools_metrics_namespace: str = "Wrapguard"
+    powertools_trace_disabled: str = "false"
+    lambda_task_root: str | None = None  # set by Lambda: the only place with an X-Ray daemon
+    aws_sam_local: str | None = None  # set by `sam local`: no X-Ray there either
+
+    @property
+    def tracing_enabled(self) -> bool:
+        """Powertools' own rule: off when POWERTOOLS_TRACE_DISABLED is truthy or outside Lambda."""
+        disabled = self.powertools_trace_disabled.strip().lower() in {"1", "true", "yes", "on"}
+        return not disabled and bool(self.lambda_task_root) and not self.aws_sam_local
+
+
 class GenesysSettings(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
