@@ -158,11 +158,8 @@ def runtime_stand_in() -> Path:
     if not (target / "boto3").exists():
         partial = target.with_suffix(".partial")
         shutil.rmtree(partial, ignore_errors=True)
-        subprocess.run(
-            [*python313(), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--target", str(partial)]
-            + [RUNTIME_BOTO3],  # noqa: RUF005
-            check=True,
-        )
+        pip = [*python313(), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+        subprocess.run([*pip, "--target", str(partial), RUNTIME_BOTO3], check=True)
         partial.rename(target)
     return target
 
