@@ -1,4 +1,4 @@
-"""Credentials from Secrets Manager through Powertools Parameters (local server), and start-up errors."""
+"""Credentials from Secrets Manager (local server): signed httpx call, Powertools Parameters fallback, errors."""
 
 from __future__ import annotations
 
@@ -10,15 +10,20 @@ import boto3
 import pytest
 from aws_lambda_powertools.utilities import parameters
 
+from wrapguard.genesys import credentials as credentials_module
 from wrapguard.genesys.credentials import load_credentials
-from wrapguard.settings import ApplySettings, SettingsError, load_settings
+from wrapguard.settings import ApplySettings, AwsSettings, SettingsError, load_settings
 from wrapguard_local.handlers import load_handler
 
 pytestmark = pytest.mark.integration
 BASE = {"FAILURES_TABLE_NAME": "failures", "STAGED_CODES_TABLE_NAME": "staged", "LEASE_TABLE_NAME": "leases"}
 
 
-def test_secret_is_read_through_parameters_and_cached(local_aws: str) -> None:
+def test_secret_is_read_with_a_signed_request_and_cached(local_aws: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_boto3(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the direct call, not boto3, reads the secret when the environment has credentials")
+
+    monkeypatch.setattr(parameters, "get_secret", no_boto3)
     name = f"wrapguard/{uuid.uuid4().hex[:8]}"
     client = boto3.client("secretsmanager")
     client.create_secret(Name=name, SecretString=json.dumps({"clientId": "cid", "clientSecret": "top-secret-1"}))
@@ -29,8 +34,29 @@ def test_secret_is_read_through_parameters_and_cached(local_aws: str) -> None:
     assert "top-secret-1" not in repr(credentials)
     client.put_secret_value(SecretId=name, SecretString=json.dumps({"clientId": "cid", "clientSecret": "rotated"}))
     assert load_credentials(settings).client_secret.get_secret_value() == "top-secret-1"  # cached (max_age)
-    parameters.clear_caches()  # type: ignore[no-untyped-call]  # what a new container sees
+    credentials_module.clear_cache()  # what a new container sees
     assert load_credentials(settings).client_secret.get_secret_value() == "rotated"
+
+
+def test_without_environment_credentials_parameters_reads_the_secret(
+    local_aws: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name = f"wrapguard/{uuid.uuid4().hex[:8]}"
+    boto3.client("secretsmanager").create_secret(
+        Name=name, SecretString=json.dumps({"client_id": "cid", "client_secret": "via-boto3"})
+    )
+    settings = load_settings(ApplySettings, {**BASE, "GENESYS_CREDENTIALS_SECRET": name})
+    # e.g. a container credentials provider: not something the direct call handles, so boto3 does.
+    no_static_keys = AwsSettings(aws_region="us-east-1", aws_endpoint_url=local_aws)
+    credentials = load_credentials(settings, aws=no_static_keys)
+    assert credentials.client_secret.get_secret_value() == "via-boto3"
+    parameters.clear_caches()  # type: ignore[no-untyped-call]
+
+
+def test_missing_secret_names_the_variable(local_aws: str) -> None:
+    settings = load_settings(ApplySettings, {**BASE, "GENESYS_CREDENTIALS_SECRET": "wrapguard/does-not-exist"})
+    with pytest.raises(SettingsError, match=r"GENESYS_CREDENTIALS_SECRET: .*ResourceNotFoundException"):
+        load_credentials(settings, max_age_seconds=0)
 
 
 def test_malformed_secret_names_the_variable_not_the_value(local_aws: str) -> None:

@@ -81,6 +81,29 @@ class ObservabilitySettings(BaseModel):
         return not disabled and bool(self.lambda_task_root) and not self.aws_sam_local
 
 
+class AwsSettings(BaseModel):
+    """The AWS SDKs' standard variables, as wrapguard's own Secrets Manager call reads them.
+
+    In Lambda the runtime sets the function role's credentials and the region in the environment;
+    the endpoint variables point the call at a local server in tests and the demo.
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    aws_access_key_id: str | None = None
+    aws_secret_access_key: SecretStr | None = None
+    aws_session_token: SecretStr | None = None
+    aws_region: str | None = None
+    aws_default_region: str | None = None
+    aws_endpoint_url: str | None = None
+    aws_endpoint_url_secrets_manager: str | None = None
+    aws_use_fips_endpoint: str | None = None
+
+    @property
+    def region(self) -> str | None:
+        return self.aws_region or self.aws_default_region
+
+
 class GenesysSettings(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
