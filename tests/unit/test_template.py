@@ -265,3 +265,15 @@ def test_reconciler_counts_compliance_into_its_table(resources: dict[str, Any]) 
     assert [k["AttributeName"] for k in table["KeySchema"]] == ["pk", "sk"]
     assert table["TimeToLiveSpecification"] == {"AttributeName": "expiresAt", "Enabled": True}
     assert list(resources)[-2:] == ["ComplianceTable", "WrapguardDashboard"]
+
+
+def test_data_action_tracer_off_by_default_active_tracing_kept(resources: dict[str, Any]) -> None:
+    template = load_template()
+    parameters, conditions = template["Parameters"], template["Conditions"]
+    assert parameters["DataActionPowertoolsTracer"]["Default"] == "Disabled"
+    assert conditions["DataActionTracerEnabled"] == {"Fn::Equals": [{"Ref": "DataActionPowertoolsTracer"}, "Enabled"]}
+    variables = resources["ApplyWrapupFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables["POWERTOOLS_TRACE_DISABLED"] == {"Fn::If": ["DataActionTracerEnabled", "false", "true"]}
+    assert template["Globals"]["Function"]["Tracing"] == "Active"
+    for other in ("WrapupEventsFunction", "ReconcileFunction"):
+        assert "POWERTOOLS_TRACE_DISABLED" not in resources[other]["Properties"]["Environment"]["Variables"]
