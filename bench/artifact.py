@@ -12,6 +12,7 @@ made read-only, and Python started with -B (we run as root, who could write __py
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import re
@@ -24,6 +25,7 @@ import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / ".aws-sam" / "build"
@@ -102,10 +104,11 @@ class Deployment:
     def opt(self) -> Path:
         return self.root / "opt"
 
-    def sys_path(self, runtime: Path | None) -> list[str]:
-        # Lambda's python3.13 order: /var/task, the layers' paths under /opt, then the runtime's own.
-        paths = [self.task, self.opt / "python" / "lib" / "python3.13" / "site-packages", self.opt / "python"]
-        return [str(p) for p in ([*paths, runtime] if runtime else paths)]
+    def sys_path(self, runtime: Path) -> list[str]:
+        # Lambda's python3.13 order: /var/task, the layers' paths under /opt, then the runtime's own
+        # (boto3, botocore, jmespath, ... which the layer does not ship).
+        paths = [self.task, self.opt / "python" / "lib" / "python3.13" / "site-packages", self.opt / "python", runtime]
+        return [str(p) for p in paths]
 
     def remove(self) -> None:
         if self.root.exists():
@@ -208,7 +211,14 @@ def import_handler(
     """Import the handler module in a fresh Python 3.13 as Lambda's runtime would."""
     flags = ["-I", "-S", "-B"] + (["-v"] if verbose else [])  # -I -S: nothing from any venv or site
     proc = subprocess.run(
-        [*(python or python313()), *flags, "-c", BOOT, ":".join(deployment.sys_path(runtime)), module],
+        [
+            *(python or python313()),
+            *flags,
+            "-c",
+            BOOT,
+            ":".join(deployment.sys_path(runtime or runtime_stand_in())),
+            module,
+        ],
         env={**minimal_env(), "LAMBDA_TASK_ROOT": str(deployment.task), **env},
         capture_output=True,
         text=True,
@@ -231,6 +241,98 @@ def import_handler(
         from_bytecode=tuple(pyc),
         from_source=tuple(source),
     )
+
+
+# Runs in the artifact's interpreter: import the handler, then one invocation (the cold first call),
+# timed; prints the result and every module loaded by then.
+BOOT_CALL = """
+import json, sys, time
+sys.path[:0] = sys.argv[1].split(":")
+started = time.perf_counter()
+import importlib
+module = importlib.import_module(sys.argv[2])
+imported = time.perf_counter()
+class Context:
+    function_name = "cold-call"; memory_limit_in_mb = 512; aws_request_id = "cold-call-request"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:cold-call"
+    def get_remaining_time_in_millis(self): return 20000
+result = module.lambda_handler(json.loads(sys.argv[3]), Context())
+done = time.perf_counter()
+print("result", json.dumps(result))
+print("import_seconds", imported - started)
+print("call_seconds", done - imported)
+print("loaded", ",".join(sorted(sys.modules)))
+"""
+
+
+@dataclass(frozen=True)
+class ColdCall:
+    import_seconds: float
+    call_seconds: float
+    result: dict[str, Any]
+    loaded: frozenset[str]
+
+    @property
+    def total_seconds(self) -> float:
+        return self.import_seconds + self.call_seconds
+
+
+def cold_call(
+    deployment: Deployment, env: dict[str, str], event: dict[str, Any], *, python: list[str] | None = None
+) -> ColdCall:
+    """A fresh Python 3.13 imports the handler and serves its first invocation."""
+    argv = [":".join(deployment.sys_path(runtime_stand_in())), "app", json.dumps(event)]
+    proc = subprocess.run(
+        [*(python or python313()), "-I", "-S", "-B", "-c", BOOT_CALL, *argv],
+        env={**minimal_env(), "LAMBDA_TASK_ROOT": str(deployment.task), **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"cold call in {deployment.root} failed:\n{proc.stderr[-3000:]}")
+    values = dict(line.split(" ", 1) for line in proc.stdout.splitlines() if line.split(" ", 1)[0] in _KEYS)
+    return ColdCall(
+        import_seconds=float(values["import_seconds"]),
+        call_seconds=float(values["call_seconds"]),
+        result=json.loads(values["result"]),
+        loaded=frozenset(values["loaded"].split(",")),
+    )
+
+
+_KEYS = {"result", "import_seconds", "call_seconds", "loaded"}
+
+
+def function_env(
+    function_id: str, resources: dict[str, str], parameters: dict[str, str] | None = None
+) -> dict[str, str]:
+    """The function's environment as template.yaml sets it: Globals, then the function's own,
+    parameters at their defaults unless given, `resources` naming the resources it refers to."""
+    from wrapguard_local.template import load_template
+
+    template = load_template()
+    values = {name: str(spec.get("Default", "")) for name, spec in template["Parameters"].items()}
+    values |= resources | (parameters or {})
+    conditions = template.get("Conditions", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, str):
+            return node
+        ((kind, arg),) = node.items()
+        if kind == "Ref":
+            return values[arg]
+        if kind == "Fn::If":
+            name, when_true, when_false = arg
+            return resolve(when_true if resolve(conditions[name]) else when_false)
+        if kind == "Fn::Equals":
+            return resolve(arg[0]) == resolve(arg[1])
+        if kind == "Fn::Not":
+            return not resolve(arg[0])
+        raise ValueError(f"{function_id}: cannot resolve {kind} in its environment")
+
+    variables = dict(template["Globals"]["Function"]["Environment"]["Variables"])
+    own = template["Resources"][function_id]["Properties"].get("Environment", {}).get("Variables", {})
+    return {name: str(resolve(value)) for name, value in (variables | own).items()}
 
 
 def minimal_env() -> dict[str, str]:
