@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check lint typecheck cfn-lint pytest test-py313 build bench clean
+.PHONY: demo test check lint typecheck cfn-lint pytest test-py313 build bench lock clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,7 +17,8 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	POWERTOOLS_LOG_LEVEL=ERROR $(BIN)/python -m wrapguard_local.demo
 
-## test: everything CI runs - ruff, mypy, cfn-lint + sam validate --lint, pytest (unit, integration, contract)
+## test: everything CI runs - ruff, mypy, cfn-lint + sam validate --lint, pytest (unit, integration, contract,
+## packaging: the last runs its own `sam build` and imports every handler from the packaged artifact)
 test: lint typecheck cfn-lint pytest
 
 check: test
@@ -49,9 +50,14 @@ test-py313:
 build: $(STAMP)
 	$(BIN)/sam build --cached --parallel
 
-## bench: cold import vs the Genesys SDK, deployed size, Genesys calls per apply -> docs/benchmarks.md
-bench: $(STAMP) build
+## bench: the packaged artifact on Python 3.13 vs the floor and the Genesys SDK, cold first call,
+## warm path -> docs/benchmarks.md (builds what it measures itself)
+bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+## lock: re-resolve the layer's hash-pinned dependencies (layers/wrapguard/requirements.lock)
+lock: $(STAMP)
+	$(MAKE) -C layers/wrapguard lock UV=$(abspath $(BIN)/uv)
 
 clean:
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -1,297 +1,336 @@
 """wrapguard benchmarks -> docs/benchmarks.md (run with `make bench`).
 
-1. Cold start: time to import each handler module in a fresh process, side by side with a baseline
-   handler importing the official Genesys SDK (PureCloudPlatformClientV2, installed by this script
-   into bench/.envs/sdk). Same interpreter version for both, bytecode present for both.
-2. Deployed size: the built function + layer (sam build) against the SDK's installed size.
-3. Warm path: Genesys HTTP requests per apply / per handled event, counted by the simulator.
+Everything is measured on the packaged artifact as Lambda runs it (bench/artifact.py): `sam build`,
+SAM's own zip, extracted with the zip's dates, read-only, Python 3.13, one fresh process per sample.
+
+1. Cold import of each handler, interleaved with (a) the mandated-library floor from the same layer
+   and (b) the official Genesys SDK packaged the same way, once as SAM's Python builder ships it
+   (timestamp bytecode, which the zip's 1980 dates invalidate) and once with hash-based bytecode.
+2. Cold first call end to end (import + secret + token + read + PATCH) against the Genesys simulator
+   and the local AWS server, against an SDK-based handler doing the same requests.
+3. Warm path: Genesys requests per apply, and the time our own code takes per apply.
+4. Deployed size.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
-import zipfile
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-SDK_ENV = ROOT / "bench" / ".envs" / "sdk"
-SDK_PYTHON = SDK_ENV / "bin" / "python"
-# What the deployed function imports from: the layer's requirements (+ boto3, which Lambda provides),
-# without the dev tools in .venv that some libraries probe for at import (click, rich, ...).
-RUNTIME_ENV = ROOT / "bench" / ".envs" / "runtime"
-RUNTIME_PYTHON = RUNTIME_ENV / "bin" / "python"
-BUILD = ROOT / ".aws-sam" / "build"
-REPORT = ROOT / "docs" / "benchmarks.md"
-RUNS = 7
+sys.path.insert(0, str(ROOT))
 
-HANDLER_ENV = {
-    "GENESYS_CLIENT_ID": "bench",
-    "GENESYS_CLIENT_SECRET": "bench",
-    "FAILURES_TABLE_NAME": "bench-failures",
-    "STAGED_CODES_TABLE_NAME": "bench-staged",
-    "IDEMPOTENCY_TABLE_NAME": "bench-idempotency",
-    "CHECKPOINT_TABLE_NAME": "bench-checkpoints",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "POWERTOOLS_TRACE_DISABLED": "true",
-}
-
-IMPORT_SNIPPET = (
-    "import importlib.util, sys, time; t = time.perf_counter(); "
-    "spec = importlib.util.spec_from_file_location('app', sys.argv[1]); m = importlib.util.module_from_spec(spec); "
-    "spec.loader.exec_module(m); print(time.perf_counter() - t)"
+from bench.artifact import (  # noqa: E402
+    CACHE,
+    HOST_BUILD,
+    RUNTIME_BOTO3,
+    Deployment,
+    ImportReport,
+    cold_call,
+    deploy,
+    deploy_built,
+    function_env,
+    import_handler,
+    python313,
+    runtime_stand_in,
+    sam_build_for_host,
 )
 
+REPORT = ROOT / "docs" / "benchmarks.md"
+RUNS = 7
+SDK = "PureCloudPlatformClientV2"
+SDK_SOURCE = CACHE / "sdk-src"  # the SDK + Powertools, installed for Python 3.13 without bytecode
+TABLES = {name: f"bench-{name}" for name in ("FailuresTable", "StagedCodesTable", "IdempotencyTable")}
+TABLES["ReconcileCheckpointTable"] = "bench-checkpoints"
 
-def ensure_env(env_dir: Path, *requirements: str) -> None:
-    if (env_dir / "bin" / "python").exists():
-        return
-    subprocess.run([sys.executable, "-m", "venv", str(env_dir)], check=True)
+
+@dataclass
+class Variant:
+    label: str
+    deployment: Deployment
+    env: dict[str, str]
+    samples: list[float]
+    report: ImportReport | None = None
+
+
+def sdk_source() -> Path:
+    if not (SDK_SOURCE / SDK).exists():
+        partial = SDK_SOURCE.with_suffix(".partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        pip = [*python313(), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile"]
+        subprocess.run([*pip, "--target", str(partial), SDK, "aws-lambda-powertools"], check=True)
+        shutil.rmtree(partial / "bin", ignore_errors=True)
+        partial.rename(SDK_SOURCE)
+    return SDK_SOURCE
+
+
+def compile_tree(tree: Path, mode: str) -> None:
     subprocess.run(
-        [
-            str(env_dir / "bin" / "python"),
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            *requirements,
-        ],
-        check=True,
+        [*python313(), "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", mode, str(tree)], check=True
     )
 
 
-def cold_import_seconds(python: Path | str, module_file: Path, extra_env: dict[str, str] | None = None) -> float:
-    env = {
-        **HANDLER_ENV,
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": os.environ.get("HOME", ""),
-        "PYTHONPATH": str(ROOT / "layers" / "wrapguard"),
-        **(extra_env or {}),
+def function_dir(parent: Path, handler: Path, *, libraries: Path | None, mode: str) -> Path:
+    """A built function: the handler as app.py (plus libraries, as SAM's Python builder bundles them).
+
+    With libraries (the SDK) the compiled tree is kept in bench/.envs between runs: compiling the
+    SDK's ~4,000 modules takes minutes here. Packaging and extraction happen at every run.
+    """
+    cached = CACHE / f"built-{handler.stem}-{mode}" if libraries else None
+    if cached and (cached / "app.py").exists() and (cached / "app.py").read_bytes() == handler.read_bytes():
+        return cached
+    built = Path(tempfile.mkdtemp(prefix="fn-", dir=parent))
+    if libraries:
+        shutil.copytree(libraries, built, dirs_exist_ok=True)
+    shutil.copy(handler, built / "app.py")
+    compile_tree(built, mode)
+    if cached:
+        shutil.rmtree(cached, ignore_errors=True)
+        built.rename(cached)
+        return cached
+    return built
+
+
+def sdk_version() -> str:
+    dist = next(SDK_SOURCE.glob("purecloudplatformclientv2-*.dist-info"))
+    return dist.name.split("-")[1].removesuffix(".dist-info")
+
+
+def median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+def interleaved(variants: list[Variant], runs: int, measure: Callable[[Variant], float]) -> None:
+    for _ in range(runs):
+        for variant in variants:
+            variant.samples.append(measure(variant))
+
+
+@contextmanager
+def local_world() -> Iterator[tuple[Any, str, str, dict[str, str]]]:
+    """The Genesys simulator (HTTP) and the local AWS server with tables and the credentials secret."""
+    import boto3
+
+    from genesys_simulator import running_simulator
+    from tests.support.world import CLIENT_ID, CLIENT_SECRET, World
+    from wrapguard_local.dynamodb import LOCAL_AWS_ENV, local_dynamodb_server, use_local_aws
+    from wrapguard_local.template import create_tables
+
+    world = World()
+    with ExitStack() as stack:
+        server = stack.enter_context(running_simulator(world.sim))
+        aws_url = stack.enter_context(local_dynamodb_server())
+        use_local_aws(aws_url)
+        tables = create_tables(boto3.client("dynamodb"), prefix="bench-")
+        secret = f"wrapguard/bench-{uuid.uuid4().hex[:6]}"
+        boto3.client("secretsmanager").create_secret(
+            Name=secret, SecretString=json.dumps({"clientId": CLIENT_ID, "clientSecret": CLIENT_SECRET})
+        )
+        env = LOCAL_AWS_ENV | {"AWS_ENDPOINT_URL": aws_url, "GENESYS_API_URL": server.url}
+        env |= {"GENESYS_LOGIN_URL": server.url, "GENESYS_CREDENTIALS_SECRET": secret}
+        yield world, secret, server.url, env | {"_TABLES": json.dumps(tables)}
+
+
+def main() -> int:
+    started = time.perf_counter()
+    print("sam build (this host's CPU) ...", flush=True)
+    sam_build_for_host()
+    runtime_stand_in()
+    sdk_source()
+    work = Path(tempfile.mkdtemp(prefix="bench-", dir=CACHE))
+    variants: dict[str, Variant] = {}
+    try:
+        print("packaging ...", flush=True)
+        layer = HOST_BUILD / "WrapguardLayer"
+        floor_fn = function_dir(
+            work, ROOT / "bench" / "mandated_libraries_only.py", libraries=None, mode="unchecked-hash"
+        )
+        sdk_handler = ROOT / "bench" / "sdk_baseline_handler.py"
+        sdk_shipped = function_dir(work, sdk_handler, libraries=SDK_SOURCE, mode="timestamp")
+        sdk_hashed = function_dir(work, sdk_handler, libraries=SDK_SOURCE, mode="unchecked-hash")
+        base_env = {
+            "AWS_REGION": "us-east-1",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "GENESYS_CREDENTIALS_SECRET": "x",
+            "GENESYS_API_URL": "http://x",
+        }
+
+        def add(key: str, label: str, deployment: Deployment, env: dict[str, str]) -> None:
+            variants[key] = Variant(label, deployment, base_env | env, [])
+
+        add("floor", "floor: mandated libraries only, same layer", deploy(floor_fn, [layer], work), {})
+        for function in ("ApplyWrapupFunction", "WrapupEventsFunction", "ReconcileFunction"):
+            add(
+                function,
+                f"{function} (template defaults)",
+                deploy_built(function, HOST_BUILD, work),
+                function_env(function, TABLES),
+            )
+        add(
+            "traced",
+            "ApplyWrapupFunction, DataActionPowertoolsTracer=Enabled",
+            variants["ApplyWrapupFunction"].deployment,
+            function_env("ApplyWrapupFunction", TABLES, {"DataActionPowertoolsTracer": "Enabled"}),
+        )
+        add("sdk_shipped", f"SDK {SDK} as SAM ships it (timestamp .pyc)", deploy(sdk_shipped, [], work), {})
+        add("sdk_hashed", f"SDK {SDK} with hash-based .pyc", deploy(sdk_hashed, [], work), {})
+        print("module counts (python -v) ...", flush=True)
+        for variant in variants.values():  # module counts and bytecode share (python -v, not timed)
+            variant.report = import_handler(variant.deployment, variant.env)
+        print(f"cold imports, {RUNS} interleaved rounds ...", flush=True)
+        interleaved(
+            list(variants.values()),
+            RUNS,
+            lambda v: import_handler(v.deployment, v.env, verbose=False).seconds,
+        )
+        print("cold first calls ...", flush=True)
+        calls = cold_first_calls(variants)
+        print("warm path ...", flush=True)
+        warm = warm_path()
+        sizes = deployed_sizes(variants)
+        extra = run_extra_benchmarks()
+        write_report(variants, calls=calls, warm=warm, sizes=sizes, extra=extra, elapsed=time.perf_counter() - started)
+    finally:
+        for variant in variants.values():
+            variant.deployment.remove()
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+@dataclass
+class CallSamples:
+    label: str
+    imports: list[float]
+    calls: list[float]
+
+    @property
+    def totals(self) -> list[float]:
+        return [a + b for a, b in zip(self.imports, self.calls, strict=True)]
+
+
+def cold_first_calls(variants: dict[str, Variant]) -> dict[str, CallSamples]:
+    keys = {
+        "ours": ("ApplyWrapupFunction", "ApplyWrapupFunction (defaults: secret over httpx, no Tracer)"),
+        "sdk_shipped": ("sdk_shipped", variants["sdk_shipped"].label),
+        "sdk_hashed": ("sdk_hashed", variants["sdk_hashed"].label),
     }
-    subprocess.run(
-        [str(python), "-c", IMPORT_SNIPPET, str(module_file)], env=env, check=True, capture_output=True
-    )  # first run writes bytecode
-    samples = []
-    for _ in range(RUNS):
-        out = subprocess.run(
-            [str(python), "-c", IMPORT_SNIPPET, str(module_file)], env=env, check=True, capture_output=True, text=True
-        ).stdout
-        samples.append(float(out.strip().splitlines()[-1]))
-    return statistics.median(samples)
+    samples = {key: CallSamples(label, [], []) for key, (_, label) in keys.items()}
+    with local_world() as (world, secret, _, env):
+        tables = json.loads(env.pop("_TABLES"))
+        ours_env = function_env("ApplyWrapupFunction", tables, {"GenesysCredentialsSecretName": secret})
+        for _ in range(RUNS):
+            for key, (variant_key, _) in keys.items():
+                cid, pid = world.call_in_acw()
+                event = {"conversationId": cid, "participantId": pid, "wrapupCodeId": world.resolved}
+                call_env = (ours_env | env) if key == "ours" else env
+                call = cold_call(variants[variant_key].deployment, call_env, event)
+                if call.result.get("outcome") != "applied" or world.sim.apply_count(cid, pid) != 1:
+                    raise RuntimeError(f"{key}: first call did not apply the code: {call.result}")
+                samples[key].imports.append(call.import_seconds)
+                samples[key].calls.append(call.call_seconds)
+    return samples
 
 
-def tree_bytes(path: Path) -> int:
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
-
-
-def zipped_bytes(paths: list[Path]) -> int:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for root in paths:
-            for f in root.rglob("*"):
-                if f.is_file():
-                    archive.write(f, f.relative_to(root))
-    return len(buffer.getvalue())
-
-
-SDK_CLOSURE = """
-import importlib.metadata as md, json, re, sys
-seen, todo, files = set(), ['PureCloudPlatformClientV2'], 0
-while todo:
-    name = todo.pop()
-    key = re.sub(r'[-_.]+', '-', name).lower()
-    if key in seen: continue
-    seen.add(key)
-    try: dist = md.distribution(name)
-    except md.PackageNotFoundError: continue
-    for f in dist.files or []:
-        p = f.locate()
-        try: files += p.stat().st_size
-        except OSError: pass
-    for req in dist.requires or []:
-        if 'extra ==' in req: continue
-        todo.append(re.split(r'[ ;<>=!~\\[(]', req, maxsplit=1)[0])
-print(json.dumps({'bytes': files, 'packages': sorted(seen)}))
-"""
-
-
-def sdk_installed_bytes() -> tuple[int, list[str]]:
-    out = subprocess.run([str(SDK_PYTHON), "-c", SDK_CLOSURE], check=True, capture_output=True, text=True).stdout
-    data = json.loads(out)
-    return int(data["bytes"]), list(data["packages"])
-
-
-def warm_path_calls() -> dict[str, float]:
-    sys.path.insert(0, str(ROOT))
-    from datetime import UTC as utc
-
-    from tests.support.fakes import InMemoryFailures, InMemoryStaging, leases
+def warm_path() -> dict[str, float]:
+    """Genesys requests per apply (simulator counters) and our own code's time per warm apply."""
+    from tests.support.fakes import InMemoryFailures, InMemoryStaging
     from tests.support.world import World
     from wrapguard.contracts import ApplyWrapupInput
     from wrapguard.domain.apply import WrapupService
     from wrapguard.domain.codes import CodeCatalog
-    from wrapguard.domain.event_rules import EventRules
-    from wrapguard.domain.policy import WrapupPolicy
-    from wrapguard.domain.staging import ANY_AGENT, StagedCode
-    from wrapguard.eventbridge.processing import EventProcessor
 
-    os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"  # the apply path logs each success at INFO
+    os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
     world = World()
     genesys = world.client()
-    service = WrapupService(genesys, InMemoryFailures(), InMemoryStaging(), CodeCatalog(genesys), leases())
-    n = 50
-
-    def per_call(action: Callable[[], None]) -> float:
-        world.sim.reset_counters()
-        for _ in range(n):
-            action()
-        return sum(world.sim.counters.values()) / n
+    service = WrapupService(genesys, InMemoryFailures(), InMemoryStaging(), CodeCatalog(genesys))
 
     def apply_once() -> None:
         cid, pid = world.call_in_acw()
-        result = service.apply(
-            ApplyWrapupInput.parse({"conversationId": cid, "participantId": pid, "wrapupCodeId": world.resolved})
-        )
-        assert result.outcome.value == "applied"
+        request = ApplyWrapupInput.parse({"conversationId": cid, "participantId": pid, "wrapupCodeId": world.resolved})
+        assert service.apply(request).outcome.value == "applied"
 
-    apply_once()  # cold: token + queue code names
-    data_action = per_call(apply_once)
+    apply_once()  # cold: token + code names
+    world.sim.reset_counters()
+    n = 50
+    for _ in range(n):
+        apply_once()
+    requests = sum(world.sim.counters.values()) / n
 
-    staging = InMemoryStaging()
-    rules = EventRules(genesys, InMemoryFailures(), staging, CodeCatalog(genesys), WrapupPolicy(), leases())
-    processor = EventProcessor(rules, persistence=None)
-
-    def user_end_once() -> None:
-        cid, pid = world.sim.new_call(world.support_queue)
-        staging.put(
-            StagedCode(
-                conversation_id=cid, target=ANY_AGENT, wrapup_code_id=world.resolved, staged_at=datetime.now(utc)
-            )
-        )
-        (event,) = world.sim.agent_disconnect(cid, pid)
-        assert processor.handle(event).action.value == "applied"
-
-    user_end_once()
-    # The simulator's own set-up calls make no HTTP requests, so the counters are the handler's alone.
-    user_end = per_call(user_end_once)
-
-    def acw_once() -> None:
-        cid, pid = world.sim.new_call(world.support_queue)
-        world.sim.agent_disconnect(cid, pid)
-        for event in world.sim.complete_acw(cid, pid, agent_code=world.resolved):
-            processor.handle(event)
-
-    acw = per_call(acw_once) / 2  # two events (wrapup, acw) per conversation
-    return {"data_action_apply": data_action, "event_user_end": user_end, "event_acw_or_wrapup": acw}
+    # Our own code: the same apply with Genesys answering instantly from recorded responses, so the
+    # time is wrapguard's (parsing, deciding, building requests, httpx) and nothing of the network.
+    own = own_code_seconds(world)
+    return {
+        "requests": requests,
+        "own_p50_ms": statistics.median(own) * 1000,
+        "own_p90_ms": own[int(len(own) * 0.9)] * 1000,
+    }
 
 
-def mb(value: int) -> str:
-    return f"{value / 1_000_000:.1f} MB"
+def own_code_seconds(world: Any) -> list[float]:
+    import httpx
+    from pydantic import SecretStr
 
+    from genesys_simulator.server import mock_transport
+    from tests.support.fakes import InMemoryFailures, InMemoryStaging
+    from tests.support.world import CLIENT_ID
+    from wrapguard.contracts import ApplyWrapupInput
+    from wrapguard.domain.apply import WrapupService
+    from wrapguard.domain.codes import CodeCatalog
+    from wrapguard.genesys.client import GenesysClient
+    from wrapguard.genesys.credentials import ClientCredentials
 
-def main() -> int:
-    ensure_env(SDK_ENV, "PureCloudPlatformClientV2", "aws-lambda-powertools")
-    ensure_env(RUNTIME_ENV, "-r", str(ROOT / "layers" / "wrapguard" / "requirements.txt"), "boto3")
-    if not (BUILD / "WrapguardLayer").exists():
-        subprocess.run(
-            [str(Path(sys.executable).parent / "sam"), "build", "--cached", "--parallel"], cwd=ROOT, check=True
-        )
-    started = time.perf_counter()
-    sdk_import = cold_import_seconds(SDK_PYTHON, ROOT / "bench" / "sdk_baseline_handler.py")
-    handlers = [
-        (name, ROOT / "functions" / folder / "app.py")
-        for name, folder in (
-            ("ApplyWrapupFunction", "apply_wrapup"),
-            ("WrapupEventsFunction", "wrapup_events"),
-            ("ReconcileFunction", "reconcile"),
-        )
-        if (ROOT / "functions" / folder / "app.py").exists()
-    ]
-    ours = {name: cold_import_seconds(RUNTIME_PYTHON, path) for name, path in handlers}
-    floor_file = ROOT / "bench" / "mandated_libraries_only.py"
-    floor = cold_import_seconds(RUNTIME_PYTHON, floor_file)
-    # With the Powertools Tracer on (as deployed with PowertoolsTracer=Enabled): imports aws-xray-sdk.
-    traced_env = {"LAMBDA_TASK_ROOT": str(ROOT), "POWERTOOLS_TRACE_DISABLED": "false"}
-    traced = {name: cold_import_seconds(RUNTIME_PYTHON, path, traced_env) for name, path in handlers}
-    layer = BUILD / "WrapguardLayer"
-    function = BUILD / "ApplyWrapupFunction"
-    deployed = tree_bytes(layer) + tree_bytes(function)
-    deployed_zip = zipped_bytes([layer, function])
-    sdk_bytes, sdk_packages = sdk_installed_bytes()
-    calls = warm_path_calls()
-    extra = run_extra_benchmarks()
+    cid, pid = world.call_in_acw()
+    live = mock_transport(world.sim)
+    recorded: dict[tuple[str, str], httpx.Response] = {}
 
-    lines = [
-        "# wrapguard benchmarks",
-        "",
-        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `make bench` on {platform.machine()}, "
-        f"{os.cpu_count()} cores, Python {platform.python_version()} (both sides), {RUNS} fresh processes each, "
-        f"median. Total bench time {time.perf_counter() - started:.0f} s.",
-        "",
-        "## Cold start: import of the handler module in a fresh process",
-        "",
-        "| handler | import time | vs SDK baseline | with Powertools Tracer (X-Ray SDK) | vs SDK baseline |",
-        "|---|---|---|---|---|",
-        f"| baseline: handler importing `PureCloudPlatformClientV2` + Powertools Logger | {sdk_import * 1000:.0f} ms"
-        " | 1x | | |",
-    ]
-    for name, seconds in ours.items():
-        lines.append(
-            f"| {name} | {seconds * 1000:.0f} ms | {sdk_import / seconds:.1f}x faster | "
-            f"{traced[name] * 1000:.0f} ms | {sdk_import / traced[name]:.1f}x faster |"
-        )
-    lines.append(
-        f"| floor: only the mandated libraries (`{floor_file.name}`) | {floor * 1000:.0f} ms | "
-        f"{sdk_import / floor:.1f}x faster | | |"
+    def record_or_replay(request: httpx.Request) -> httpx.Response:
+        key = (request.method, request.url.path)
+        if key not in recorded:
+            response = live.handle_request(request)
+            response.read()
+            recorded[key] = response
+        stored = recorded[key]
+        return httpx.Response(stored.status_code, headers=stored.headers, content=stored.content)
+
+    client = GenesysClient(
+        api_url="http://genesys.test",
+        login_url="http://genesys.test",
+        credentials=ClientCredentials(client_id=CLIENT_ID, client_secret=SecretStr("s3cr3t-Do-Not-Log-7f9a")),
+        http=httpx.Client(transport=httpx.MockTransport(record_or_replay)),
     )
-    lines += [
-        "",
-        "Target: at least 20x faster. The floor row imports nothing of ours: Powertools Logger and Metrics,",
-        "httpx and pydantic alone, which the design requires. What the handlers add on top of it is",
-        "wrapguard's own modules (pydantic model classes are built at import).",
-        "",
-        "Our handlers run in a clean environment holding only the layer's",
-        "requirements and boto3 (as in Lambda); the baseline in one holding the SDK and Powertools.",
-        "boto3 is imported lazily by the data action (only its failure and staging paths touch DynamoDB);",
-        "the event function needs DynamoDB for idempotency on every event, so its import includes boto3.",
-        "The Powertools Tracer imports aws-xray-sdk, which imports botocore; the `PowertoolsTracer` stack",
-        "parameter switches it (Lambda's active tracing stays on either way).",
-        "",
-        "## Deployed size",
-        "",
-        "| what | unzipped | zipped |",
-        "|---|---|---|",
-        f"| ApplyWrapupFunction + WrapguardLayer (`sam build`, arm64, python3.13) | {mb(deployed)} | "
-        f"{mb(deployed_zip)} |",
-        f"| official SDK installed ({', '.join(sdk_packages)}) | {mb(sdk_bytes)} | |",
-        "",
-        f"Ratio: {sdk_bytes / deployed:.1f}x smaller (target: at least 10x).",
-        "",
-        "## Warm path: Genesys HTTP requests (counted by the simulator, token and code names amortised)",
-        "",
-        "| operation | requests |",
-        "|---|---|",
-        f"| data action apply, code id + participant id given | {calls['data_action_apply']:.2f} |",
-        f"| event: user.end with a staged code (read + apply) | {calls['event_user_end']:.2f} |",
-        f"| event: acw / wrapup carrying the code (verification) | {calls['event_acw_or_wrapup']:.2f} |",
-        "",
-        "Target: at most 2.",
-        *extra,
-        "",
-    ]
-    REPORT.parent.mkdir(exist_ok=True)
-    REPORT.write_text("\n".join(lines))
-    print("\n".join(lines))
-    return 0
+    service = WrapupService(client, InMemoryFailures(), InMemoryStaging(), CodeCatalog(client))
+    request = ApplyWrapupInput.parse({"conversationId": cid, "participantId": pid, "wrapupCodeId": world.resolved})
+    service.apply(request)  # records token, code names, the conversation (in its window) and the PATCH
+    # Replayed, the conversation still shows the window open and no code: every apply does the full work.
+    samples = []
+    for _ in range(300):
+        t = time.perf_counter()
+        result = service.apply(request)
+        samples.append(time.perf_counter() - t)
+        assert result.outcome.value == "applied"
+    return sorted(samples)
+
+
+def deployed_sizes(variants: dict[str, Variant]) -> dict[str, int]:
+    def tree(path: Path) -> int:
+        return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+    ours = variants["ApplyWrapupFunction"].deployment
+    return {"ours": tree(ours.task) + tree(ours.opt), "sdk": tree(variants["sdk_shipped"].deployment.task)}
 
 
 def run_extra_benchmarks() -> list[str]:
@@ -303,6 +342,107 @@ def run_extra_benchmarks() -> list[str]:
     return list(reconcile_report())
 
 
+def write_report(
+    variants: dict[str, Variant],
+    *,
+    calls: dict[str, CallSamples],
+    warm: dict[str, float],
+    sizes: dict[str, int],
+    extra: list[str],
+    elapsed: float,
+) -> None:
+    med = {key: median_ms(v.samples) for key, v in variants.items()}
+    floor, shipped, hashed = med["floor"], med["sdk_shipped"], med["sdk_hashed"]
+    lines = [
+        "# wrapguard benchmarks",
+        "",
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `make bench` on {platform.machine()}, {os.cpu_count()} cores "
+        f"(shared), Python 3.13 ({platform.python_implementation()}), {SDK} {sdk_version()}, {RUNTIME_BOTO3} as the "
+        f"runtime's boto3. Medians of {RUNS} runs, interleaved (one round = every variant once), one fresh process "
+        f"per sample. Total bench time {elapsed:.0f} s.",
+        "",
+        "What is measured is what ships: `sam build` (the layer's wheels for this host's CPU: the same",
+        "lock, Makefiles and bytecode as the arm64 build), packaged with SAM's own zip function",
+        "(`make_zip_with_lambda_permissions`, SAM CLI 1.170), extracted with the zip's dates (all",
+        "1980-01-01, as Lambda sees them), read-only, and imported by Python 3.13 with only the function,",
+        "the layer and the runtime's boto3 on `sys.path` (bench/artifact.py). The SDK baselines are packaged",
+        "the same way, with the SDK and Powertools bundled in the function as SAM's Python builder does.",
+        "",
+        "## Cold start: import of the handler module, packaged",
+        "",
+        "| handler | median import | vs floor | SDK as shipped / this | SDK hash .pyc / this | modules loaded | from bytecode (artifact files) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for key, variant in variants.items():
+        report = variant.report
+        assert report is not None
+        share = f"{len(report.from_bytecode)} of {report.file_modules} ({report.bytecode_share:.0%})"
+        lines.append(
+            f"| {variant.label} | {med[key]:.0f} ms | {med[key] / floor:.2f}x | {shipped / med[key]:.1f}x | "
+            f"{hashed / med[key]:.1f}x | {report.modules} | {share} |"
+        )
+    ours = med["ApplyWrapupFunction"]
+    lines += [
+        "",
+        "Targets for the data action (ApplyWrapupFunction): import at most 1.25x the floor "
+        f"(measured {ours / floor:.2f}x), at least 20x faster than the SDK as SAM ships it ({shipped / ours:.1f}x), "
+        f"at least 8x faster than the SDK with working bytecode ({hashed / ours:.1f}x); at least 95% of modules "
+        "from bytecode for every handler.",
+        "",
+        "The floor imports nothing of ours: Powertools Logger and Metrics, httpx and pydantic, which the",
+        "design mandates, from the same packaged layer. The event function needs boto3 for idempotency",
+        "(DynamoDB) on every event, and both it and the reconciler keep the Powertools Tracer on by default",
+        "(aws-xray-sdk, botocore); the data action turns it off by default (`DataActionPowertoolsTracer`),",
+        "Lambda's active tracing still records its invocations. The row with the Tracer on shows its cost.",
+        "",
+        "## Cold first call, end to end (import + secret + token + read + PATCH)",
+        "",
+        "Against the Genesys simulator (HTTP on loopback) and the local AWS server (moto) holding the",
+        "credentials secret; each sample is a fresh process serving one data action call for a new",
+        "conversation in after-call work, checked to have applied the code.",
+        "",
+        "| handler | median import | median first call | median total | SDK as shipped / this | SDK hash .pyc / this |",
+        "|---|---|---|---|---|---|",
+    ]
+    totals = {key: median_ms(c.totals) for key, c in calls.items()}
+    for key, call in calls.items():
+        lines.append(
+            f"| {call.label} | {median_ms(call.imports):.0f} ms | {median_ms(call.calls):.0f} ms | {totals[key]:.0f} ms | "
+            f"{totals['sdk_shipped'] / totals[key]:.1f}x | {totals['sdk_hashed'] / totals[key]:.1f}x |"
+        )
+    lines += [
+        "",
+        f"Target: at least 6x faster than the SDK-based handler (measured {totals['sdk_shipped'] / totals['ours']:.1f}x "
+        f"against the SDK as SAM ships it, {totals['sdk_hashed'] / totals['ours']:.1f}x against the SDK with working "
+        "bytecode). The secret is read by a SigV4-signed GetSecretValue over httpx (layers/wrapguard/wrapguard/"
+        "secretsmanager.py), so neither boto3 nor botocore is loaded; the SDK-based handler reads it with boto3.",
+        "Loopback hides network latency: in AWS each of the four requests adds its round trip to both sides alike.",
+        "",
+        "## Warm path",
+        "",
+        "| measure | value |",
+        "|---|---|",
+        f"| Genesys requests per data action apply (code id + participant id given; token and code names amortised) | {warm['requests']:.2f} |",
+        f"| our own code per warm apply, p50 / p90 (Genesys answering instantly from recorded responses) | {warm['own_p50_ms']:.2f} ms / {warm['own_p90_ms']:.2f} ms |",
+        "",
+        "Targets: at most 2 requests per apply; our own code at most 1 ms p50 (run here on the dev venv's",
+        "Python, in-process: the warm path has no import cost to measure).",
+        "",
+        "## Deployed size",
+        "",
+        "| what | unzipped |",
+        "|---|---|",
+        f"| ApplyWrapupFunction + WrapguardLayer, with bytecode | {sizes['ours'] / 1e6:.1f} MB |",
+        f"| SDK-based function ({SDK} + Powertools, with bytecode) | {sizes['sdk'] / 1e6:.1f} MB |",
+        "",
+        f"Ratio: {sizes['sdk'] / sizes['ours']:.1f}x smaller.",
+        *extra,
+        "",
+    ]
+    REPORT.parent.mkdir(exist_ok=True)
+    REPORT.write_text("\n".join(lines))
+    print("\n".join(lines))
+
+
 if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT))
     raise SystemExit(main())
