@@ -104,8 +104,11 @@ class AwsSettings(BaseModel):
         return self.aws_region or self.aws_default_region
 
 
+# defer_build: a model's validator is built when it is first used, not at import. Each function
+# builds only the settings it loads (the data action never builds the event or reconcile models);
+# docs/benchmarks.md has the cold-start figures.
 class GenesysSettings(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)  # and its subclasses
 
     genesys_region: str = "mypurecloud.com"
     genesys_api_url: str | None = None
