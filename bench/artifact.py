@@ -312,6 +312,8 @@ def function_env(
 
     template = load_template()
     values = {name: str(spec.get("Default", "")) for name, spec in template["Parameters"].items()}
+    # A resource not named in `resources` stands for itself (its logical id, e.g. a table name).
+    values |= {name: name for name in template["Resources"]} | {"AWS::Region": "us-east-1"}
     values |= resources | (parameters or {})
     conditions = template.get("Conditions", {})
 
