@@ -114,7 +114,7 @@ def function_dir(parent: Path, handler: Path, *, libraries: Path | None, mode: s
 
 def sdk_version() -> str:
     dist = next(SDK_SOURCE.glob("purecloudplatformclientv2-*.dist-info"))
-    return dist.name.split("-")[1].removesuffix(".dist-info")
+    return dist.name.removesuffix(".dist-info").split("-")[1]
 
 
 def median_ms(samples: list[float]) -> float:
