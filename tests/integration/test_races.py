@@ -25,11 +25,13 @@ from wrapguard.domain.apply import WrapupService
 from wrapguard.domain.codes import CodeCatalog
 from wrapguard.domain.event_rules import EventRules
 from wrapguard.domain.failures import Failure, FailureReason, FailureSource
-from wrapguard.domain.lease import ParticipantLeases
+from wrapguard.domain.lease import LeaseStore, ParticipantLeases
 from wrapguard.domain.policy import WrapupPolicy
 from wrapguard.domain.staging import ANY_AGENT, StagedCode
 from wrapguard.eventbridge.processing import EventProcessor
+from wrapguard.settings import AwsSettings, load_settings
 from wrapguard.store.failures import FailureStore
+from wrapguard.store.lease_http import DirectLeaseTable
 from wrapguard.store.leases import LeaseTable
 from wrapguard.store.staging import StagedCodeTable
 
@@ -40,13 +42,20 @@ TRIALS = 12
 class Copies:
     """Builds independent writers, as separate Lambda containers would have."""
 
-    def __init__(self, world: World, server: SimulatorServer, tables: dict[str, str]) -> None:
+    def __init__(self, world: World, server: SimulatorServer, tables: dict[str, str], lease_client: str) -> None:
         self.world, self.server, self.tables = world, server, tables
+        self.lease_client = lease_client
         self.failures = FailureStore(tables["FailuresTable"])
         self.staging = StagedCodeTable(tables["StagedCodesTable"])
 
     def leases(self, source: FailureSource) -> ParticipantLeases:
-        return ParticipantLeases(LeaseTable(self.tables["LeaseTable"]), source=source.value)
+        name = self.tables["LeaseTable"]
+        store: LeaseStore | None = LeaseTable(name)
+        if self.lease_client == "httpx":  # what the functions use where credentials are static
+            store = DirectLeaseTable.from_settings(load_settings(AwsSettings), name)
+            assert store is not None
+        assert store is not None
+        return ParticipantLeases(store, source=source.value)
 
     def data_action(self) -> WrapupService:
         genesys = self.world.client(base_url=self.server.url)
@@ -90,11 +99,11 @@ def together(*actions: Callable[[], Any]) -> list[Any]:
     return results
 
 
-@pytest.fixture
-def copies(world: World, sim_server: SimulatorServer, tables: dict[str, str]) -> Copies:
+@pytest.fixture(params=["boto3", "httpx"])
+def copies(world: World, sim_server: SimulatorServer, tables: dict[str, str], request: pytest.FixtureRequest) -> Copies:
     # Slow reads widen the read -> PATCH gap in which an unguarded writer would interleave.
     world.sim.inject(Fault(endpoint="get_conversation", status=None, delay=0.03, times=-1))
-    return Copies(world, sim_server, tables)
+    return Copies(world, sim_server, tables, request.param)
 
 
 def stage(copies: Copies, cid: str, code: str) -> None:

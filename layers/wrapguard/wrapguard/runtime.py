@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 from .domain.apply import WrapupService
 from .domain.codes import CodeCatalog
 from .domain.failures import FailureSource
-from .domain.lease import ParticipantLeases
+from .domain.lease import LeaseStore, ParticipantLeases
 from .genesys.client import GenesysClient, RetryPolicy
 from .genesys.credentials import load_credentials
-from .settings import ApplySettings, EventSettings, GenesysSettings, ReconcileSettings
+from .settings import ApplySettings, AwsSettings, EventSettings, GenesysSettings, ReconcileSettings, load_settings
 from .store.failures import FailureStore
+from .store.lease_http import DirectLeaseTable
 from .store.leases import LeaseTable
 from .store.staging import StagedCodeTable
 
@@ -52,9 +53,10 @@ def build_genesys(settings: GenesysSettings) -> GenesysClient:
 
 
 def build_leases(settings: ApplySettings, source: FailureSource) -> ParticipantLeases:
-    return ParticipantLeases(
-        LeaseTable(settings.lease_table_name), source=source.value, wait_seconds=settings.lease_wait_seconds
-    )
+    # Over httpx where the environment has static credentials (Lambda does): no boto3 on the apply path.
+    direct = DirectLeaseTable.from_settings(load_settings(AwsSettings), settings.lease_table_name)
+    store: LeaseStore = direct or LeaseTable(settings.lease_table_name)
+    return ParticipantLeases(store, source=source.value, wait_seconds=settings.lease_wait_seconds)
 
 
 def build_wrapup_service(settings: ApplySettings, source: FailureSource, genesys: GenesysClient) -> WrapupService:

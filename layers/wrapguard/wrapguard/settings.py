@@ -97,6 +97,7 @@ class AwsSettings(BaseModel):
     aws_default_region: str | None = None
     aws_endpoint_url: str | None = None
     aws_endpoint_url_secrets_manager: str | None = None
+    aws_endpoint_url_dynamodb: str | None = None
     aws_use_fips_endpoint: str | None = None
 
     @property

@@ -1,0 +1,191 @@
+"""The participant lease over DynamoDB's JSON API with httpx and SigV4: no boto3 on the data action's path.
+
+The lease is taken and released on every apply, so it sits on the path a caller waits on; importing
+boto3 and building a client would cost more than the rest of a cold first call (docs/benchmarks.md).
+The two calls are single UpdateItem requests with the same expressions as `store/leases.py`
+(the boto3 version, used where this path is not known to be right: no static credentials in the
+environment, or FIPS endpoints). Requests are signed with `secretsmanager.sigv4_headers` (checked
+against botocore's signer) and bounded like every DynamoDB call (`store/dynamo.py` budget).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from pydantic import SecretStr
+
+from ..budget import DYNAMODB_CONNECT_TIMEOUT_SECONDS, DYNAMODB_MAX_ATTEMPTS, DYNAMODB_READ_TIMEOUT_SECONDS
+from ..domain.lease import LeaseState
+from ..secretsmanager import sigv4_headers
+from ..settings import AwsSettings
+from . import dynamo
+from .leases import ITEM_TTL_SECONDS
+
+TARGET = "DynamoDB_20120810.UpdateItem"
+CONTENT_TYPE = "application/x-amz-json-1.0"
+# DynamoDB's retryable answers (the ones botocore's standard mode retries for this service).
+RETRYABLE_ERRORS = frozenset(
+    {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded", "InternalServerError"}
+)
+CONDITION_FAILED = "ConditionalCheckFailedException"
+
+
+class DynamoDBRequestError(RuntimeError):
+    """DynamoDB refused or failed the call (after bounded retries). Carries AWS's error code only."""
+
+    def __init__(self, message: str, *, code: str | None = None, status: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = status
+
+
+class _ConditionFailed(Exception):
+    pass
+
+
+def endpoint_for(region: str) -> str:
+    suffix = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
+    return f"https://dynamodb.{region}.{suffix}"
+
+
+@dataclass
+class DirectLeaseTable:
+    table_name: str
+    access_key: str
+    secret_key: SecretStr
+    session_token: SecretStr | None
+    region: str
+    endpoint: str
+    clock: Callable[[], float] = time.time
+    sleep: Callable[[float], None] = time.sleep
+    http: httpx.Client = field(
+        default_factory=lambda: httpx.Client(
+            timeout=httpx.Timeout(DYNAMODB_READ_TIMEOUT_SECONDS, connect=DYNAMODB_CONNECT_TIMEOUT_SECONDS)
+        )
+    )
+
+    @classmethod
+    def from_settings(cls, aws: AwsSettings, table_name: str) -> DirectLeaseTable | None:
+        fips = (aws.aws_use_fips_endpoint or "").strip().lower() == "true"
+        if not (aws.aws_access_key_id and aws.aws_secret_access_key and aws.region) or fips:
+            return None
+        return cls(
+            table_name=table_name,
+            access_key=aws.aws_access_key_id,
+            secret_key=aws.aws_secret_access_key,
+            session_token=aws.aws_session_token,
+            region=aws.region,
+            endpoint=aws.aws_endpoint_url_dynamodb or aws.aws_endpoint_url or endpoint_for(aws.region),
+        )
+
+    # --- the LeaseStore port --------------------------------------------------------------------
+    def try_acquire(self, key: str, holder: str, hold_seconds: float) -> LeaseState | None:
+        now = self.clock()
+        try:
+            answer = self._update_item(
+                key,
+                update="SET holder = :me, heldUntil = :until, expiresAt = :ttl",
+                condition="attribute_not_exists(holder) OR heldUntil < :now",
+                values={
+                    ":me": {"S": holder},
+                    ":until": {"N": str(int((now + hold_seconds) * 1000))},
+                    ":now": {"N": str(int(now * 1000))},
+                    ":ttl": {"N": str(int(now + ITEM_TTL_SECONDS))},
+                },
+                return_old=True,
+            )
+        except _ConditionFailed:
+            return None
+        old: dict[str, Any] = answer.get("Attributes") or {}
+        released = old.get("releasedAt", {}).get("N")
+        return LeaseState(
+            applied_code=old.get("appliedCode", {}).get("S"),
+            applied_by=old.get("appliedBy", {}).get("S"),
+            released_at=int(released) / 1000 if released is not None else None,
+        )
+
+    def release(self, key: str, holder: str, applied_code: str | None, applied_by: str | None) -> None:
+        sets = ["releasedAt = :now"]
+        values: dict[str, Any] = {":now": {"N": str(int(self.clock() * 1000))}, ":me": {"S": holder}}
+        if applied_code:
+            sets += ["appliedCode = :code", "appliedBy = :by"]
+            values |= {":code": {"S": applied_code}, ":by": {"S": applied_by or "wrapguard"}}
+        # A failed condition: our hold expired and another writer took over; it must not lose it to us.
+        with contextlib.suppress(_ConditionFailed):
+            self._update_item(
+                key,
+                update="SET " + ", ".join(sets) + " REMOVE holder, heldUntil",
+                condition="holder = :me",
+                values=values,
+                return_old=False,
+            )
+
+    # --- transport ------------------------------------------------------------------------------
+    def _update_item(
+        self, key: str, *, update: str, condition: str, values: dict[str, Any], return_old: bool
+    ) -> dict[str, Any]:
+        body = json.dumps(
+            {
+                "TableName": self.table_name,
+                "Key": {"leaseKey": {"S": key}},
+                "UpdateExpression": update,
+                "ConditionExpression": condition,
+                "ExpressionAttributeValues": values,
+                "ReturnValues": "ALL_OLD" if return_old else "NONE",
+            }
+        ).encode()
+        for attempt in range(1, DYNAMODB_MAX_ATTEMPTS + 1):
+            left = dynamo.seconds_left()
+            if left < DYNAMODB_CONNECT_TIMEOUT_SECONDS + DYNAMODB_READ_TIMEOUT_SECONDS:
+                raise dynamo.DynamoDBTimeBudgetError("UpdateItem", left)
+            code, status, answer = self._send(body)
+            if status == 200:
+                return answer
+            if code == CONDITION_FAILED:
+                raise _ConditionFailed
+            retryable = status is None or status >= 500 or code in RETRYABLE_ERRORS
+            if not retryable or attempt == DYNAMODB_MAX_ATTEMPTS:
+                raise DynamoDBRequestError(
+                    f"DynamoDB UpdateItem on {self.table_name} failed ({code or status or 'no answer'})",
+                    code=code,
+                    status=status,
+                )
+            self.sleep(random.uniform(0, 0.05 * 2**attempt))  # noqa: S311 - jitter, not cryptography
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _send(self, body: bytes) -> tuple[str | None, int | None, dict[str, Any]]:
+        """(AWS error code, HTTP status, parsed answer); (None, None, {}) when no answer came."""
+        url = self.endpoint.rstrip("/") + "/"
+        headers = sigv4_headers(
+            method="POST",
+            url=url,
+            headers={"content-type": CONTENT_TYPE, "x-amz-target": TARGET},
+            body=body,
+            access_key=self.access_key,
+            secret_key=self.secret_key.get_secret_value(),
+            session_token=self.session_token.get_secret_value() if self.session_token else None,
+            region=self.region,
+            service="dynamodb",
+            now=datetime.now(UTC),
+        )
+        try:
+            response = self.http.post(url, content=body, headers=headers)
+        except httpx.TransportError:
+            return None, None, {}
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = None
+        if not isinstance(answer, dict):
+            # Never quote the body; a 2xx that does not parse is an error like a 5xx.
+            return "UnparsableAnswer", 500 if response.is_success else response.status_code, {}
+        code = str(answer.get("__type", "")).rsplit("#", 1)[-1] or None
+        return code, response.status_code, answer
