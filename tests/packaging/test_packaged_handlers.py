@@ -107,6 +107,6 @@ def test_data_action_first_call_applies_without_the_tracer(
     )
     assert call.result["outcome"] == "applied"
     assert world.sim.apply_count(cid, pid) == 1
-    assert not [name for name in call.loaded if name.startswith("aws_xray_sdk")]
-    # The secret is read without boto3 (wrapguard/secretsmanager.py); the participant lease
-    # (store/leases.py, a conditional DynamoDB UpdateItem on every apply) is what loads boto3 here.
+    # The secret (wrapguard/secretsmanager.py) and the participant lease (store/lease_http.py) are
+    # read and written over httpx: the first call loads neither the X-Ray SDK nor boto3/botocore.
+    assert not [name for name in call.loaded if name.startswith(HEAVY)]
