@@ -87,7 +87,7 @@ def test_a_forced_review_that_loses_the_race_keeps_both_entries(store: FailureSt
 def test_the_event_path_loses_to_a_reviewer_between_its_read_and_write(store: FailureStore) -> None:
     key = open_item(store)
     raced = RacedStore(store.table_name, rival_review(store, key, force=False))
-    assert not raced.resolve_open(*key, "applied later")
+    assert not raced.resolve_open(*key, "applied later", "code-x")
     item = store.get(*key)
     assert item is not None and item["status"] == "ignored" and item["reviewedBy"] == "rival"
 
@@ -95,7 +95,7 @@ def test_the_event_path_loses_to_a_reviewer_between_its_read_and_write(store: Fa
 def test_the_event_path_resolve_open_never_overrides_a_reviewer(store: FailureStore) -> None:
     key = open_item(store)
     assert store.set_status(*key, FailureStatus.IGNORED, note="test call", reviewer="ana").outcome == "updated"
-    assert not store.resolve_open(*key, "applied later")
+    assert not store.resolve_open(*key, "applied later", "code-x")
     item = store.get(*key)
     assert item is not None and item["status"] == "ignored" and len(item["reviews"]) == 1
 

@@ -73,12 +73,21 @@ def test_record_if_absent_never_duplicates_or_reopens(store: FailureStore) -> No
     assert item["reviewNote"] == "coded in CRM" and item["reviewedBy"] == "ana"
 
 
+def test_a_code_resolves_only_what_it_settles(store: FailureStore) -> None:
+    cid = str(uuid.uuid4())
+    store.record(failure(cid, pid="intent", wrapup_code_id="R"))
+    store.record(failure(cid, pid="lost", reason=FailureReason.SUPERSEDED, wrapup_code_id="R"))
+    assert not store.resolve_open(cid, "intent", "another code was applied", "S")  # R is still not applied
+    assert not store.resolve_open(cid, "lost", "a code is present", "R")  # a lost race stays for review
+    assert store.resolve_open(cid, "intent", "applied later", "R")
+
+
 def test_resolve_open_only_touches_open_items(store: FailureStore) -> None:
     cid = str(uuid.uuid4())
-    assert not store.resolve_open(cid, "p1", "applied later")
+    assert not store.resolve_open(cid, "p1", "applied later", "code-x")
     store.record(failure(cid))
-    assert store.resolve_open(cid, "p1", "applied later")
-    assert not store.resolve_open(cid, "p1", "again")
+    assert store.resolve_open(cid, "p1", "applied later", "code-x")
+    assert not store.resolve_open(cid, "p1", "again", "code-x")
     missing = store.set_status(str(uuid.uuid4()), "p1", FailureStatus.IGNORED, note="n", reviewer="r")
     assert missing.outcome == "not_found"
 

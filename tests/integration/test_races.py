@@ -119,7 +119,6 @@ def assert_superseded_recorded(copies: Copies, cid: str, pid: str, intended: str
 
 
 def test_data_action_against_user_end(world: World, copies: Copies) -> None:
-    outcomes: dict[str, int] = {}
     for _ in range(TRIALS):
         cid, pid = world.sim.new_call(world.support_queue)
         stage(copies, cid, world.escalated)  # S: staged earlier by a flow
@@ -134,8 +133,6 @@ def test_data_action_against_user_end(world: World, copies: Copies) -> None:
             assert flow.outcome.value == "superseded" and flow.winning_code_id == final == world.escalated
             assert event.action.value == "applied"
             assert_superseded_recorded(copies, cid, pid, world.resolved)
-        outcomes[flow.outcome.value] = outcomes.get(flow.outcome.value, 0) + 1
-    assert sum(outcomes.values()) == TRIALS
 
 
 def test_two_data_actions(world: World, copies: Copies) -> None:
@@ -184,8 +181,13 @@ def test_review_retry_against_user_end(world: World, copies: Copies) -> None:
         (retried,), event = together(retry, partial(copies.events().handle, user_end))
         final = world.sim.applied_code(cid, pid)
         assert world.sim.apply_count(cid, pid) == 1
+        record = copies.failures.get(cid, pid)
+        assert record is not None
         if retried["outcome"] == "applied":
             assert final == world.resolved and event.action.value == "superseded"
+            # the staged intent lost: recorded (the retried item itself was resolved by the retry first)
+            assert record["reason"] == "superseded" or record["status"] == "resolved"
         else:
             assert retried["outcome"] == "superseded" and retried["winningCodeId"] == final == world.escalated
             assert event.action.value == "applied"
+            assert record["status"] == "open" and record["wrapupCodeId"] == world.resolved  # still to do

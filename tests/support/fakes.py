@@ -41,9 +41,11 @@ class InMemoryFailures:
     def record_missing(self, failures: list[Failure]) -> int:
         return sum(self.record_if_absent(f) for f in failures)
 
-    def resolve_open(self, conversation_id: str, participant_id: str, note: str) -> bool:
+    def resolve_open(self, conversation_id: str, participant_id: str, note: str, code_present: str) -> bool:
         item = self.items.get((conversation_id, participant_id))
-        if item is None or item["status"] != "open":
+        if item is None or item["status"] != "open" or item.get("reason") in {"superseded", "placeholder_code"}:
+            return False
+        if item.get("wrapup_code_id") not in (None, code_present):
             return False
         item.update(status="resolved", reviewNote=note)
         return True
@@ -75,7 +77,9 @@ class InMemoryLeases:
             item = self.items.setdefault(key, {})
             if item.get("holder") and item["held_until"] >= self.clock():
                 return None
-            old = LeaseState(item.get("applied_code"), item.get("applied_by"), item.get("released_at"))
+            old = LeaseState(
+                item.get("applied_code"), item.get("applied_by"), item.get("released_at"), bool(item.get("holder"))
+            )
             item.update(holder=holder, held_until=self.clock() + hold_seconds)
             return old
 

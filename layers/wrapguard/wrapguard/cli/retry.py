@@ -7,6 +7,8 @@ domain's job, not the CLI's). Genesys settings are loaded only when this command
 from __future__ import annotations
 
 import argparse
+import time
+from collections.abc import Callable
 from typing import Any
 
 from ..contracts import ApplyWrapupInput, InvalidInputError, Outcome
@@ -17,6 +19,7 @@ from ..domain.lease import ParticipantLeases
 from ..domain.staging import StagedCode
 from ..runtime import build_genesys
 from ..settings import GenesysSettings, load_settings
+from ..store import dynamo
 from ..store.failures import FailureStore
 from ..store.leases import LeaseTable
 from .common import (
@@ -96,6 +99,14 @@ class _NoStaging:
         return None
 
 
+# Seconds one retry may take, from lease to verify (the data action's own timeout is 20 s).
+RETRY_DEADLINE_SECONDS = 20.0
+
+
+def _seconds_until(deadline: float) -> Callable[[], float]:
+    return lambda: deadline - time.monotonic()
+
+
 def retry_failures(
     store: FailureStore,
     items: list[dict[str, Any]],
@@ -129,6 +140,13 @@ def retry_failures(
                     "wrapupCodeName": wanted_name,
                 }
             )
+            # Like a Lambda invocation, each retry runs against a deadline: the lease's hold, every
+            # Genesys wait (Retry-After included) and DynamoDB call end before it, so the hold cannot
+            # expire while this writer still sends a PATCH.
+            budget = _seconds_until(time.monotonic() + RETRY_DEADLINE_SECONDS)
+            genesys.set_time_budget(budget)
+            leases.set_time_budget(budget)
+            dynamo.set_time_budget(budget)
             outcome = service.apply(request)
         except (_CannotStage, InvalidInputError) as exc:
             results.append({**base, "outcome": "not_applied", "message": str(exc)})

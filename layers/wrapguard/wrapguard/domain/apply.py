@@ -187,21 +187,23 @@ class WrapupService:
         assert participant is not None
         current = participant.wrapup_code_id
         if current == subject.wrapup_code_id:
+            if found.state is WindowState.OPEN:
+                hold.applied(current)  # the flow was told this code: later writers must keep it
             return _output(Outcome.ALREADY_APPLIED, subject)
         if found.state is WindowState.NOT_OPEN:
             return self._stage(request, subject)
         if found.state is WindowState.CLOSED:
             message = f"wrap-up window of participant {participant.id} is closed; Genesys accepts no code now"
             raise _Refused(build_failure(subject, self.source, reason=FailureReason.WINDOW_CLOSED, message=message))
-        if current is not None and current == hold.state.applied_code:
+        if current is not None and hold.state.wrapguard_code(current):
             return self._superseded(subject, current, hold.state.applied_by)
-        written = self.writer.write(subject, request.notes, self.source)
+        written = self.writer.write(subject, request.notes, self.source, before=current)
         if written.failure is not None:
             raise _Refused(written.failure)
         if not written.applied:
             assert written.current_code_id is not None
             return self._superseded(subject, written.current_code_id, None)
-        hold.applied(subject.wrapup_code_id or "")
+        hold.applied(subject.wrapup_code_id)
         return _output(Outcome.APPLIED, subject)
 
     def _superseded(self, subject: Subject, winner: str, winner_source: str | None) -> ApplyWrapupOutput:

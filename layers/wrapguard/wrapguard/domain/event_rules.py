@@ -88,7 +88,7 @@ class EventRules:
                 intended = self._intended(subject)
                 subject = self._resolve(intended, subject)
                 self._decide(event, intended, participant, subject, hold)
-                return self._apply(event, intended, subject, hold)
+                return self._apply(event, intended, subject, hold, before=participant.wrapup_code_id)
         except _Finished as finished:
             return finished.result
         except LeaseBusyError as busy:
@@ -135,11 +135,16 @@ class EventRules:
         if current in self.placeholders:
             current = None  # a placeholder classifies nothing: the intended code may replace it
         if current == subject.wrapup_code_id:
+            hold.applied(current)  # applied (by the agent or earlier): later writers must keep it
             self._consume(intended, event)
             raise _Finished(_result(EventAction.ALREADY_APPLIED, subject, code_id=current))
-        if current and current == hold.state.applied_code:
-            # An explicit request (data action) applied its code first: it outranks staged/policy codes.
+        if current and hold.state.wrapguard_code(current):
+            # A request (data action) applied its code first: it outranks staged and policy codes.
             self._consume(intended, event)
+            if intended.origin is CodeOrigin.STAGED:  # the staging flow's intent was not applied: say so
+                message = f"staged code not applied: wrap-up code {current} was applied first and is kept"
+                lost = build_failure(subject, SOURCE, reason=FailureReason.SUPERSEDED, message=message)
+                record_failure(self.failures, lost)
             raise _Finished(_result(EventAction.SUPERSEDED, subject, code_id=current, origin=intended.origin))
         if current and not self._may_overwrite(subject.queue_id):
             self._consume(intended, event)
@@ -160,19 +165,22 @@ class EventRules:
             action = EventAction.FAILED if recorded else EventAction.ALREADY_RECORDED
             raise _Finished(_result(action, subject, reason=FailureReason.WINDOW_CLOSED))
 
-    def _apply(self, event: AgentEnded, intended: Intended, subject: Subject, hold: Hold) -> EventResult:
-        written = self.writer.write(subject, intended.notes, SOURCE)
+    def _apply(
+        self, event: AgentEnded, intended: Intended, subject: Subject, hold: Hold, *, before: str | None
+    ) -> EventResult:
+        written = self.writer.write(subject, intended.notes, SOURCE, before=before)
         if written.failure is None and not written.applied:
             # The PATCH went unanswered and the re-read shows the agent's own code: keep it.
             self._consume(intended, event)
             return _result(EventAction.AGENT_CODED, subject, code_id=written.current_code_id)
         if written.failure is None:
-            hold.applied(subject.wrapup_code_id or "")
+            hold.applied(subject.wrapup_code_id)
             self._consume(intended, event)
             self.failures.resolve_open(
                 subject.conversation_id,
                 subject.participant_id,
                 f"applied {intended.origin.value} code by the event function",
+                subject.wrapup_code_id or "",
             )
             return _result(EventAction.APPLIED, subject, code_id=subject.wrapup_code_id, origin=intended.origin)
         record_failure(self.failures, written.failure)
@@ -200,6 +208,7 @@ class EventRules:
                 subject.conversation_id,
                 subject.participant_id,
                 f"wrap-up code {code} present at the end of after-call work",
+                code,
             )
             return _result(EventAction.VERIFIED, subject, code_id=code)
         if not event.acw_ended:

@@ -177,8 +177,9 @@ class FailureRecorder(Protocol):
         """Create the item only if the participant has none yet (late events)."""
         ...
 
-    def resolve_open(self, conversation_id: str, participant_id: str, note: str) -> bool:
-        """Mark an open item resolved (the code got applied after all); False if there was none."""
+    def resolve_open(self, conversation_id: str, participant_id: str, note: str, code_present: str) -> bool:
+        """Resolve an open item now that `code_present` is set, if that settles it (same intended code,
+        not a lost race or placeholder); False otherwise."""
         ...
 
 

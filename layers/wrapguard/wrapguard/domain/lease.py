@@ -44,6 +44,13 @@ class LeaseState:
     applied_code: str | None = None  # the code wrapguard last applied to this participant
     applied_by: str | None = None  # which path applied it (data_action, eventbridge, review)
     released_at: float | None = None  # epoch seconds when the previous hold ended
+    # The previous holder never released (it died or overran): its PATCH may have landed after
+    # our read, and its code was never remembered.
+    taken_over: bool = False
+
+    def wrapguard_code(self, code: str) -> bool:
+        """Did wrapguard (probably) apply `code`? After a takeover any code present counts as ours."""
+        return code == self.applied_code or self.taken_over
 
 
 class LeaseStore(Protocol):
@@ -67,12 +74,13 @@ class Hold:
     taken_at: float
     written_code: str | None = None
 
-    def applied(self, code_id: str) -> None:
-        self.written_code = code_id
+    def applied(self, code_id: str | None) -> None:
+        if code_id:
+            self.written_code = code_id
 
     def stale(self, read_at: float) -> bool:
         """Could a read made at `read_at` miss another writer's change?"""
-        if self.waited:
+        if self.waited or self.state.taken_over:
             return True
         released = self.state.released_at
         return released is not None and released >= read_at - CLOCK_SKEW_SECONDS

@@ -44,7 +44,11 @@ class WriteResult:
 class WrapupWriter:
     genesys: GenesysPort
 
-    def write(self, subject: Subject, notes: str | None, source: FailureSource) -> WriteResult:
+    def write(
+        self, subject: Subject, notes: str | None, source: FailureSource, *, before: str | None = None
+    ) -> WriteResult:
+        """PATCH the code; `before` is the code the participant held when the writer decided (read
+        under the lease), so an unanswered PATCH is not mistaken for another writer's code."""
         assert subject.wrapup_code_id is not None
         body = WrapupInput(code=subject.wrapup_code_id, name=subject.wrapup_code_name, notes=notes)
         for resend in range(MAX_RESENDS + 1):
@@ -55,7 +59,7 @@ class WrapupWriter:
                     return WriteResult(False, self._classify_refusal(subject, exc, source))
                 if not outcome_unknown(exc):
                     return WriteResult(False, build_failure(subject, source, error=exc))
-                settled = self._settle_unknown(subject, exc, source, last_try=resend == MAX_RESENDS)
+                settled = self._settle_unknown(subject, exc, source, before=before, last_try=resend == MAX_RESENDS)
                 if settled is not None:
                     return settled
                 continue
@@ -67,7 +71,7 @@ class WrapupWriter:
         raise AssertionError("unreachable: the last try always settles")  # pragma: no cover
 
     def _settle_unknown(
-        self, subject: Subject, exc: GenesysError, source: FailureSource, *, last_try: bool
+        self, subject: Subject, exc: GenesysError, source: FailureSource, *, before: str | None, last_try: bool
     ) -> WriteResult | None:
         """After a PATCH with an unknown outcome: what Genesys holds now, or None to send it again."""
         try:
@@ -78,8 +82,8 @@ class WrapupWriter:
         if current == subject.wrapup_code_id:
             logger.info("wrap-up applied (confirmed by re-reading after an unanswered PATCH)")
             return WriteResult(True)
-        if current is not None:
-            return WriteResult(False, current_code_id=current)
+        if current is not None and current != before:
+            return WriteResult(False, current_code_id=current)  # set by someone else meanwhile (the agent)
         if fresh is None or window_state(fresh) is not WindowState.OPEN:
             return WriteResult(False, build_failure(subject, source, reason=FailureReason.WINDOW_CLOSED, error=exc))
         return WriteResult(False, build_failure(subject, source, error=exc)) if last_try else None

@@ -90,6 +90,8 @@ SPECIFIC_REASONS = frozenset(
         FailureReason.SUPERSEDED,
     }
 )
+# Reasons a later code on the participant does not settle (a reviewer decides).
+_NOT_SETTLED_BY_A_CODE = frozenset({FailureReason.SUPERSEDED.value, "placeholder_code"})
 # Who and what was intended: a repeat that does not know them keeps the earlier values.
 _KEPT_ATTRIBUTES = frozenset({"wrapupCodeId", "wrapupCodeName", "userId", "queueId"})
 
@@ -261,7 +263,19 @@ class FailureStore(TableAdapter):
         item.update({attribute: value for attribute, value in details.items() if value is not None})
         return item
 
-    def resolve_open(self, conversation_id: str, participant_id: str, note: str) -> bool:
+    def resolve_open(self, conversation_id: str, participant_id: str, note: str, code_present: str) -> bool:
+        """Resolve an open item because `code_present` is now set, if that settles what it recorded.
+
+        Not when the item recorded another intended code (that intent is still not applied), nor a
+        lost race (`superseded`) or a placeholder: those stay open for a reviewer.
+        """
+        item = self.get(conversation_id, participant_id)
+        if item is None or item["status"] != FailureStatus.OPEN.value:
+            return False
+        if item.get("reason") in _NOT_SETTLED_BY_A_CODE:
+            return False
+        if item.get("wrapupCodeId") not in (None, code_present):
+            return False
         result = self.set_status(
             conversation_id, participant_id, FailureStatus.RESOLVED, note=note, reviewer="wrapguard"
         )

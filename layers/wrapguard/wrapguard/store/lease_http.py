@@ -110,6 +110,7 @@ class DirectLeaseTable:
             applied_code=old.get("appliedCode", {}).get("S"),
             applied_by=old.get("appliedBy", {}).get("S"),
             released_at=int(released) / 1000 if released is not None else None,
+            taken_over="holder" in old,
         )
 
     def release(self, key: str, holder: str, applied_code: str | None, applied_by: str | None) -> None:
@@ -119,7 +120,8 @@ class DirectLeaseTable:
             sets += ["appliedCode = :code", "appliedBy = :by"]
             values |= {":code": {"S": applied_code}, ":by": {"S": applied_by or "wrapguard"}}
         # A failed condition: our hold expired and another writer took over; it must not lose it to us.
-        with contextlib.suppress(_ConditionFailed):
+        # The release remembers the code just applied, so it may use the time kept for failure writes.
+        with contextlib.suppress(_ConditionFailed), dynamo.failure_write():
             self._update_item(
                 key,
                 update="SET " + ", ".join(sets) + " REMOVE holder, heldUntil",

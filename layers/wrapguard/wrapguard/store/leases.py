@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..domain.lease import LeaseState
-from .dynamo import TableAdapter, is_conditional_failure
+from .dynamo import TableAdapter, failure_write, is_conditional_failure
 
 # The item outlives every hold so later writers can tell wrapguard's code from the agent's own;
 # after-call work never lasts this long.
@@ -49,6 +49,7 @@ class LeaseTable(TableAdapter):
             applied_code=str(old["appliedCode"]) if old.get("appliedCode") else None,
             applied_by=str(old["appliedBy"]) if old.get("appliedBy") else None,
             released_at=float(Decimal(str(released)) / 1000) if released is not None else None,
+            taken_over=bool(old.get("holder")),
         )
 
     def release(self, key: str, holder: str, applied_code: str | None, applied_by: str | None) -> None:
@@ -58,13 +59,18 @@ class LeaseTable(TableAdapter):
             sets += ["appliedCode = :code", "appliedBy = :by"]
             values.update({":code": applied_code, ":by": applied_by or "wrapguard"})
         try:
-            self.table.update_item(
-                Key={"leaseKey": key},
-                UpdateExpression="SET " + ", ".join(sets) + " REMOVE holder, heldUntil",
-                ConditionExpression="holder = :me",
-                ExpressionAttributeValues=values,
-            )
+            # It remembers the code just applied, so it may use the time kept for failure writes.
+            with failure_write():
+                self._release(key, sets, values)
         except Exception as exc:
             if not is_conditional_failure(exc):
                 raise
             # Our hold expired and another writer took over: it must not lose its hold to us.
+
+    def _release(self, key: str, sets: list[str], values: dict[str, Any]) -> None:
+        self.table.update_item(
+            Key={"leaseKey": key},
+            UpdateExpression="SET " + ", ".join(sets) + " REMOVE holder, heldUntil",
+            ConditionExpression="holder = :me",
+            ExpressionAttributeValues=values,
+        )
