@@ -9,6 +9,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
+from wrapguard.secretsmanager import StaticCredentials
 from wrapguard.store import dynamo
 from wrapguard.store.lease_http import DirectLeaseTable, DynamoDBRequestError
 
@@ -16,10 +17,7 @@ from wrapguard.store.lease_http import DirectLeaseTable, DynamoDBRequestError
 def table(handler: Callable[[httpx.Request], httpx.Response]) -> DirectLeaseTable:
     return DirectLeaseTable(
         table_name="leases",
-        access_key="AKIDEXAMPLE",
-        secret_key=SecretStr("secret-never-shown"),
-        session_token=None,
-        region="us-east-1",
+        credentials=StaticCredentials("AKIDEXAMPLE", SecretStr("secret-never-shown"), None, "us-east-1"),
         endpoint="https://dynamodb.us-east-1.amazonaws.com",
         sleep=lambda _: None,
         http=httpx.Client(transport=httpx.MockTransport(handler)),

@@ -96,6 +96,39 @@ def sigv4_headers(
     return signed
 
 
+@dataclass(frozen=True)
+class StaticCredentials:
+    """The function role's credentials as Lambda puts them in the environment, for signing JSON requests."""
+
+    access_key: str
+    secret_key: SecretStr
+    session_token: SecretStr | None
+    region: str
+
+    @classmethod
+    def from_settings(cls, aws: AwsSettings) -> StaticCredentials | None:
+        """None where signing ourselves is not known to be right: no static credentials, or FIPS."""
+        fips = (aws.aws_use_fips_endpoint or "").strip().lower() == "true"
+        if not (aws.aws_access_key_id and aws.aws_secret_access_key and aws.region) or fips:
+            return None
+        return cls(aws.aws_access_key_id, aws.aws_secret_access_key, aws.aws_session_token, aws.region)
+
+    def json_headers(self, *, url: str, service: str, target: str, content_type: str, body: bytes) -> dict[str, str]:
+        """Signed headers for a JSON-protocol `POST /` (X-Amz-Target) to `service`."""
+        return sigv4_headers(
+            method="POST",
+            url=url,
+            headers={"Content-Type": content_type, "X-Amz-Target": target},
+            body=body,
+            access_key=self.access_key,
+            secret_key=self.secret_key.get_secret_value(),
+            session_token=self.session_token.get_secret_value() if self.session_token else None,
+            region=self.region,
+            service=service,
+            now=datetime.now(UTC),
+        )
+
+
 def _host(scheme: str, netloc: str) -> str:
     host = netloc.rsplit("@", 1)[-1]
     default_port = {"https": ":443", "http": ":80"}.get(scheme)
@@ -122,15 +155,15 @@ class DirectSecretsManager:
 
     @classmethod
     def from_settings(cls, aws: AwsSettings) -> DirectSecretsManager | None:
-        fips = (aws.aws_use_fips_endpoint or "").strip().lower() == "true"
-        if not (aws.aws_access_key_id and aws.aws_secret_access_key and aws.region) or fips:
+        credentials = StaticCredentials.from_settings(aws)
+        if credentials is None:
             return None
         return cls(
-            access_key=aws.aws_access_key_id,
-            secret_key=aws.aws_secret_access_key,
-            session_token=aws.aws_session_token,
-            region=aws.region,
-            endpoint=(aws.aws_endpoint_url_secrets_manager or aws.aws_endpoint_url or endpoint_for(aws.region)),
+            access_key=credentials.access_key,
+            secret_key=credentials.secret_key,
+            session_token=credentials.session_token,
+            region=credentials.region,
+            endpoint=(aws.aws_endpoint_url_secrets_manager or aws.aws_endpoint_url or endpoint_for(credentials.region)),
         )
 
     def secret_string(self, secret_id: str, http: httpx.Client | None = None) -> str:
@@ -168,18 +201,9 @@ class DirectSecretsManager:
                 client.close()
 
     def _signed(self, body: bytes) -> dict[str, str]:
-        return sigv4_headers(
-            method="POST",
-            url=self.endpoint.rstrip("/") + "/",
-            headers={"Content-Type": CONTENT_TYPE, "X-Amz-Target": TARGET},
-            body=body,
-            access_key=self.access_key,
-            secret_key=self.secret_key.get_secret_value(),
-            session_token=self.session_token.get_secret_value() if self.session_token else None,
-            region=self.region,
-            service=SERVICE,
-            now=datetime.now(UTC),
-        )
+        credentials = StaticCredentials(self.access_key, self.secret_key, self.session_token, self.region)
+        url = self.endpoint.rstrip("/") + "/"
+        return credentials.json_headers(url=url, service=SERVICE, target=TARGET, content_type=CONTENT_TYPE, body=body)
 
 
 def _error_code(response: httpx.Response) -> str | None:

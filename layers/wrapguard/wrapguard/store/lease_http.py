@@ -16,15 +16,13 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from pydantic import SecretStr
 
 from ..budget import DYNAMODB_CONNECT_TIMEOUT_SECONDS, DYNAMODB_MAX_ATTEMPTS, DYNAMODB_READ_TIMEOUT_SECONDS
 from ..domain.lease import LeaseState
-from ..secretsmanager import sigv4_headers
+from ..secretsmanager import StaticCredentials
 from ..settings import AwsSettings
 from . import dynamo
 from .leases import ITEM_TTL_SECONDS
@@ -59,10 +57,7 @@ def endpoint_for(region: str) -> str:
 @dataclass
 class DirectLeaseTable:
     table_name: str
-    access_key: str
-    secret_key: SecretStr
-    session_token: SecretStr | None
-    region: str
+    credentials: StaticCredentials
     endpoint: str
     clock: Callable[[], float] = time.time
     sleep: Callable[[float], None] = time.sleep
@@ -74,17 +69,11 @@ class DirectLeaseTable:
 
     @classmethod
     def from_settings(cls, aws: AwsSettings, table_name: str) -> DirectLeaseTable | None:
-        fips = (aws.aws_use_fips_endpoint or "").strip().lower() == "true"
-        if not (aws.aws_access_key_id and aws.aws_secret_access_key and aws.region) or fips:
+        credentials = StaticCredentials.from_settings(aws)
+        if credentials is None:
             return None
-        return cls(
-            table_name=table_name,
-            access_key=aws.aws_access_key_id,
-            secret_key=aws.aws_secret_access_key,
-            session_token=aws.aws_session_token,
-            region=aws.region,
-            endpoint=aws.aws_endpoint_url_dynamodb or aws.aws_endpoint_url or endpoint_for(aws.region),
-        )
+        endpoint = aws.aws_endpoint_url_dynamodb or aws.aws_endpoint_url or endpoint_for(credentials.region)
+        return cls(table_name=table_name, credentials=credentials, endpoint=endpoint)
 
     # --- the LeaseStore port --------------------------------------------------------------------
     def try_acquire(self, key: str, holder: str, hold_seconds: float) -> LeaseState | None:
@@ -166,17 +155,8 @@ class DirectLeaseTable:
     def _send(self, body: bytes) -> tuple[str | None, int | None, dict[str, Any]]:
         """(AWS error code, HTTP status, parsed answer); (None, None, {}) when no answer came."""
         url = self.endpoint.rstrip("/") + "/"
-        headers = sigv4_headers(
-            method="POST",
-            url=url,
-            headers={"content-type": CONTENT_TYPE, "x-amz-target": TARGET},
-            body=body,
-            access_key=self.access_key,
-            secret_key=self.secret_key.get_secret_value(),
-            session_token=self.session_token.get_secret_value() if self.session_token else None,
-            region=self.region,
-            service="dynamodb",
-            now=datetime.now(UTC),
+        headers = self.credentials.json_headers(
+            url=url, service="dynamodb", target=TARGET, content_type=CONTENT_TYPE, body=body
         )
         try:
             response = self.http.post(url, content=body, headers=headers)
