@@ -54,6 +54,10 @@ build: $(STAMP)
 ## warm path -> docs/benchmarks.md (builds what it measures itself)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+	@echo "fault burst (docs/fault-burst.md): 1,000 conversations through the event path, faults everywhere"
+	$(BIN)/python -m wrapguard_local.fault_burst --conversations $(BURST) | grep -v '^{'
+
+BURST ?= 1000
 
 ## lock: re-resolve the layer's hash-pinned dependencies (layers/wrapguard/requirements.lock)
 lock: $(STAMP)
