@@ -253,7 +253,7 @@ def cold_first_calls(variants: dict[str, Variant]) -> dict[str, CallSamples]:
     keys = {
         "ours": (
             "ApplyWrapupFunction",
-            "ApplyWrapupFunction (defaults: secret over httpx, no Tracer; lease through boto3)",
+            "ApplyWrapupFunction (defaults: secret and lease over httpx, no Tracer)",
         ),
         "sdk_shipped": ("sdk_shipped", variants["sdk_shipped"].label),
         "sdk_hashed": ("sdk_hashed", variants["sdk_hashed"].label),
@@ -490,8 +490,8 @@ def write_report(
         f"against the SDK as SAM ships it, {totals['sdk_hashed'] / totals['ours']:.1f}x against the SDK with working "
         "bytecode). The secret is read by a SigV4-signed GetSecretValue over httpx (layers/wrapguard/wrapguard/"
         "secretsmanager.py), without boto3; the SDK-based handler reads it with boto3. The data action's",
-        "participant lease (LeaseTable, a conditional DynamoDB UpdateItem on every apply) still loads boto3",
-        "on the first call: that import and client are inside the figure above.",
+        "participant lease (two conditional DynamoDB UpdateItem calls on every apply) goes over httpx the same",
+        "way (store/lease_http.py), so the first call loads no boto3; both round trips are inside the figure.",
         "Loopback hides network latency: in AWS each of the four requests adds its round trip to both sides alike.",
         "",
         "## Warm path",
