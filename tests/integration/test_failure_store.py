@@ -125,3 +125,18 @@ def test_reconcile_create_if_absent_never_overwrites_an_item_written_after_its_r
     item = store.get(cid, "p1")
     assert item is not None and item["reason"] == "window_closed" and item["wrapupCodeId"] == "intended"
     assert store.get(cid, "p2") is not None
+
+
+def test_a_decision_replaces_an_open_infrastructure_error_but_nothing_else(store: FailureStore) -> None:
+    cid = str(uuid.uuid4())
+    store.record(failure(cid, reason=FailureReason.UPSTREAM_ERROR, http_status=503))  # a first delivery's error
+    assert store.record_if_absent(failure(cid, reason=FailureReason.WINDOW_CLOSED))  # the retry's decision
+    item = store.get(cid, "p1")
+    assert item is not None and item["reason"] == "window_closed" and "httpStatus" not in item
+    assert not store.record_if_absent(failure(cid, reason=FailureReason.MISSING_WRAPUP))  # already decided
+    assert not store.record_if_absent(failure(cid, reason=FailureReason.TIMEOUT))
+    assert store.set_status(cid, "p1", FailureStatus.IGNORED, note="test call", reviewer="r")
+    other = str(uuid.uuid4())
+    store.record(failure(other, reason=FailureReason.TIMEOUT))
+    assert store.set_status(other, "p1", FailureStatus.RESOLVED, note="done", reviewer="r")
+    assert not store.record_if_absent(failure(other, reason=FailureReason.WINDOW_CLOSED))  # reviewed: kept

@@ -33,7 +33,12 @@ class InMemoryFailures:
 
     def record_if_absent(self, failure: Failure) -> bool:
         key = (failure.conversation_id, failure.participant_id)
-        if key in self.items:
+        existing = self.items.get(key)
+        if existing is not None and (
+            failure.reason not in SPECIFIC_REASONS
+            or existing["status"] != "open"
+            or existing.get("reason") in SPECIFIC_REASONS
+        ):
             return False
         self.items[key] = {**failure.model_dump(exclude_none=True), "attempts": 1, "status": "open"}
         return True

@@ -206,10 +206,24 @@ class FailureStore(TableAdapter):
         return int(response["Attributes"]["attempts"])  # type: ignore[arg-type]
 
     def record_if_absent(self, failure: Failure) -> bool:
+        """Create the item unless the participant already has one that says why (a specific reason).
+
+        An open item that only holds an infrastructure error (an earlier delivery's timeout, say) is
+        replaced by this decision, so a retried event's `window_closed` is not hidden behind it.
+        """
+        specific = {f":specific{i}": reason.value for i, reason in enumerate(sorted(SPECIFIC_REASONS))}
+        condition = (
+            f"attribute_not_exists(conversationId) OR (#status = :open AND NOT #reason IN ({', '.join(specific)}))"
+        )
+        if failure.reason not in SPECIFIC_REASONS:
+            condition = "attribute_not_exists(conversationId)"
+            specific = {}
         with failure_write():
             return _conditionally(
                 lambda: self.table.put_item(
-                    Item=self._new_item(failure), ConditionExpression="attribute_not_exists(conversationId)"
+                    Item=self._new_item(failure),
+                    ConditionExpression=condition,
+                    **_names_and_values(condition, specific),
                 )
             )
 
@@ -464,6 +478,16 @@ def _bounded(attribute: str, value: Any) -> Any:
 def _context(failure: Failure) -> dict[str, Any]:
     values = {attribute: getattr(failure, field) for field, attribute in _CONTEXT_ATTRIBUTES.items()}
     return {attribute: iso(value) if isinstance(value, datetime) else value for attribute, value in values.items()}
+
+
+def _names_and_values(condition: str, specific: dict[str, str]) -> Any:
+    """The expression names and values `condition` uses (DynamoDB refuses unused ones)."""
+    if ":open" not in condition:
+        return {}
+    return {
+        "ExpressionAttributeNames": {"#status": "status", "#reason": "reason"},
+        "ExpressionAttributeValues": {":open": FailureStatus.OPEN.value, **specific},
+    }
 
 
 def _conditionally(write: Callable[[], Any]) -> bool:
