@@ -43,7 +43,7 @@ PY313 ?= $(shell python3.13 -V >/dev/null 2>&1 && echo python3.13 || (PYENV_VERS
 test-py313:
 	@if [ -z "$(PY313)" ]; then echo "no Python 3.13 here: skipped"; exit 0; fi; \
 	test -x .venv313/bin/python || $(PY313) -m venv .venv313; \
-	.venv313/bin/python -m pip install --quiet --disable-pip-version-check -e . pytest pytest-timeout pyyaml hypothesis && \
+	.venv313/bin/python -m pip install --quiet --disable-pip-version-check -e . pytest pytest-timeout pyyaml hypothesis "moto[server]>=5.0" "cfn-lint>=1.20" aws-sam-translator && \
 	.venv313/bin/python -m pytest -q -p no:cacheprovider tests/unit tests/contract
 
 ## build: sam build (makefile build methods; no Docker, no local python3.13 needed)
