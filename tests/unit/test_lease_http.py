@@ -9,9 +9,10 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
+from tests.support.fakes import InMemoryLeases
 from wrapguard.secretsmanager import StaticCredentials
 from wrapguard.store import dynamo
-from wrapguard.store.lease_http import DirectLeaseTable, DynamoDBRequestError
+from wrapguard.store.lease_http import DirectLeaseTable, DynamoDBRequestError, FallbackLeaseTable
 
 
 def table(handler: Callable[[httpx.Request], httpx.Response]) -> DirectLeaseTable:
@@ -74,3 +75,21 @@ def test_no_call_starts_that_could_run_into_the_reserved_time() -> None:
     finally:
         dynamo.set_time_budget(None)
     assert calls == []
+
+
+def test_a_lease_request_that_reaches_nothing_falls_back_to_boto3s_for_good() -> None:
+    def unreachable(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("no route", request=request)
+
+    fallback = InMemoryLeases()
+    store = FallbackLeaseTable(table(unreachable), fallback)
+    assert store.try_acquire("c#p", "me", 10) is not None and store.use_fallback
+    store.release("c#p", "me", "code-1", "data_action")
+    assert fallback.items["c#p"]["applied_code"] == "code-1"
+
+
+def test_a_refusal_is_not_a_reason_to_fall_back() -> None:
+    store = FallbackLeaseTable(table(lambda _: aws_error("AccessDeniedException")), InMemoryLeases())
+    with pytest.raises(DynamoDBRequestError):
+        store.try_acquire("c#p", "me", 10)
+    assert not store.use_fallback

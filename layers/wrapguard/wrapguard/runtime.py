@@ -14,7 +14,7 @@ from .genesys.client import GenesysClient, RetryPolicy
 from .genesys.credentials import load_credentials
 from .settings import ApplySettings, AwsSettings, EventSettings, GenesysSettings, ReconcileSettings, load_settings
 from .store.failures import FailureStore
-from .store.lease_http import DirectLeaseTable
+from .store.lease_http import DirectLeaseTable, FallbackLeaseTable
 from .store.leases import LeaseTable
 from .store.staging import StagedCodeTable
 
@@ -55,7 +55,8 @@ def build_genesys(settings: GenesysSettings) -> GenesysClient:
 def build_leases(settings: ApplySettings, source: FailureSource) -> ParticipantLeases:
     # Over httpx where the environment has static credentials (Lambda does): no boto3 on the apply path.
     direct = DirectLeaseTable.from_settings(load_settings(AwsSettings), settings.lease_table_name)
-    store: LeaseStore = direct or LeaseTable(settings.lease_table_name)
+    boto3_store = LeaseTable(settings.lease_table_name)
+    store: LeaseStore = FallbackLeaseTable(direct, boto3_store) if direct else boto3_store
     return ParticipantLeases(store, source=source.value, wait_seconds=settings.lease_wait_seconds)
 
 

@@ -45,14 +45,18 @@ def load_credentials(
     return ClientCredentials(client_id=settings.genesys_client_id, client_secret=settings.genesys_client_secret)
 
 
+def _through_parameters(name: str, max_age_seconds: int) -> Any:
+    # boto3's credential chain and endpoints, through Powertools Parameters. Imported here: it pulls
+    # in boto3 (secretsmanager.py says why).
+    from aws_lambda_powertools.utilities import parameters
+
+    return parameters.get_secret(name, transform="json", max_age=max_age_seconds)
+
+
 def _secret_json(name: str, max_age_seconds: int, aws: AwsSettings) -> Any:
     direct = DirectSecretsManager.from_settings(aws)
-    if direct is None:
-        # No static credentials in the environment (or FIPS endpoints): boto3's credential chain,
-        # through Powertools Parameters. Imported here: it pulls in boto3 (secretsmanager.py says why).
-        from aws_lambda_powertools.utilities import parameters
-
-        return parameters.get_secret(name, transform="json", max_age=max_age_seconds)
+    if direct is None:  # no static credentials in the environment (or FIPS endpoints)
+        return _through_parameters(name, max_age_seconds)
     cached = _cache.get(name)
     if cached is None or time.monotonic() >= cached[0]:
         try:
@@ -60,6 +64,10 @@ def _secret_json(name: str, max_age_seconds: int, aws: AwsSettings) -> Any:
         except SecretReadError as exc:
             if exc.code in {"ResourceNotFoundException", "AccessDeniedException", "DecryptionFailure"}:
                 raise SettingsError(f"GENESYS_CREDENTIALS_SECRET: {exc}") from None
+            if exc.status is None:
+                # Our own request reached nothing (an endpoint only boto3 is configured for, e.g. a
+                # proxy or an in-process AWS mock): boto3 decides; if it cannot either, it raises.
+                return _through_parameters(name, max_age_seconds)
             raise
         cached = (time.monotonic() + max_age_seconds, value)
         _cache[name] = cached

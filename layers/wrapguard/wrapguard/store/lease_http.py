@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 
 from ..budget import DYNAMODB_CONNECT_TIMEOUT_SECONDS, DYNAMODB_MAX_ATTEMPTS, DYNAMODB_READ_TIMEOUT_SECONDS
-from ..domain.lease import LeaseState
+from ..domain.lease import LeaseState, LeaseStore
 from ..secretsmanager import StaticCredentials
 from ..settings import AwsSettings
 from . import dynamo
@@ -171,3 +171,30 @@ class DirectLeaseTable:
             return "UnparsableAnswer", 500 if response.is_success else response.status_code, {}
         code = str(answer.get("__type", "")).rsplit("#", 1)[-1] or None
         return code, response.status_code, answer
+
+
+@dataclass
+class FallbackLeaseTable:
+    """The httpx lease, switching to boto3's for good when our own request reaches nothing.
+
+    In Lambda both reach the same DynamoDB endpoint; where only boto3 is set up for it (a proxy, an
+    in-process AWS mock), boto3 decides, and if it cannot reach DynamoDB either, it raises.
+    """
+
+    direct: DirectLeaseTable
+    fallback: LeaseStore
+    use_fallback: bool = False
+
+    def try_acquire(self, key: str, holder: str, hold_seconds: float) -> LeaseState | None:
+        if not self.use_fallback:
+            try:
+                return self.direct.try_acquire(key, holder, hold_seconds)
+            except DynamoDBRequestError as exc:
+                if exc.status is not None:
+                    raise
+                self.use_fallback = True
+        return self.fallback.try_acquire(key, holder, hold_seconds)
+
+    def release(self, key: str, holder: str, applied_code: str | None, applied_by: str | None) -> None:
+        store: LeaseStore = self.fallback if self.use_fallback else self.direct
+        store.release(key, holder, applied_code, applied_by)
