@@ -224,6 +224,17 @@ class ReconcileSettings(GenesysSettings, PlaceholderSettings):
     compliance_table_name: str | None = Field(default=None, min_length=3)
 
 
+class SetupSettings(BaseModel):
+    """wrapguard-setup's environment: the admin client, and host overrides (the simulator)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    genesys_api_url: str | None = None
+    genesys_login_url: str | None = None
+    genesys_admin_client_id: str | None = None
+    genesys_admin_client_secret: SecretStr | None = None
+
+
 class ReviewSettings(BaseModel):
     """wrapguard-review's environment: its tables (`retry` loads GenesysSettings itself).
 

@@ -26,17 +26,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from pydantic import SecretStr, ValidationError
+from pydantic import ValidationError
 
 from ...genesys.client import GenesysClient
 from ...genesys.credentials import ClientCredentials
 from ...genesys.errors import GenesysApiError, GenesysAuthError, GenesysError
-from ...settings import REGION_DOMAINS
+from ...settings import REGION_DOMAINS, SetupSettings, load_settings
 from . import stack
 from .api import SetupApi
 from .desired import load_action
@@ -104,8 +103,9 @@ class Session:
             self.outputs = stack.from_stack(self.boto.client("cloudformation"), args.stack_name)
         domain = args.genesys_region or self.outputs.genesys_region
         domain = REGION_DOMAINS.get(domain, domain)
-        self.api_url = args.api_url or os.environ.get("GENESYS_API_URL") or f"https://api.{domain}"
-        self.login_url = args.login_url or os.environ.get("GENESYS_LOGIN_URL") or f"https://login.{domain}"
+        self.env = load_settings(SetupSettings)
+        self.api_url = args.api_url or self.env.genesys_api_url or f"https://api.{domain}"
+        self.login_url = args.login_url or self.env.genesys_login_url or f"https://login.{domain}"
         self.admin = self._client(self._admin_credentials())
         self.api = SetupApi(self.admin)
         self.secrets = SecretStore(self.boto.client("secretsmanager"), self.outputs.secret_name)
@@ -119,13 +119,12 @@ class Session:
                 raise UsageError(
                     f"--admin-secret {self.args.admin_secret}: expected clientId/clientSecret JSON"
                 ) from None
-        client_id = os.environ.get("GENESYS_ADMIN_CLIENT_ID")
-        secret = os.environ.get("GENESYS_ADMIN_CLIENT_SECRET")
+        client_id, secret = self.env.genesys_admin_client_id, self.env.genesys_admin_client_secret
         if not client_id or not secret:
             raise UsageError(
                 "no admin client: set GENESYS_ADMIN_CLIENT_ID and GENESYS_ADMIN_CLIENT_SECRET or --admin-secret"
             )
-        return ClientCredentials(client_id=client_id, client_secret=SecretStr(secret))
+        return ClientCredentials(client_id=client_id, client_secret=secret)
 
     def _client(self, credentials: ClientCredentials) -> GenesysClient:
         return GenesysClient(
