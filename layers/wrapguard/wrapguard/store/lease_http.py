@@ -25,7 +25,7 @@ from ..domain.lease import LeaseState, LeaseStore
 from ..secretsmanager import StaticCredentials
 from ..settings import AwsSettings
 from . import dynamo
-from .leases import ITEM_TTL_SECONDS
+from .leases import ACQUIRE, ACQUIRE_IF_FREE, RELEASE_IF_OURS, acquire_values, lease_state, release_write
 
 TARGET = "DynamoDB_20120810.UpdateItem"
 CONTENT_TYPE = "application/x-amz-json-1.0"
@@ -47,6 +47,15 @@ class DynamoDBRequestError(RuntimeError):
 
 class _ConditionFailed(Exception):
     pass
+
+
+def _typed(value: str | int) -> dict[str, str]:
+    """A plain value in DynamoDB's JSON form (the lease uses strings and integers only)."""
+    return {"N": str(value)} if isinstance(value, int) else {"S": value}
+
+
+def _plain(value: dict[str, str]) -> str | int:
+    return int(value["N"]) if "N" in value else value.get("S", "")
 
 
 def endpoint_for(region: str) -> str:
@@ -77,51 +86,28 @@ class DirectLeaseTable:
 
     # --- the LeaseStore port --------------------------------------------------------------------
     def try_acquire(self, key: str, holder: str, hold_seconds: float) -> LeaseState | None:
-        now = self.clock()
         try:
             answer = self._update_item(
                 key,
-                update="SET holder = :me, heldUntil = :until, expiresAt = :ttl",
-                condition="attribute_not_exists(holder) OR heldUntil < :now",
-                values={
-                    ":me": {"S": holder},
-                    ":until": {"N": str(int((now + hold_seconds) * 1000))},
-                    ":now": {"N": str(int(now * 1000))},
-                    ":ttl": {"N": str(int(now + ITEM_TTL_SECONDS))},
-                },
+                update=ACQUIRE,
+                condition=ACQUIRE_IF_FREE,
+                values=acquire_values(holder, hold_seconds, self.clock()),
                 return_old=True,
             )
         except _ConditionFailed:
             return None
-        old: dict[str, Any] = answer.get("Attributes") or {}
-        released = old.get("releasedAt", {}).get("N")
-        return LeaseState(
-            applied_code=old.get("appliedCode", {}).get("S"),
-            applied_by=old.get("appliedBy", {}).get("S"),
-            released_at=int(released) / 1000 if released is not None else None,
-            taken_over="holder" in old,
-        )
+        return lease_state({name: _plain(value) for name, value in (answer.get("Attributes") or {}).items()})
 
     def release(self, key: str, holder: str, applied_code: str | None, applied_by: str | None) -> None:
-        sets = ["releasedAt = :now"]
-        values: dict[str, Any] = {":now": {"N": str(int(self.clock() * 1000))}, ":me": {"S": holder}}
-        if applied_code:
-            sets += ["appliedCode = :code", "appliedBy = :by"]
-            values |= {":code": {"S": applied_code}, ":by": {"S": applied_by or "wrapguard"}}
+        update, values = release_write(holder, applied_code, applied_by, self.clock())
         # A failed condition: our hold expired and another writer took over; it must not lose it to us.
         # The release remembers the code just applied, so it may use the time kept for failure writes.
         with contextlib.suppress(_ConditionFailed), dynamo.failure_write():
-            self._update_item(
-                key,
-                update="SET " + ", ".join(sets) + " REMOVE holder, heldUntil",
-                condition="holder = :me",
-                values=values,
-                return_old=False,
-            )
+            self._update_item(key, update=update, condition=RELEASE_IF_OURS, values=values, return_old=False)
 
     # --- transport ------------------------------------------------------------------------------
     def _update_item(
-        self, key: str, *, update: str, condition: str, values: dict[str, Any], return_old: bool
+        self, key: str, *, update: str, condition: str, values: dict[str, str | int], return_old: bool
     ) -> dict[str, Any]:
         body = json.dumps(
             {
@@ -129,7 +115,7 @@ class DirectLeaseTable:
                 "Key": {"leaseKey": {"S": key}},
                 "UpdateExpression": update,
                 "ConditionExpression": condition,
-                "ExpressionAttributeValues": values,
+                "ExpressionAttributeValues": {name: _typed(value) for name, value in values.items()},
                 "ReturnValues": "ALL_OLD" if return_old else "NONE",
             }
         ).encode()
