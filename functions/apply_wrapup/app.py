@@ -17,7 +17,7 @@ from wrapguard.domain.failures import FailureSource
 from wrapguard.genesys.client import GenesysClient
 from wrapguard.observability import count_outcome, logger, metrics, tracer
 from wrapguard.probe import probe_result
-from wrapguard.runtime import bind_time_budget, build_genesys, build_wrapup_service
+from wrapguard.runtime import bind_time_budget, build_genesys, build_wrapup_service, remaining_seconds
 from wrapguard.settings import ApplySettings, load_settings
 from wrapguard.store import dynamo
 
@@ -42,7 +42,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     if (probe := probe_result(event)) is not None:  # wrapguard-setup verify: answered without side effects
         return probe
     request = ApplyWrapupInput.parse(event)
-    bind_time_budget(context, genesys(), service().leases, dynamo)
+    bind_time_budget(remaining_seconds(context), genesys(), service().leases, dynamo)
     result = service().apply(request)
     count_outcome(result, FailureSource.DATA_ACTION.value)
     logger.info("data action done", extra={"outcome": result.outcome.value, "failure_reason": result.failure_reason})

@@ -80,9 +80,9 @@ class TimeBound(Protocol):
     def set_time_budget(self, remaining_seconds: Callable[[], float] | None) -> None: ...
 
 
-def bind_time_budget(context: Any, *targets: TimeBound) -> None:
-    """Give this invocation's remaining time to everything that waits (HTTP calls, the lease)."""
-    budget = remaining_seconds(context)
+def bind_time_budget(budget: Callable[[], float] | None, *targets: TimeBound) -> None:
+    """Give this invocation's remaining time (`remaining_seconds(context)`, or a CLI's deadline) to
+    everything that waits: HTTP calls, the lease, DynamoDB."""
     for target in targets:
         target.set_time_budget(budget)
 

@@ -17,7 +17,7 @@ from ..domain.codes import CodeCatalog
 from ..domain.failures import UNRESOLVED_PARTICIPANT, FailureSource, FailureStatus
 from ..domain.lease import ParticipantLeases
 from ..domain.staging import StagedCode
-from ..runtime import build_genesys
+from ..runtime import bind_time_budget, build_genesys
 from ..settings import GenesysSettings, load_settings
 from ..store import dynamo
 from ..store.failures import FailureStore
@@ -143,10 +143,7 @@ def retry_failures(
             # Like a Lambda invocation, each retry runs against a deadline: the lease's hold, every
             # Genesys wait (Retry-After included) and DynamoDB call end before it, so the hold cannot
             # expire while this writer still sends a PATCH.
-            budget = _seconds_until(time.monotonic() + RETRY_DEADLINE_SECONDS)
-            genesys.set_time_budget(budget)
-            leases.set_time_budget(budget)
-            dynamo.set_time_budget(budget)
+            bind_time_budget(_seconds_until(time.monotonic() + RETRY_DEADLINE_SECONDS), genesys, leases, dynamo)
             outcome = service.apply(request)
         except (_CannotStage, InvalidInputError) as exc:
             results.append({**base, "outcome": "not_applied", "message": str(exc)})
