@@ -24,20 +24,12 @@ if TYPE_CHECKING:
 
 
 def build_genesys(settings: GenesysSettings) -> GenesysClient:
-    import httpx
-
     from .observability import count_genesys_answer, count_genesys_retry
 
     def counted_sleep(seconds: float) -> None:
         count_genesys_retry()
         time.sleep(seconds)
 
-    # The client's own connection settings, plus a hook that counts 429/5xx answers for the dashboard.
-    http = httpx.Client(
-        timeout=settings.genesys_http_timeout_seconds,
-        limits=httpx.Limits(max_keepalive_connections=10),
-        event_hooks={"response": [lambda response: count_genesys_answer(response.status_code)]},
-    )
     return GenesysClient(
         api_url=settings.api_url,
         login_url=settings.login_url,
@@ -48,7 +40,7 @@ def build_genesys(settings: GenesysSettings) -> GenesysClient:
             base_delay=settings.genesys_retry_base_delay_seconds,
             sleep=counted_sleep,
         ),
-        http=http,
+        on_answer=count_genesys_answer,  # 429/5xx counts for the dashboard
     )
 
 

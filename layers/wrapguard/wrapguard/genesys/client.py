@@ -102,6 +102,7 @@ class GenesysClient:
         timeout_seconds: float = 5.0,
         retry: RetryPolicy | None = None,
         http: httpx.Client | None = None,
+        on_answer: Callable[[int], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._api_url = api_url.rstrip("/")
@@ -109,7 +110,11 @@ class GenesysClient:
         self._credentials = credentials
         self._timeout = timeout_seconds
         self._retry = retry or RetryPolicy()
-        self._http = http or httpx.Client(timeout=timeout_seconds, limits=httpx.Limits(max_keepalive_connections=10))
+        # `on_answer` sees every HTTP status Genesys answers (retries included), e.g. to count 429/5xx.
+        hooks = {"response": [lambda response: on_answer(response.status_code)]} if on_answer else {}
+        self._http = http or httpx.Client(
+            timeout=timeout_seconds, limits=httpx.Limits(max_keepalive_connections=10), event_hooks=hooks
+        )
         self._clock = clock
         self._token: str | None = None
         self._token_expires_at = 0.0
