@@ -22,7 +22,7 @@ from typing import Protocol
 from aws_lambda_powertools import Logger
 
 from .. import SERVICE
-from ..budget import RESERVED_SECONDS
+from .deadline import Deadline
 
 logger = Logger(service=SERVICE, child=True)
 
@@ -95,24 +95,17 @@ class ParticipantLeases:
     clock: Callable[[], float] = time.time
     sleep: Callable[[float], None] = time.sleep
     rng: random.Random = field(default_factory=random.Random)
-    _remaining: Callable[[], float] | None = None
-
-    def set_time_budget(self, remaining_seconds: Callable[[], float] | None) -> None:
-        """Bind to the invocation: never wait, or hold, past the time the function has left."""
-        self._remaining = remaining_seconds
 
     @contextmanager
-    def hold(
-        self, conversation_id: str, participant_id: str, *, reserve_seconds: float = RESERVED_SECONDS
-    ) -> Iterator[Hold]:
+    def hold(self, conversation_id: str, participant_id: str, *, deadline: Deadline) -> Iterator[Hold]:
+        """Never wait, or hold, past the invocation's deadline."""
         key = f"{conversation_id}#{participant_id}"
         holder = uuid.uuid4().hex
-        left = self._remaining() if self._remaining else float("inf")
-        hold_for = max(1.0, min(self.hold_seconds, MAX_HOLD_SECONDS, left))
-        deadline = self.clock() + max(0.0, min(self.wait_seconds, left - reserve_seconds))
+        hold_for = max(1.0, min(self.hold_seconds, MAX_HOLD_SECONDS, deadline.until_end()))
+        wait_until = self.clock() + max(0.0, min(self.wait_seconds, deadline.remaining()))
         waited = False
         while (state := self.store.try_acquire(key, holder, hold_for)) is None:
-            if self.clock() >= deadline:
+            if self.clock() >= wait_until:
                 raise LeaseBusyError(f"another writer held participant {participant_id} past the bounded wait")
             waited = True
             self.sleep(self.rng.uniform(0.05, 0.2))
