@@ -99,7 +99,9 @@ class WrapupService:
             answer = storage_failure(subject, self.source, exc)
         return self._failed(answer, deadline=deadline) if isinstance(answer, Failure) else answer
 
-    def _answer(self, request: ApplyRequest, subject: Subject, deadline: Deadline) -> ApplyResult | NotAnAgent | Failure:
+    def _answer(
+        self, request: ApplyRequest, subject: Subject, deadline: Deadline
+    ) -> ApplyResult | NotAnAgent | Failure:
         read_at = self.clock()
         found = self._find_participant(request, subject, deadline)
         if not isinstance(found, Located):
@@ -214,6 +216,11 @@ class WrapupService:
             return build_failure(subject, self.source, reason=FailureReason.WINDOW_CLOSED, message=message)
         if current is not None and hold.state.wrapguard_code(current):
             return self._superseded(subject, current, hold.state.applied_by, deadline)
+        return self._write(request, subject, hold, current, deadline)
+
+    def _write(
+        self, request: ApplyRequest, subject: Subject, hold: Hold, current: str | None, deadline: Deadline
+    ) -> ApplyResult | Failure:
         written = self.writer.write(subject, request.notes, self.source, before=current, deadline=deadline)
         if written.failure is not None:
             return written.failure
@@ -258,9 +265,7 @@ class WrapupService:
         subject = Subject(failure.conversation_id, failure.participant_id).with_code(
             failure.wrapup_code_id, failure.wrapup_code_name
         )
-        return replace(
-            _result(Outcome.FAILED, subject), failure_reason=failure.reason, message=failure.message
-        )
+        return replace(_result(Outcome.FAILED, subject), failure_reason=failure.reason, message=failure.message)
 
 
 def _result(outcome: Outcome, subject: Subject) -> ApplyResult:

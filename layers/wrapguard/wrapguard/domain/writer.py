@@ -61,7 +61,9 @@ class WrapupWriter:
                 if not error.outcome_unknown:
                     return WriteResult(False, build_failure(subject, source, error=error))
                 last_try = resend == MAX_RESENDS
-                settled = self._settle_unknown(subject, error, source, before=before, last_try=last_try, deadline=deadline)
+                settled = self._settle_unknown(
+                    subject, error, source, before=before, last_try=last_try, deadline=deadline
+                )
                 if settled is not None:
                     return settled
                 continue
