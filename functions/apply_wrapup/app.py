@@ -11,13 +11,13 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from wrapguard.contracts import ApplyWrapupInput
+from wrapguard.contracts import ApplyWrapupInput, ApplyWrapupOutput
 from wrapguard.domain.apply import WrapupService
 from wrapguard.domain.failures import FailureSource
 from wrapguard.genesys.client import GenesysClient
 from wrapguard.observability import count_outcome, logger, metrics, tracer
 from wrapguard.probe import probe_result
-from wrapguard.runtime import bind_time_budget, build_genesys, build_wrapup_service, remaining_seconds
+from wrapguard.runtime import bind_time_budget, build_genesys, build_wrapup_service, deadline_of
 from wrapguard.settings import ApplySettings, load_settings
 from wrapguard.store import dynamo
 
@@ -42,8 +42,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     if (probe := probe_result(event)) is not None:  # wrapguard-setup verify: answered without side effects
         return probe
     request = ApplyWrapupInput.parse(event)
-    bind_time_budget(remaining_seconds(context), genesys(), service().leases, dynamo)
-    result = service().apply(request)
+    deadline = deadline_of(context)
+    bind_time_budget(deadline.until_end, dynamo)  # the stores' budget (until the boundary's stores take the deadline)
+    result = ApplyWrapupOutput.answer(service().apply(request.to_request(), deadline=deadline))
     count_outcome(result, FailureSource.DATA_ACTION.value)
     logger.info("data action done", extra={"outcome": result.outcome.value, "failure_reason": result.failure_reason})
     return result.to_response()

@@ -18,7 +18,7 @@ from wrapguard.domain.failures import FailureSource
 from wrapguard.domain.reconcile import Reconciler
 from wrapguard.genesys.client import GenesysClient
 from wrapguard.observability import count_failure, logger, metrics, tracer
-from wrapguard.runtime import bind_time_budget, build_genesys, build_reconciler, remaining_seconds
+from wrapguard.runtime import bind_time_budget, build_genesys, build_reconciler, deadline_of
 from wrapguard.settings import ReconcileSettings, load_settings
 from wrapguard.store import dynamo
 
@@ -39,9 +39,9 @@ def reconciler() -> Reconciler:
 @tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    remaining = remaining_seconds(context) or (lambda: float("inf"))
-    bind_time_budget(remaining, genesys(), dynamo)
-    report = reconciler().run(remaining)
+    deadline = deadline_of(context)
+    bind_time_budget(deadline.until_end, dynamo)  # the stores' budget (until the boundary's stores take the deadline)
+    report = reconciler().run(deadline=deadline)
     metrics.add_metric(name=metric_names.RECONCILE_PASSES, unit=MetricUnit.Count, value=1)
     metrics.add_metric(name=metric_names.RECONCILE_CONVERSATIONS, unit=MetricUnit.Count, value=report.conversations)
     metrics.add_metric(name=metric_names.RECONCILE_MISSING_WRAPUPS, unit=MetricUnit.Count, value=report.missing)

@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from wrapguard.eventbridge.processing import EventProcessor
 from wrapguard.genesys.client import GenesysClient
 from wrapguard.observability import count_event, logger, metrics, tracer
-from wrapguard.runtime import bind_time_budget, build_event_processor, build_genesys, remaining_seconds
+from wrapguard.runtime import bind_time_budget, build_event_processor, build_genesys, deadline_of
 from wrapguard.settings import EventSettings, load_settings
 from wrapguard.store import dynamo
 
@@ -38,8 +38,9 @@ def processor() -> EventProcessor:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     events = processor()
     events.config.register_lambda_context(context)
-    bind_time_budget(remaining_seconds(context), genesys(), events.rules.leases, dynamo)
-    result = events.handle(event)
+    deadline = deadline_of(context)
+    bind_time_budget(deadline.until_end, dynamo)  # the stores' budget (until the boundary's stores take the deadline)
+    result = events.handle(event, deadline=deadline)
     count_event(result)
     response = result.to_response()
     logger.info("event handled", extra=response)

@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from .domain.apply import WrapupService
 from .domain.codes import CodeCatalog
+from .domain.deadline import Deadline
 from .domain.failures import FailureSource
 from .domain.lease import LeaseStore, ParticipantLeases
 from .genesys.client import GenesysClient, RetryPolicy
 from .genesys.credentials import load_credentials
+from .genesys.gateway import AnalyticsGateway, GenesysGateway
 from .settings import ApplySettings, AwsSettings, EventSettings, GenesysSettings, ReconcileSettings, load_settings
 from .store.failures import FailureStore
 from .store.lease_http import DirectLeaseTable, FallbackLeaseTable
@@ -52,7 +54,8 @@ def build_leases(settings: ApplySettings, source: FailureSource) -> ParticipantL
     return ParticipantLeases(store, source=source.value, wait_seconds=settings.lease_wait_seconds)
 
 
-def build_wrapup_service(settings: ApplySettings, source: FailureSource, genesys: GenesysClient) -> WrapupService:
+def build_wrapup_service(settings: ApplySettings, source: FailureSource, client: GenesysClient) -> WrapupService:
+    genesys = GenesysGateway(client)
     return WrapupService(
         genesys=genesys,
         failures=FailureStore(settings.failures_table_name, settings.failure_ttl_days),
@@ -60,6 +63,15 @@ def build_wrapup_service(settings: ApplySettings, source: FailureSource, genesys
         catalog=CodeCatalog(genesys, ttl_seconds=settings.code_cache_seconds),
         leases=build_leases(settings, source),
         source=source,
+    )
+
+
+def deadline_of(context: Any) -> Deadline:
+    """This invocation's deadline (unbounded for a context without Lambda's clock, e.g. a local run)."""
+    return (
+        Deadline.from_lambda_context(context)
+        if hasattr(context, "get_remaining_time_in_millis")
+        else Deadline.unbounded()
     )
 
 
@@ -79,13 +91,14 @@ def bind_time_budget(budget: Callable[[], float] | None, *targets: TimeBound) ->
         target.set_time_budget(budget)
 
 
-def build_event_processor(settings: EventSettings, genesys: GenesysClient) -> EventProcessor:
+def build_event_processor(settings: EventSettings, client: GenesysClient) -> EventProcessor:
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
 
     from .domain.event_rules import EventRules
     from .eventbridge.processing import EventProcessor
     from .store import dynamo
 
+    genesys = GenesysGateway(client)
     rules = EventRules(
         genesys=genesys,
         failures=FailureStore(settings.failures_table_name, settings.failure_ttl_days),
@@ -107,13 +120,12 @@ def build_reconciler(settings: ReconcileSettings, genesys: GenesysClient) -> Rec
     from datetime import timedelta
 
     from .domain.reconcile import Reconciler
-    from .genesys.analytics import AnalyticsApi
     from .observability import count_compliance
     from .store.checkpoints import CheckpointTable
     from .store.compliance import ComplianceTable
 
     return Reconciler(
-        analytics=AnalyticsApi(genesys),
+        analytics=AnalyticsGateway.over(genesys),
         failures=FailureStore(settings.failures_table_name, settings.failure_ttl_days),
         checkpoints=CheckpointTable(settings.checkpoint_table_name),
         lookback=timedelta(minutes=settings.reconcile_lookback_minutes),

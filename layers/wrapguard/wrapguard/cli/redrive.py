@@ -117,9 +117,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"wrapguard-redrive: {exc}", file=sys.stderr)
         return 2
+    from ..domain.deadline import Deadline
+
     processor = build_event_processor(settings, build_genesys(settings))
     report = redrive(
-        boto3.client("sqs"), args.queue_url, lambda event: processor.handle(event).to_response(), args.max_messages
+        boto3.client("sqs"),
+        args.queue_url,
+        # No deadline of its own yet (issue 15 defect 5 belongs to the boundary work): unbounded as before.
+        lambda event: processor.handle(event, deadline=Deadline.unbounded()).to_response(),
+        args.max_messages,
     )
     if args.json:
         print(json.dumps(report.as_dict()))

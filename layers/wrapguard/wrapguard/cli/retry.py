@@ -7,16 +7,16 @@ domain's job, not the CLI's). Genesys settings are loaded only when this command
 from __future__ import annotations
 
 import argparse
-import time
-from collections.abc import Callable
 from typing import Any
 
-from ..contracts import ApplyWrapupInput, InvalidInputError, Outcome
+from ..contracts import ApplyWrapupInput, ApplyWrapupOutput, InvalidInputError, Outcome
 from ..domain.apply import WrapupService
 from ..domain.codes import CodeCatalog
+from ..domain.deadline import Deadline
 from ..domain.failures import UNRESOLVED_PARTICIPANT, FailureSource, FailureStatus
 from ..domain.lease import ParticipantLeases
 from ..domain.staging import StagedCode
+from ..genesys.gateway import GenesysGateway
 from ..runtime import bind_time_budget, build_genesys
 from ..settings import GenesysSettings, load_settings
 from ..store import dynamo
@@ -89,22 +89,20 @@ class _CannotStage(Exception):
 class _NoStaging:
     """A reviewer retries only into an open window; a participant still talking is reported, not staged."""
 
-    def put(self, staged: StagedCode) -> None:
+    def put(self, staged: StagedCode, *, deadline: Deadline) -> None:
         raise _CannotStage("the agent is not in after-call work yet; nothing was applied")
 
-    def find(self, conversation_id: str, participant_id: str, user_id: str | None) -> StagedCode | None:
+    def find(
+        self, conversation_id: str, participant_id: str, user_id: str | None, *, deadline: Deadline
+    ) -> StagedCode | None:
         return None
 
-    def delete(self, staged: StagedCode) -> None:
+    def delete(self, staged: StagedCode, *, deadline: Deadline) -> None:
         return None
 
 
 # Seconds one retry may take, from lease to verify (the data action's own timeout is 20 s).
 RETRY_DEADLINE_SECONDS = 20.0
-
-
-def _seconds_until(deadline: float) -> Callable[[], float]:
-    return lambda: deadline - time.monotonic()
 
 
 def retry_failures(
@@ -116,7 +114,7 @@ def retry_failures(
     leases: ParticipantLeases,
     genesys: Any = None,
 ) -> list[dict[str, Any]]:
-    genesys = genesys or build_genesys(load_settings(GenesysSettings))
+    genesys = GenesysGateway(genesys or build_genesys(load_settings(GenesysSettings)))
     results = []
     for item in items:
         source = FailureSource(item.get("source", FailureSource.DATA_ACTION.value))
@@ -143,8 +141,9 @@ def retry_failures(
             # Like a Lambda invocation, each retry runs against a deadline: the lease's hold, every
             # Genesys wait (Retry-After included) and DynamoDB call end before it, so the hold cannot
             # expire while this writer still sends a PATCH.
-            bind_time_budget(_seconds_until(time.monotonic() + RETRY_DEADLINE_SECONDS), genesys, leases, dynamo)
-            outcome = service.apply(request)
+            deadline = Deadline.after(RETRY_DEADLINE_SECONDS)
+            bind_time_budget(deadline.until_end, dynamo)
+            outcome = ApplyWrapupOutput.answer(service.apply(request.to_request(), deadline=deadline))
         except (_CannotStage, InvalidInputError) as exc:
             results.append({**base, "outcome": "not_applied", "message": str(exc)})
             continue

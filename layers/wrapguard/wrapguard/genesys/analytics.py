@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
+from ..domain.deadline import Deadline
 from .models import GenesysModel
 
 if TYPE_CHECKING:
@@ -84,23 +85,31 @@ class AnalyticsApi:
     def __init__(self, client: GenesysClient) -> None:
         self._client = client
 
-    def query(self, interval: str, page_number: int, page_size: int) -> DetailsQueryResponse:
+    def query(
+        self, interval: str, page_number: int, page_size: int, *, deadline: Deadline | None = None
+    ) -> DetailsQueryResponse:
+        self._client.bind_deadline(deadline)
         body = details_query(interval, page_number, page_size)
         return self._client.post_parsed(
             "analytics_query", f"{self.BASE}/query", body, DetailsQueryResponse.model_validate_json
         )
 
-    def create_job(self, interval: str) -> str:
+    def create_job(self, interval: str, *, deadline: Deadline | None = None) -> str:
+        self._client.bind_deadline(deadline)
         body = {"interval": interval, "order": "asc", "orderBy": "conversationStart"}
         job = self._client.post_parsed("analytics_job_create", f"{self.BASE}/jobs", body, AsyncJob.model_validate_json)
         return job.job_id
 
-    def job_state(self, job_id: str) -> AsyncJobStatus:
+    def job_state(self, job_id: str, *, deadline: Deadline | None = None) -> AsyncJobStatus:
+        self._client.bind_deadline(deadline)
         return self._client.get_parsed(
             "analytics_job_status", f"{self.BASE}/jobs/{job_id}", AsyncJobStatus.model_validate_json
         )
 
-    def job_results(self, job_id: str, cursor: str | None, page_size: int) -> AsyncJobResults:
+    def job_results(
+        self, job_id: str, cursor: str | None, page_size: int, *, deadline: Deadline | None = None
+    ) -> AsyncJobResults:
+        self._client.bind_deadline(deadline)
         params: dict[str, Any] = {"pageSize": page_size}
         if cursor:
             params["cursor"] = cursor

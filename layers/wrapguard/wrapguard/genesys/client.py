@@ -33,6 +33,7 @@ import httpx
 from pydantic import TypeAdapter, ValidationError
 
 from ..budget import RESERVED_SECONDS
+from ..domain.deadline import Deadline
 from .credentials import ClientCredentials
 from .errors import (
     RETRYABLE_STATUSES,
@@ -124,6 +125,11 @@ class GenesysClient:
     def set_time_budget(self, remaining_seconds: Callable[[], float] | None) -> None:
         """Bind to the current invocation (e.g. `lambda: context.get_remaining_time_in_millis() / 1000`)."""
         self._remaining_seconds = remaining_seconds
+
+    def bind_deadline(self, deadline: Deadline | None) -> None:
+        # Bridge until the client takes the deadline per call (issue 15, i15-boundary's client).
+        if deadline is not None:
+            self.set_time_budget(deadline.until_end)
 
     def _remaining(self) -> float:
         return float("inf") if self._remaining_seconds is None else self._remaining_seconds() - RESERVED_SECONDS
@@ -251,11 +257,14 @@ class GenesysClient:
             ) from None
 
     # --- API operations -------------------------------------------------------------------------
-    def get_conversation(self, conversation_id: str) -> Conversation:
+    def get_conversation(self, conversation_id: str, *, deadline: Deadline | None = None) -> Conversation:
+        self.bind_deadline(deadline)
         response = self._call("get_conversation", "GET", f"/api/v2/conversations/{quote(conversation_id)}")
         return _parse("get_conversation", response, Conversation.model_validate_json)
 
-    def apply_wrapup(self, conversation_id: str, participant_id: str, wrapup: WrapupInput) -> None:
+    def apply_wrapup(
+        self, conversation_id: str, participant_id: str, wrapup: WrapupInput, *, deadline: Deadline | None = None
+    ) -> None:
         """PATCH the participant with `wrapup` only, at most once where it may have taken effect.
 
         Raises GenesysUncertainApplyError after a timeout or a 5xx (outcome unknown: re-read the
@@ -264,6 +273,7 @@ class GenesysClient:
         `state: disconnected`; we never do, because that would hang up an agent who is still talking
         (we only call this inside the window).
         """
+        self.bind_deadline(deadline)
         self._call(
             "apply_wrapup",
             "PATCH",
@@ -272,8 +282,11 @@ class GenesysClient:
             json=wrapup.request_body(),
         )
 
-    def participant_wrapup_codes(self, conversation_id: str, participant_id: str) -> list[WrapupCode]:
+    def participant_wrapup_codes(
+        self, conversation_id: str, participant_id: str, *, deadline: Deadline | None = None
+    ) -> list[WrapupCode]:
         """Codes valid for this participant (the API answers with a bare array)."""
+        self.bind_deadline(deadline)
         response = self._call(
             "participant_wrapup_codes",
             "GET",
@@ -281,11 +294,13 @@ class GenesysClient:
         )
         return _parse("participant_wrapup_codes", response, _CODE_LIST.validate_json)
 
-    def queue_wrapup_codes(self, queue_id: str) -> list[WrapupCode]:
+    def queue_wrapup_codes(self, queue_id: str, *, deadline: Deadline | None = None) -> list[WrapupCode]:
+        self.bind_deadline(deadline)
         return self._code_pages("queue_wrapup_codes", f"/api/v2/routing/queues/{quote(queue_id)}/wrapupcodes", {})
 
-    def org_wrapup_codes(self, name: str) -> list[WrapupCode]:
+    def org_wrapup_codes(self, name: str, *, deadline: Deadline | None = None) -> list[WrapupCode]:
         """The org's codes whose name matches `name` (GET /api/v2/routing/wrapupcodes?name=)."""
+        self.bind_deadline(deadline)
         return self._code_pages("org_wrapup_codes", "/api/v2/routing/wrapupcodes", {"name": name})
 
     def _code_pages(self, operation: str, path: str, params: dict[str, Any]) -> list[WrapupCode]:

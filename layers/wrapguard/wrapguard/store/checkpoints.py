@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from ..domain.deadline import Deadline
 from ..domain.reconcile import Checkpoint
 from ..timestamps import iso, parse_iso
 from .dynamo import TableAdapter
@@ -19,7 +20,7 @@ class CheckpointTable(TableAdapter):
         super().__init__(table_name)
         self.name = name
 
-    def load(self) -> Checkpoint:
+    def load(self, *, deadline: Deadline | None = None) -> Checkpoint:
         item = self.table.get_item(Key={"name": self.name}, ConsistentRead=True).get("Item") or {}
         return Checkpoint(
             watermark=_moment(item.get("watermark")),
@@ -31,7 +32,7 @@ class CheckpointTable(TableAdapter):
             hold_from=_moment(item.get("holdFrom")),
         )
 
-    def save(self, checkpoint: Checkpoint) -> None:
+    def save(self, checkpoint: Checkpoint, *, deadline: Deadline | None = None) -> None:
         item: dict[str, Any] = {"name": self.name, "page": checkpoint.page, "updatedAt": iso(datetime.now(UTC))}
         optional = {
             "watermark": iso(checkpoint.watermark) if checkpoint.watermark else None,

@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from ..domain.compliance import COUNT_FIELDS, UNKNOWN, CheckOutcome, ComplianceCounts, ParticipantCheck
+from ..domain.deadline import Deadline
 from ..domain.stats import DailyCounts
 from .dynamo import TableAdapter, _resource
 
@@ -74,7 +75,7 @@ class ComplianceTable(TableAdapter):
         self._now = now
 
     # --- writes ---------------------------------------------------------------------------------
-    def record(self, checks: Iterable[ParticipantCheck]) -> RecordResult:
+    def record(self, checks: Iterable[ParticipantCheck], *, deadline: Deadline | None = None) -> RecordResult:
         """Count each participant once; batched reads find the ones already counted as they are."""
         unique = {(c.conversation_id, c.participant_id): c for c in checks}
         result = RecordResult()

@@ -23,6 +23,7 @@ from enum import StrEnum
 from functools import partial
 from typing import Any, NamedTuple
 
+from ..domain.deadline import Deadline
 from ..domain.failures import Failure, FailureReason, FailureStatus
 from ..domain.stats import FailureFact
 from ..timestamps import iso
@@ -137,7 +138,7 @@ class FailureStore(TableAdapter):
         self._now = now
 
     # --- writes ---------------------------------------------------------------------------------
-    def record(self, failure: Failure) -> int:
+    def record(self, failure: Failure, *, deadline: Deadline | None = None) -> int:
         """Create the item, or merge a repeat into it: attempts + 1, lastSeen, and the latest details.
 
         Records only move forward (README "Failure records"): a repeat never reopens an item a
@@ -205,7 +206,7 @@ class FailureStore(TableAdapter):
                 )
         return int(response["Attributes"]["attempts"])  # type: ignore[arg-type]
 
-    def record_if_absent(self, failure: Failure) -> bool:
+    def record_if_absent(self, failure: Failure, *, deadline: Deadline | None = None) -> bool:
         """Create the item unless the participant already has one that says why (a specific reason).
 
         An open item that only holds an infrastructure error (an earlier delivery's timeout, say) is
@@ -227,7 +228,7 @@ class FailureStore(TableAdapter):
                 )
             )
 
-    def record_missing(self, failures: list[Failure]) -> int:
+    def record_missing(self, failures: list[Failure], *, deadline: Deadline | None = None) -> int:
         """Create-if-absent for the reconciler; returns how many items were new.
 
         BatchGetItem (100 keys a call) skips the participants that already have an item, whatever
@@ -277,7 +278,15 @@ class FailureStore(TableAdapter):
         item.update({attribute: value for attribute, value in details.items() if value is not None})
         return item
 
-    def resolve_open(self, conversation_id: str, participant_id: str, note: str, code_present: str) -> bool:
+    def resolve_open(
+        self,
+        conversation_id: str,
+        participant_id: str,
+        note: str,
+        code_present: str,
+        *,
+        deadline: Deadline | None = None,
+    ) -> bool:
         """Resolve an open item because `code_present` is now set, if that settles what it recorded.
 
         Not when the item recorded another intended code (that intent is still not applied), nor a

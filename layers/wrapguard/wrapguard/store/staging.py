@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from ..domain.deadline import Deadline
 from ..domain.staging import StagedCode, most_specific
 from ..timestamps import iso, parse_iso
 from .dynamo import TableAdapter
@@ -15,7 +16,7 @@ class StagedCodeTable(TableAdapter):
         super().__init__(table_name)
         self._ttl = timedelta(hours=ttl_hours)
 
-    def put(self, staged: StagedCode) -> None:
+    def put(self, staged: StagedCode, *, deadline: Deadline | None = None) -> None:
         item: dict[str, Any] = {
             "conversationId": staged.conversation_id,
             "target": staged.target,
@@ -31,7 +32,9 @@ class StagedCodeTable(TableAdapter):
         # Last writer wins: a flow that stages twice means the later decision.
         self.table.put_item(Item=item)
 
-    def find(self, conversation_id: str, participant_id: str, user_id: str | None) -> StagedCode | None:
+    def find(
+        self, conversation_id: str, participant_id: str, user_id: str | None, *, deadline: Deadline | None = None
+    ) -> StagedCode | None:
         from boto3.dynamodb.conditions import Key
 
         response = self.table.query(
@@ -51,5 +54,5 @@ class StagedCodeTable(TableAdapter):
         ]
         return most_specific(candidates, participant_id, user_id)
 
-    def delete(self, staged: StagedCode) -> None:
+    def delete(self, staged: StagedCode, *, deadline: Deadline | None = None) -> None:
         self.table.delete_item(Key={"conversationId": staged.conversation_id, "target": staged.target})
