@@ -6,19 +6,21 @@ from typing import Any
 import pytest
 
 from genesys_simulator import Fault
-from tests.support.fakes import InMemoryFailures, InMemoryLeases, InMemoryStaging, leases
+from tests.support.fakes import InMemoryFailures, InMemoryLeases, InMemoryStaging, deadline, leases
 from tests.support.world import World
-from wrapguard.contracts import ApplyWrapupInput, InvalidInputError, Outcome
+from wrapguard.contracts import ApplyWrapupInput, ApplyWrapupOutput, InvalidInputError, Outcome
 from wrapguard.domain.apply import WrapupService
 from wrapguard.domain.codes import CodeCatalog
+from wrapguard.domain.deadline import Deadline
+from wrapguard.domain.errors import StorageUnavailable
+from wrapguard.domain.model import WrapupWrite
 from wrapguard.domain.staging import ANY_AGENT
-from wrapguard.genesys.models import WrapupInput
 
 
 class Harness:
     def __init__(self, world: World, **client: Any) -> None:
         self.world = world
-        self.genesys = world.client(**client)
+        self.genesys = world.gateway(**client)
         self.failures = InMemoryFailures()
         self.staging = InMemoryStaging()
         self.leases = InMemoryLeases()
@@ -27,7 +29,8 @@ class Harness:
         )
 
     def apply(self, **fields: str) -> dict[str, Any]:
-        return self.service.apply(ApplyWrapupInput.parse(fields)).to_response()
+        request = ApplyWrapupInput.parse(fields).to_request()
+        return ApplyWrapupOutput.answer(self.service.apply(request, deadline=deadline())).to_response()
 
 
 @pytest.fixture
@@ -114,9 +117,9 @@ def test_window_closing_between_read_and_apply_is_classified_by_rereading(world:
     cid, pid = world.call_in_acw()
     real_apply = h.genesys.apply_wrapup
 
-    def agent_finishes_first(c: str, p: str, wrapup: WrapupInput) -> None:
+    def agent_finishes_first(c: str, p: str, wrapup: WrapupWrite, *, deadline: Deadline) -> None:
         world.sim.complete_acw(c, p)
-        real_apply(c, p, wrapup)
+        real_apply(c, p, wrapup, deadline=deadline)
 
     h.genesys.apply_wrapup = agent_finishes_first  # type: ignore[method-assign,assignment]
     result = h.apply(conversationId=cid, participantId=pid, wrapupCodeId=world.resolved)
@@ -160,7 +163,7 @@ def test_stages_while_agent_is_talking(h: Harness) -> None:
     cid, pid = w.sim.new_call(w.support_queue)
     result = h.apply(conversationId=cid, wrapupCodeName="Resolved", notes="self-service done")
     assert result["outcome"] == "staged" and result["participantId"] == pid
-    staged = h.staging.find(cid, pid, None)
+    staged = h.staging.find(cid, pid, None, deadline=deadline())
     assert staged is not None and staged.wrapup_code_id == w.resolved and staged.notes == "self-service done"
     assert w.sim.counters["patch_participant"] == 0
 
@@ -246,7 +249,7 @@ def test_failure_that_cannot_be_recorded_raises(h: Harness) -> None:
     cid, pid = w.call_in_acw()
     w.sim.complete_acw(cid, pid)
     h.failures.fail_writes = True
-    with pytest.raises(RuntimeError, match="DynamoDB"):
+    with pytest.raises(StorageUnavailable, match="DynamoDB"):
         h.apply(conversationId=cid, participantId=pid, wrapupCodeId=w.resolved)
 
 

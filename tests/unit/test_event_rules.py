@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from genesys_simulator import Fault
-from tests.support.fakes import InMemoryFailures, InMemoryLeases, InMemoryStaging, leases
+from tests.support.fakes import InMemoryFailures, InMemoryLeases, InMemoryStaging, deadline, leases
 from tests.support.world import World
 from wrapguard.domain.codes import CodeCatalog
 from wrapguard.domain.event_rules import EventRules, RetryableEventError
@@ -25,7 +25,7 @@ EVENTS = Path(__file__).resolve().parents[2] / "events"
 class Harness:
     def __init__(self, world: World, policy: dict[str, Any] | None = None) -> None:
         self.world = world
-        self.genesys = world.client()
+        self.genesys = world.gateway()
         self.failures = InMemoryFailures()
         self.staging = InMemoryStaging()
         self.leases = InMemoryLeases()
@@ -47,11 +47,12 @@ class Harness:
                 wrapup_code_id=code,
                 wrapup_code_name=name,
                 staged_at=datetime.now(UTC),
-            )
+            ),
+            deadline=deadline(),
         )
 
     def feed(self, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return [self.processor.handle(e).to_response() for e in events]
+        return [self.processor.handle(e, deadline=deadline()).to_response() for e in events]
 
 
 @pytest.fixture
@@ -262,7 +263,7 @@ def test_acw_ending_with_only_a_placeholder_code(world: World, placeholders: fro
     earlier = build_failure(
         Subject(cid, pid), FailureSource.DATA_ACTION, reason=FailureReason.WINDOW_CLOSED, message="m"
     )
-    h.failures.record(earlier)
+    h.failures.record(earlier, deadline=deadline())
     wrapup_event, acw_event = w.sim.complete_acw(cid, pid, agent_code="ININ-WRAP-UP-TIMEOUT")
     results = h.feed([wrapup_event, acw_event])
     item = h.failures.items[(cid, pid)]

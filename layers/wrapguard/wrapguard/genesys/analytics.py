@@ -78,7 +78,11 @@ def details_query(interval: str, page_number: int, page_size: int) -> dict[str, 
 
 class AnalyticsApi:
     """Thin typed wrapper over the client's parsed GET/POST (same auth, retries and errors; a 2xx
-    body that does not parse is a GenesysBadResponseError that quotes nothing of it)."""
+    body that does not parse is a GenesysBadResponseError that quotes nothing of it).
+
+    `deadline` is accepted for the domain's AnalyticsPort; until the client takes it per call
+    (i15-boundary), the reconcile handler binds the client's budget once per invocation.
+    """
 
     BASE = "/api/v2/analytics/conversations/details"
 
@@ -88,20 +92,17 @@ class AnalyticsApi:
     def query(
         self, interval: str, page_number: int, page_size: int, *, deadline: Deadline | None = None
     ) -> DetailsQueryResponse:
-        self._client.bind_deadline(deadline)
         body = details_query(interval, page_number, page_size)
         return self._client.post_parsed(
             "analytics_query", f"{self.BASE}/query", body, DetailsQueryResponse.model_validate_json
         )
 
     def create_job(self, interval: str, *, deadline: Deadline | None = None) -> str:
-        self._client.bind_deadline(deadline)
         body = {"interval": interval, "order": "asc", "orderBy": "conversationStart"}
         job = self._client.post_parsed("analytics_job_create", f"{self.BASE}/jobs", body, AsyncJob.model_validate_json)
         return job.job_id
 
     def job_state(self, job_id: str, *, deadline: Deadline | None = None) -> AsyncJobStatus:
-        self._client.bind_deadline(deadline)
         return self._client.get_parsed(
             "analytics_job_status", f"{self.BASE}/jobs/{job_id}", AsyncJobStatus.model_validate_json
         )
@@ -109,7 +110,6 @@ class AnalyticsApi:
     def job_results(
         self, job_id: str, cursor: str | None, page_size: int, *, deadline: Deadline | None = None
     ) -> AsyncJobResults:
-        self._client.bind_deadline(deadline)
         params: dict[str, Any] = {"pageSize": page_size}
         if cursor:
             params["cursor"] = cursor
