@@ -11,8 +11,9 @@ import boto3
 
 from genesys_simulator import running_simulator
 from tests.support.world import World
+from wrapguard.domain.deadline import Deadline
 from wrapguard.domain.reconcile import Reconciler
-from wrapguard.genesys.analytics import AnalyticsApi
+from wrapguard.genesys.gateway import AnalyticsGateway
 from wrapguard.store import dynamo
 from wrapguard.store.checkpoints import CheckpointTable
 from wrapguard.store.failures import FailureStore
@@ -45,13 +46,13 @@ def reconcile_report() -> list[str]:
         tables = create_tables(boto3.client("dynamodb"), prefix="bench-")
         dynamo._resource().meta.client.meta.events.register("before-call.dynamodb.*", count)
         reconciler = Reconciler(
-            analytics=AnalyticsApi(world.client(base_url=server.url)),
+            analytics=AnalyticsGateway.over(world.client(base_url=server.url)),
             failures=FailureStore(tables["FailuresTable"]),
             checkpoints=CheckpointTable(tables["ReconcileCheckpointTable"]),
         )
         world.sim.reset_counters()
         started = time.perf_counter()
-        report = reconciler.run(lambda: 1e9)
+        report = reconciler.run(deadline=Deadline.unbounded())
         elapsed = time.perf_counter() - started
     genesys = dict(world.sim.counters)
     writes = dynamodb_calls.get("BatchWriteItem", 0)

@@ -40,7 +40,9 @@ def reconciler() -> Reconciler:
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     deadline = deadline_of(context)
-    bind_time_budget(deadline.until_end, genesys(), dynamo)  # the stores' budget (until the boundary's stores take the deadline)
+    bind_time_budget(
+        deadline.until_end, genesys(), dynamo
+    )  # the stores' budget (until the boundary's stores take the deadline)
     report = reconciler().run(deadline=deadline)
     metrics.add_metric(name=metric_names.RECONCILE_PASSES, unit=MetricUnit.Count, value=1)
     metrics.add_metric(name=metric_names.RECONCILE_CONVERSATIONS, unit=MetricUnit.Count, value=report.conversations)

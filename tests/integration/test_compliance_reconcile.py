@@ -8,6 +8,7 @@ import pytest
 
 from tests.support.compliance import MIDNIGHT, Clock, call, reconciler, seed
 from tests.support.world import World
+from wrapguard.domain.deadline import Deadline
 from wrapguard.settings import WRAPUP_TIMEOUT_CODE
 from wrapguard.store.compliance import ComplianceTable
 from wrapguard.store.failures import FailureStore
@@ -36,7 +37,7 @@ def test_counts_per_queue_day_and_agent_once_across_overlapping_passes(world: Wo
 
     clock = Clock(MIDNIGHT + timedelta(minutes=30))
     table = ComplianceTable(tables["ComplianceTable"])
-    first_pass = reconciler(world, tables, clock, frozenset({WRAPUP_TIMEOUT_CODE})).run(lambda: 1e9)
+    first_pass = reconciler(world, tables, clock, frozenset({WRAPUP_TIMEOUT_CODE})).run(deadline=Deadline.unbounded())
     assert (first_pass.counted.checked, first_pass.counted.coded) == (6, 3)
     assert (first_pass.missing, first_pass.placeholder, first_pass.in_progress) == (3, 1, 1)
     assert first_pass.recorded_by_reason == {"missing_wrapup": 2, "placeholder_code": 1}
@@ -69,7 +70,7 @@ def test_counts_per_queue_day_and_agent_once_across_overlapping_passes(world: Wo
 
     # The next pass re-reads the same conversations (held watermark + overlap): nothing counted twice.
     clock.now += timedelta(minutes=15)
-    second_pass = reconciler(world, tables, clock, frozenset({WRAPUP_TIMEOUT_CODE})).run(lambda: 1e9)
+    second_pass = reconciler(world, tables, clock, frozenset({WRAPUP_TIMEOUT_CODE})).run(deadline=Deadline.unbounded())
     assert second_pass.conversations == 6 and second_pass.counted.checked == 0 and second_pass.recorded == 0
     assert figures(table) == expected
 
@@ -77,13 +78,13 @@ def test_counts_per_queue_day_and_agent_once_across_overlapping_passes(world: Wo
     world.sim.agent_disconnect(running_cid, running_pid, at=clock.now)
     world.sim.complete_acw(running_cid, running_pid, agent_code=world.sales, at=clock.now + timedelta(minutes=1))
     clock.now += timedelta(minutes=15)
-    third = reconciler(world, tables, clock, frozenset({WRAPUP_TIMEOUT_CODE})).run(lambda: 1e9)
+    third = reconciler(world, tables, clock, frozenset({WRAPUP_TIMEOUT_CODE})).run(deadline=Deadline.unbounded())
     assert (third.counted.checked, third.counted.coded) == (1, 1)
     assert figures(table)[("2026-11-25", sales, None)] == (3, 2, 1, 0)
 
 
 def test_no_placeholder_list_counts_the_timeout_code_as_coded(world: World, tables: dict[str, str]) -> None:
     call(world, world.support_queue, MIDNIGHT - timedelta(minutes=30), WRAPUP_TIMEOUT_CODE)
-    report = reconciler(world, tables, Clock(MIDNIGHT), frozenset()).run(lambda: 1e9)
+    report = reconciler(world, tables, Clock(MIDNIGHT), frozenset()).run(deadline=Deadline.unbounded())
     assert (report.counted.checked, report.counted.coded, report.recorded) == (1, 1, 0)
     assert list(FailureStore(tables["FailuresTable"]).scan()) == []

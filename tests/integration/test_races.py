@@ -20,9 +20,11 @@ from genesys_simulator import Fault
 from genesys_simulator.server import SimulatorServer
 from tests.support.world import World
 from wrapguard.cli.retry import retry_failures
-from wrapguard.contracts import ApplyWrapupInput
+from wrapguard.contracts import ApplyWrapupInput, ApplyWrapupOutput
 from wrapguard.domain.apply import WrapupService
 from wrapguard.domain.codes import CodeCatalog
+from wrapguard.domain.deadline import Deadline
+from wrapguard.domain.event_results import EventResult
 from wrapguard.domain.event_rules import EventRules
 from wrapguard.domain.failures import Failure, FailureReason, FailureSource
 from wrapguard.domain.lease import LeaseStore, ParticipantLeases
@@ -58,13 +60,13 @@ class Copies:
         return ParticipantLeases(store, source=source.value)
 
     def data_action(self) -> WrapupService:
-        genesys = self.world.client(base_url=self.server.url)
+        genesys = self.world.gateway(base_url=self.server.url)
         return WrapupService(
             genesys, self.failures, self.staging, CodeCatalog(genesys), self.leases(FailureSource.DATA_ACTION)
         )
 
     def events(self) -> EventProcessor:
-        genesys = self.world.client(base_url=self.server.url)
+        genesys = self.world.gateway(base_url=self.server.url)
         rules = EventRules(
             genesys,
             self.failures,
@@ -74,6 +76,15 @@ class Copies:
             self.leases(FailureSource.EVENTBRIDGE),
         )
         return EventProcessor(rules, persistence=None)
+
+
+def answer(service: WrapupService, request: ApplyWrapupInput) -> ApplyWrapupOutput:
+    """One data action, mapped to the contract like the handler does."""
+    return ApplyWrapupOutput.answer(service.apply(request.to_request(), deadline=Deadline.unbounded()))
+
+
+def handle(processor: EventProcessor, event: dict[str, Any]) -> EventResult:
+    return processor.handle(event, deadline=Deadline.unbounded())
 
 
 def together(*actions: Callable[[], Any]) -> list[Any]:
@@ -124,7 +135,9 @@ def test_data_action_against_user_end(world: World, copies: Copies) -> None:
         stage(copies, cid, world.escalated)  # S: staged earlier by a flow
         (user_end,) = world.sim.agent_disconnect(cid, pid)
         request = ApplyWrapupInput.parse({"conversationId": cid, "participantId": pid, "wrapupCodeId": world.resolved})
-        flow, event = together(partial(copies.data_action().apply, request), partial(copies.events().handle, user_end))
+        flow, event = together(
+            partial(answer, copies.data_action(), request), partial(handle, copies.events(), user_end)
+        )
         final = world.sim.applied_code(cid, pid)
         assert world.sim.apply_count(cid, pid) == 1
         if flow.outcome.value == "applied":
@@ -142,7 +155,7 @@ def test_two_data_actions(world: World, copies: Copies) -> None:
             ApplyWrapupInput.parse({"conversationId": cid, "participantId": pid, "wrapupCodeId": code})
             for code in (world.resolved, world.escalated)
         )
-        results = together(partial(copies.data_action().apply, first), partial(copies.data_action().apply, second))
+        results = together(partial(answer, copies.data_action(), first), partial(answer, copies.data_action(), second))
         final = world.sim.applied_code(cid, pid)
         assert world.sim.apply_count(cid, pid) == 1
         winners = [r for r in results if r.outcome.value == "applied"]
@@ -178,7 +191,7 @@ def test_review_retry_against_user_end(world: World, copies: Copies) -> None:
             leases=copies.leases(FailureSource.REVIEW),
             genesys=world.client(base_url=copies.server.url),
         )
-        (retried,), event = together(retry, partial(copies.events().handle, user_end))
+        (retried,), event = together(retry, partial(handle, copies.events(), user_end))
         final = world.sim.applied_code(cid, pid)
         assert world.sim.apply_count(cid, pid) == 1
         record = copies.failures.get(cid, pid)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from tests.support.world import World
 from wrapguard.domain.reconcile import Reconciler
-from wrapguard.genesys.analytics import AnalyticsApi
+from wrapguard.genesys.gateway import AnalyticsGateway
 from wrapguard.settings import WRAPUP_TIMEOUT_CODE
 from wrapguard.store.checkpoints import CheckpointTable
 from wrapguard.store.compliance import ComplianceTable
@@ -66,7 +66,7 @@ def seed(world: World) -> Scenario:
 
 def reconciler(world: World, tables: dict[str, str], clock: Clock, placeholders: frozenset[str]) -> Reconciler:
     return Reconciler(
-        analytics=AnalyticsApi(world.client()),
+        analytics=AnalyticsGateway.over(world.client()),
         failures=FailureStore(tables["FailuresTable"]),
         checkpoints=CheckpointTable(tables["ReconcileCheckpointTable"]),
         lookback=timedelta(hours=2),
