@@ -10,7 +10,7 @@ resolved or ignored.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -90,8 +90,15 @@ class MissingWrapupRecorder(Protocol):
         ...
 
 
+class NewlyCounted(Protocol):
+    @property
+    def new(self) -> Sequence[ParticipantCheck]:
+        """The checks counted for the first time."""
+        ...
+
+
 class ComplianceRecorder(Protocol):
-    def record(self, checks: Iterable[ParticipantCheck], *, deadline: Deadline) -> Any:
+    def record(self, checks: Iterable[ParticipantCheck], *, deadline: Deadline) -> NewlyCounted:
         """Count each participant once (re-reads of an overlapping window count nothing); the result's
         `new` holds the checks counted for the first time."""
         ...
