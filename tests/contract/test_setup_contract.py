@@ -27,7 +27,9 @@ REQUEST_MODELS = {
     "create_action": "PostActionInput",
     "update_action": "UpdateActionInput",
     "create_role": "DomainOrganizationRoleCreate",
+    "update_role": "DomainOrganizationRoleUpdate",
     "create_oauth_client": "OAuthClientRequest",
+    "update_oauth_client": "OAuthClientRequest",
 }
 
 
