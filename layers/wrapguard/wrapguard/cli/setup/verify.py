@@ -41,6 +41,19 @@ def aws_region_of(genesys_domain: str) -> str | None:
     return None if key in (None, "us_east_2") else str(key).replace("_", "-")
 
 
+def subscriptions(sns: Any, topic_arn: str) -> tuple[int, int]:
+    """(confirmed, awaiting confirmation) subscriptions of a topic. Until its recipient confirms, SNS
+    lists a subscription's ARN as the text `PendingConfirmation` (ListSubscriptionsByTopic)."""
+    confirmed, pending = 0, 0
+    for page in sns.get_paginator("list_subscriptions_by_topic").paginate(TopicArn=topic_arn):
+        for subscription in page["Subscriptions"]:
+            if subscription["SubscriptionArn"] == "PendingConfirmation":
+                pending += 1
+            elif subscription["SubscriptionArn"].startswith("arn:"):
+                confirmed += 1
+    return confirmed, pending
+
+
 @dataclass
 class AwsClients:
     secrets: Any
@@ -240,14 +253,7 @@ class Verifier:
         arn = self.outputs.alarm_topic_arn
         if not arn:
             return Check("alarm topic", True, "the stack has no AlarmTopicArn output", warn=True)
-        confirmed, pending = 0, 0
-        for page in self.aws.sns.get_paginator("list_subscriptions_by_topic").paginate(TopicArn=arn):
-            for subscription in page["Subscriptions"]:
-                # Until the recipient confirms, SNS lists the ARN as the text PendingConfirmation.
-                if subscription["SubscriptionArn"] == "PendingConfirmation":
-                    pending += 1
-                elif subscription["SubscriptionArn"].startswith("arn:"):
-                    confirmed += 1
+        confirmed, pending = subscriptions(self.aws.sns, arn)
         name = arn.rsplit(":", 1)[-1]
         if confirmed:
             return Check("alarm topic", True, f"{name}: {confirmed} confirmed subscription(s)")
