@@ -77,8 +77,14 @@ def test_alarms_without_actions_and_an_unconfirmed_topic_are_warnings(
     alarms = next(o["OutputValue"] for o in outputs if o["OutputKey"] == "AlarmNames").split(",")
     for alarm in cloudwatch.describe_alarms(AlarmNames=alarms)["MetricAlarms"]:
         cloudwatch.put_metric_alarm(
-            **{k: alarm[k] for k in ("AlarmName", "Namespace", "MetricName", "Statistic", "Period")},
-            **{k: alarm[k] for k in ("EvaluationPeriods", "Threshold", "ComparisonOperator")},
+            AlarmName=alarm["AlarmName"],
+            Namespace=alarm["Namespace"],
+            MetricName=alarm["MetricName"],
+            Statistic=alarm["Statistic"],
+            Period=alarm["Period"],
+            EvaluationPeriods=alarm["EvaluationPeriods"],
+            Threshold=alarm["Threshold"],
+            ComparisonOperator=alarm["ComparisonOperator"],
             AlarmActions=[topic],
         )
     told = setup_cli("verify", "--json", "--outputs", str(file))
