@@ -211,3 +211,15 @@ def test_an_unreadable_answer_names_the_object_and_field_never_its_text(
     again = setup_cli("apply", "--json", "--create-client")
     assert again.code == EXIT_PROBLEMS
     assert "does not hold this client" in steps(again)["oauth client"][1]
+
+
+def test_verify_names_an_unreadable_answer_without_its_text(
+    setup_cli: Cli, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert setup_cli("apply", "--create-client").code == EXIT_OK
+    monkeypatch.setattr(world.sim, "_h_get_oauth_client", lambda *_: RawAnswer(f'{{"id": ["{SECRET}"]}}'.encode()))
+    run = setup_cli("verify")
+    assert run.code == EXIT_PROBLEMS
+    (line,) = [x for x in run.out.splitlines() if "PROBLEM" in x]
+    assert "functions client" in line and "get_oauth_client" in line and "id: string_type" in line
+    assert not any(SECRET[i : i + 6] in run.out + run.err for i in range(len(SECRET) - 5))

@@ -43,7 +43,7 @@ from . import stack
 from .api import SetupApi
 from .desired import load_action
 from .engine import Change, Options, SecretStore, Setup, Step
-from .errors import EXIT_ERROR, EXIT_OK, EXIT_PROBLEMS, EXIT_REFUSED, EXIT_USAGE, UsageError
+from .errors import EXIT_ERROR, EXIT_OK, EXIT_PROBLEMS, EXIT_REFUSED, EXIT_USAGE, UsageError, safe_text
 from .ownership import Owner
 from .verify import AwsClients, Check, Verifier
 
@@ -58,7 +58,11 @@ def _common(parser: argparse.ArgumentParser, *, nested: bool) -> None:
             kwargs["default"] = argparse.SUPPRESS
         parser.add_argument(*flags, **kwargs)
 
-    add("--stack-name", default="wrapguard", help="CloudFormation stack to read outputs from (default wrapguard)")
+    add(
+        "--stack-name",
+        default="wrapguard",
+        help="CloudFormation stack to read outputs from, and whose mark the Genesys objects carry (default wrapguard)",
+    )
     add("--outputs", metavar="FILE", help="stack outputs as JSON instead of CloudFormation (- for stdin)")
     add("--region", help="AWS region of the stack (default: the AWS SDK's)")
     add("--name", default="wrapguard", help="prefix of the Genesys object names (default wrapguard)")
@@ -286,13 +290,5 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, stdin: Te
         if name in {"NoCredentialsError", "NoRegionError", "ClientError", "EndpointConnectionError"}:
             print(f"{PROG}: AWS: {exc}", file=sys.stderr)
             return EXIT_REFUSED if name == "ClientError" else EXIT_USAGE
-        print(f"{PROG}: {name}: {_safe_text(exc)}", file=sys.stderr)
+        print(f"{PROG}: {name}: {safe_text(exc)}", file=sys.stderr)
         return EXIT_ERROR
-
-
-def _safe_text(exc: Exception) -> str:
-    """What to print of an unexpected error. Never pydantic's own text: it quotes the input (a secret?)."""
-    if isinstance(exc, ValidationError):
-        fields = sorted({".".join(map(str, e["loc"])) or "(value)" for e in exc.errors()})
-        return f"{exc.title}: cannot read {', '.join(fields)}"
-    return str(exc)

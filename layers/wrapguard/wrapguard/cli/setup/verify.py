@@ -11,11 +11,12 @@ from pydantic import ValidationError
 
 from ...genesys.client import GenesysClient
 from ...genesys.credentials import ClientCredentials
-from ...genesys.errors import GenesysError
+from ...genesys.errors import GenesysBadResponseError, GenesysError
 from ...probe import PROBE_CONVERSATION_ID, PROBE_INPUT, PROBE_REASON
 from ...settings import REGION_DOMAINS
 from .desired import EVENTBRIDGE_INTEGRATION_TYPE, FUNCTION_PERMISSIONS, LAMBDA_INTEGRATION_TYPE, holds
 from .engine import Setup, short_arn
+from .errors import safe_text
 from .stack import StackOutputs
 
 
@@ -89,11 +90,13 @@ class Verifier:
     def _guard(self, name: str, fix: str, run: Callable[[], Check]) -> None:
         try:
             check = run()
+        except GenesysBadResponseError as exc:  # names the call and fields, never the answer's text
+            check = Check(name, False, str(exc), fix)
         except GenesysError as exc:
             body = " ".join(p for p in (exc.body.code, exc.body.message) if p)
             check = Check(name, False, f"HTTP {exc.status}: {body}" if exc.status else str(exc), fix)
         except Exception as exc:  # AWS answers: the check fails with what the service said
-            check = Check(name, False, f"{type(exc).__name__}: {exc}", fix)
+            check = Check(name, False, f"{type(exc).__name__}: {safe_text(exc)}", fix)
         self._add(check)
 
     def run(self) -> list[Check]:
