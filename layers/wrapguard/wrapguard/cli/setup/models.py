@@ -105,7 +105,7 @@ class CredentialPage(_Model):
 
 
 class PostActionInput(_Model):
-    """PostActionInput: creates a published action. `config` and `contract` come from data-actions/."""
+    """PostActionInput: creates a published action. `config` and `contract`: the packaged data action."""
 
     name: str
     category: str
