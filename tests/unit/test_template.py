@@ -336,6 +336,7 @@ def test_the_topic_is_the_stacks_unless_one_is_given(resources: dict[str, Any]) 
 
 def test_no_alarm_counts_compliance_findings_one_by_one(resources: dict[str, Any]) -> None:
     from wrapguard import metric_names as names
+    from wrapguard.domain.event_results import EventAction
 
     raw_compliance = {
         names.FAILURE_RECORDED,  # every failure, compliance findings included
@@ -343,7 +344,7 @@ def test_no_alarm_counts_compliance_findings_one_by_one(resources: dict[str, Any
         names.COMPLIANCE_MISSING,
         names.COMPLIANCE_PLACEHOLDER,
         names.RECONCILE_MISSING_WRAPUPS,
-        names.EVENT_ACTIONS[names.EventAction.MISSING_WRAPUP],
+        names.EVENT_ACTIONS[EventAction.MISSING_WRAPUP],
     }
     for name, alarm in alarms_of(resources).items():
         for _, metric, dimensions in watched_metrics(alarm):
@@ -481,7 +482,7 @@ UNTAGGED = {"WrapupEventsFunctionGenesysConversationEvents"}
 
 @pytest.mark.parametrize("events", [False, True])
 def test_every_taggable_resource_carries_the_tags(events: bool) -> None:
-    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER  # type: ignore[import-untyped]
 
     wanted = [{"Key": "application", "Value": "wrapguard"}, {"Key": "owner", "Value": {"Ref": "OwnerTag"}}]
     tagged = 0
