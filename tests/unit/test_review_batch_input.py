@@ -57,3 +57,11 @@ def test_bad_input_names_the_line_and_field(text: str, message: str) -> None:
         read(text)
     assert str(raised.value).startswith(message)
     assert "\n" not in str(raised.value)
+
+
+def test_a_stray_leading_quote_rejects_the_batch_naming_its_line() -> None:
+    lines = [f"{A},{B},first", f'"{B},{C},second', f"{C},{A},third", f"{A},{C},fourth", f"{B},{A},fifth"]
+    with pytest.raises(UsageError) as raised:
+        read("\n".join(lines) + "\n")
+    assert str(raised.value).startswith("--from-file line 2: ")
+    assert "quote" in str(raised.value)
