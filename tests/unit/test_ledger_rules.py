@@ -46,13 +46,15 @@ class Case:
 
 CASES = [
     Case("agent-coded", HeldCode(SALE), None, None, SALE, EffectiveSource.AGENT),
-    Case("wrapguard-applied", HeldCode(RESOLVED, applied_by_wrapguard=True), None, None, RESOLVED, EffectiveSource.WRAPGUARD),
+    Case("wrapguard-applied", HeldCode(RESOLVED, applied_by_wrapguard=True), None, None, RESOLVED,
+         EffectiveSource.WRAPGUARD),
     # The agent's own code beats what a flow wanted but did not overwrite (policy keeps the agent's code).
     Case("agent beats intended", HeldCode(SALE), RESOLVED, None, SALE, EffectiveSource.AGENT),
     Case("window closed, intended", None, RESOLVED, None, RESOLVED, EffectiveSource.INTENDED),
     Case("window closed, placeholder held, intended", HeldCode(TIMEOUT, placeholder=True), RESOLVED, None,
          RESOLVED, EffectiveSource.INTENDED),
-    Case("reviewed with a code", None, None, Review(ReviewStatus.RESOLVED, REVIEWER, SALE), SALE, EffectiveSource.REVIEW),
+    Case("reviewed with a code", None, None, Review(ReviewStatus.RESOLVED, REVIEWER, SALE), SALE,
+         EffectiveSource.REVIEW),
     Case("review beats intended", None, RESOLVED, Review(ReviewStatus.RESOLVED, REVIEWER, SALE), SALE,
          EffectiveSource.REVIEW),
     Case("review beats placeholder", HeldCode(TIMEOUT, placeholder=True), None,
