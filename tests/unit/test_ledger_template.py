@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from tests.support.ledger import DISTRIBUTION_QUERY, LATEST_QUERY, SETTLED_BY_REVIEW_QUERY, named_query_sql
-from wrapguard.ledger_schema import COLUMN_NAMES, DATA_COLUMNS, PARTITION_COLUMN, PARTITION_COLUMNS
-from wrapguard_local.template import load_template, transformed_template, without_condition
+from wrapguard.ledger_schema import COLUMN_NAMES, DATA_COLUMNS, LEDGER_COLUMNS, PARTITION_COLUMN, PARTITION_COLUMNS
+from wrapguard_local.template import REPO_ROOT, load_template, transformed_template, without_condition
 
 LEDGER_TYPES = {
     "AWS::S3::Bucket",
@@ -212,3 +212,9 @@ def test_without_the_ledger_the_stack_keeps_none_of_it_and_passes_cfn_lint(
     command = [str(Path(sys.executable).parent / "cfn-lint"), str(path), "--ignore-checks", "W2001", "W8001"]
     lint = subprocess.run(command, capture_output=True, text=True)
     assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+def test_docs_list_every_column_with_its_type() -> None:
+    text = (REPO_ROOT / "docs" / "ledger.md").read_text()
+    documented = re.findall(r"^\| `(\w+)` \| (\w+) \|", text, flags=re.MULTILINE)
+    assert documented == [(c.name, c.glue_type) for c in LEDGER_COLUMNS]
