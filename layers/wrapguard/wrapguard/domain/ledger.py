@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer, field_validator, model_validator
 from pydantic.alias_generators import to_camel
@@ -176,9 +176,10 @@ class LedgerRow(BaseModel):
     def key(self) -> tuple[str, str]:
         return self.conversation_id, self.participant_id
 
-    def record(self) -> dict[str, Any]:
+    def record(self) -> dict[str, str | int | None]:
         """The JSON object for the delivery stream and the CLI: every column, by its documented name."""
-        return self.model_dump(mode="json", by_alias=True)
+        dumped: dict[str, str | int | None] = self.model_dump(mode="json", by_alias=True)
+        return dumped
 
 
 def ledger_row(
