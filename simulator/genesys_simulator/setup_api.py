@@ -5,7 +5,10 @@ the home division. Stateful; every request body is kept in `setup_requests` for 
 Behaviour the vendor does not publish, kept simple and named here:
 - PUT config/current and PATCH action need the entity's current `version`, else 409 (optimistic
   concurrency: both models carry `version`).
-- Two actions of one integration, two roles or two OAuth clients with the same name: 409.
+- Two actions of one integration, two roles or two OAuth clients with the same name: 409 (also when a
+  PUT renames a role or client onto another's name).
+- PUT role / PUT OAuth client replace the whole object (DomainOrganizationRoleUpdate, OAuthClientRequest);
+  a client's secret is unchanged by a PUT and never in its answers but the create's.
 - Enabling an `amazon-eventbridge-source` integration creates the partner event source through the
   `on_event_source` hook (the local AWS server in tests and the demo); the action test endpoint runs
   the Lambda through the `invoke_lambda` hook (the local handler), as Genesys would through the role.
@@ -54,10 +57,12 @@ ROUTES: list[Route] = [
     ("GET", re.compile(r"^/api/v2/authorization/roles$"), "list_roles"),
     ("POST", re.compile(r"^/api/v2/authorization/roles$"), "create_role"),
     ("GET", re.compile(rf"^/api/v2/authorization/roles/{_ID}$"), "get_role"),
+    ("PUT", re.compile(rf"^/api/v2/authorization/roles/{_ID}$"), "update_role"),
     ("DELETE", re.compile(rf"^/api/v2/authorization/roles/{_ID}$"), "delete_role"),
     ("GET", re.compile(r"^/api/v2/oauth/clients$"), "list_oauth_clients"),
     ("POST", re.compile(r"^/api/v2/oauth/clients$"), "create_oauth_client"),
     ("GET", re.compile(rf"^/api/v2/oauth/clients/{_ID}$"), "get_oauth_client"),
+    ("PUT", re.compile(rf"^/api/v2/oauth/clients/{_ID}$"), "update_oauth_client"),
     ("DELETE", re.compile(rf"^/api/v2/oauth/clients/{_ID}$"), "delete_oauth_client"),
 ]
 
@@ -412,6 +417,24 @@ class SetupApi(Auth):
         }
         return Response(200, self.roles[role_id])
 
+    def _h_update_role(self, args: dict[str, str], _: Any, __: Any, body: bytes) -> Response:
+        request = self._body("update_role", body)
+        if isinstance(request, Response):
+            return request
+        role = self.roles.get(args["id"])
+        if role is None:
+            return _not_found("role", args["id"])
+        if not request.get("name"):
+            return _error(400, "name is required", "bad.request")
+        if any(r["name"] == request["name"] and i != args["id"] for i, r in self.roles.items()):
+            return _error(409, f"a role named {request['name']!r} exists", "conflict")
+        role.update(
+            name=request["name"],
+            description=request.get("description", ""),
+            permissionPolicies=request.get("permissionPolicies") or [],
+        )
+        return Response(200, role)
+
     def _h_delete_role(self, args: dict[str, str], *_: Any) -> Response:
         if self.roles.pop(args["id"], None) is None:
             return _not_found("role", args["id"])
@@ -453,6 +476,27 @@ class SetupApi(Auth):
         }
         self.add_client(client_id, secret)
         return Response(200, self.oauth_clients[client_id])
+
+    def _h_update_oauth_client(self, args: dict[str, str], _: Any, __: Any, body: bytes) -> Response:
+        request = self._body("update_oauth_client", body)
+        if isinstance(request, Response):
+            return request
+        client = self.oauth_clients.get(args["id"])
+        if client is None:
+            return _not_found("OAuth client", args["id"])
+        if request.get("authorizedGrantType") != "CLIENT-CREDENTIALS" or not request.get("name"):
+            return _error(400, "name and authorizedGrantType CLIENT-CREDENTIALS are required", "bad.request")
+        if any(c["name"] == request["name"] and i != args["id"] for i, c in self.oauth_clients.items()):
+            return _error(409, f"an OAuth client named {request['name']!r} exists", "conflict")
+        for grant in request.get("roleDivisions") or []:
+            if grant.get("roleId") not in self.roles:
+                return _error(400, f"roleDivisions: no role {grant.get('roleId')}", "bad.request")
+        client.update(
+            name=request["name"],
+            description=request.get("description", ""),
+            roleDivisions=request.get("roleDivisions") or [],
+        )
+        return Response(200, self._client_view(args["id"]))
 
     def _h_delete_oauth_client(self, args: dict[str, str], *_: Any) -> Response:
         if self.oauth_clients.pop(args["id"], None) is None:

@@ -15,6 +15,8 @@ from typing import Any
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import run_simple
 
+from wrapguard_local.appconfig_local import AppConfigLocal, wsgi_middleware
+
 
 def serialised(app: Callable[..., Iterable[bytes]]) -> Callable[..., list[bytes]]:
     lock = threading.Lock()
@@ -31,7 +33,8 @@ def main() -> None:
     parser.add_argument("-H", "--host", default="127.0.0.1")
     parser.add_argument("-p", "--port", type=int, required=True)
     args = parser.parse_args()
-    app = DomainDispatcherApplication(create_backend_app)
+    # AppConfig environments, deployments and AppConfigData, which moto lacks (appconfig_local.py).
+    app = wsgi_middleware(DomainDispatcherApplication(create_backend_app), AppConfigLocal())
     run_simple(args.host, args.port, serialised(app), threaded=True, request_handler=MotoRequestHandler)
 
 

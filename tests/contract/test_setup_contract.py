@@ -27,7 +27,9 @@ REQUEST_MODELS = {
     "create_action": "PostActionInput",
     "update_action": "UpdateActionInput",
     "create_role": "DomainOrganizationRoleCreate",
+    "update_role": "DomainOrganizationRoleUpdate",
     "create_oauth_client": "OAuthClientRequest",
+    "update_oauth_client": "OAuthClientRequest",
 }
 
 
@@ -59,9 +61,13 @@ def test_every_setup_request_body_is_a_vendor_model(setup_cli: Callable[..., Run
     assert setup_cli("apply", "--events", "--create-client").code == 0
     (integration,) = [i for i in world.sim.integrations.values() if i["name"] == "wrapguard-lambda"]
     integration["intendedState"] = "DISABLED"
-    world.sim.integration_configs[integration["id"]]["notes"] = "old role"
+    config = world.sim.integration_configs[integration["id"]]
+    config["notes"] = config["notes"].split("credential role")[0] + "credential role arn:aws:iam::123456789012:role/old"
     next(iter(world.sim.actions.values()))["category"] = "old"
-    assert setup_cli("apply", "--events", "--create-client").code == 0  # update paths: credential, config, action
+    next(iter(world.sim.roles.values()))["permissionPolicies"].pop()
+    next(iter(world.sim.oauth_clients.values()))["roleDivisions"][0]["divisionId"] = "another-division"
+    # update paths: credential, config, action, role, client
+    assert setup_cli("apply", "--events", "--create-client").code == 0
     assert setup_cli("verify").code in (0, 3)  # the action test
     assert setup_cli("destroy", "--yes").code == 0
     sent = {endpoint for endpoint, _ in world.sim.setup_requests}

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
+from wrapguard.cli.setup.desired import packaged_action_file
 from wrapguard.contracts import ApplyWrapupInput, ApplyWrapupOutput, Outcome
 from wrapguard.domain.failures import FailureReason
 
-DEFINITION = Path(__file__).resolve().parents[2] / "data-actions" / "apply-wrapup.json"
+DEFINITION = packaged_action_file()  # the copy that ships in the package
 
 
 def aliases(model: type[ApplyWrapupInput] | type[ApplyWrapupOutput]) -> set[str]:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 
+from wrapguard.cli.setup.desired import packaged_action_file
 from wrapguard.probe import PROBE_CONVERSATION_ID, PROBE_INPUT, probe_result
-from wrapguard_local.template import REPO_ROOT
 
 
 def test_probe_answer_fits_the_output_contract() -> None:
-    action = json.loads((REPO_ROOT / "data-actions" / "apply-wrapup.json").read_text())
+    action = json.loads(packaged_action_file().read_text())
     schema = action["contract"]["output"]["successSchema"]
     answer = probe_result(dict(PROBE_INPUT))
     assert answer is not None

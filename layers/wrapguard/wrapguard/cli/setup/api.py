@@ -6,9 +6,10 @@ from collections.abc import Iterator
 from typing import Any, TypeVar
 from urllib.parse import quote
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from ...genesys.client import GenesysClient
+from ...genesys.errors import GenesysBadResponseError
 from .models import (
     Action,
     ActionPage,
@@ -19,6 +20,7 @@ from .models import (
     CredentialPage,
     DomainOrganizationRole,
     DomainOrganizationRoleCreate,
+    DomainOrganizationRoleUpdate,
     Integration,
     IntegrationConfiguration,
     IntegrationPage,
@@ -37,6 +39,23 @@ PageT = TypeVar("PageT", IntegrationPage, CredentialPage, ActionPage, RolePage, 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
+def read_answer(model: type[ModelT], answer: bytes, operation: str) -> ModelT:
+    """The answer as `model`, or GenesysBadResponseError naming the operation and the fields.
+
+    Never pydantic's own message: it quotes the input, and an OAuth client's answer holds its secret.
+    Each problem is its location and error type only ("secret: string_type", "(body): json_invalid").
+    """
+    try:
+        return model.model_validate_json(answer)
+    except ValidationError as exc:
+        problems = sorted({f"{'.'.join(map(str, e['loc'])) or '(body)'}: {e['type']}" for e in exc.errors()})
+        raise GenesysBadResponseError(
+            f"{operation}: Genesys answered with a {model.__name__} that cannot be read ({'; '.join(problems)})",
+            status=200,
+            operation=operation,
+        ) from None
+
+
 class SetupApi:
     def __init__(self, client: GenesysClient) -> None:
         self.client = client
@@ -47,19 +66,22 @@ class SetupApi:
         number = 1
         while True:
             query = {**(params or {}), "pageSize": PAGE_SIZE, "pageNumber": number}
-            page = page_type.model_validate_json(self.client.get(operation, path, query))
+            page = read_answer(page_type, self.client.get(operation, path, query), operation)
             yield page
             if not page.entities or number >= (page.page_count or 1):
                 return
             number += 1
 
-    @staticmethod
-    def _one(model: type[ModelT], answer: bytes) -> ModelT:
-        return model.model_validate_json(answer)
+    def _get(self, model: type[ModelT], operation: str, path: str) -> ModelT:
+        return read_answer(model, self.client.get(operation, path), operation)
+
+    def _send(self, model: type[ModelT], method: str, operation: str, path: str, body: Any) -> ModelT:
+        send = {"post": self.client.post, "put": self.client.put, "patch": self.client.patch}[method]
+        return read_answer(model, send(operation, path, body), operation)
 
     # organization -------------------------------------------------------------------------------
     def organization(self) -> Organization:
-        return self._one(Organization, self.client.get("get_organizations_me", "/api/v2/organizations/me"))
+        return self._get(Organization, "get_organizations_me", "/api/v2/organizations/me")
 
     # integrations -------------------------------------------------------------------------------
     def integrations(self, type_id: str) -> list[Integration]:
@@ -67,21 +89,21 @@ class SetupApi:
         return [i for page in pages for i in page.entities if i.integration_type and i.integration_type.id == type_id]
 
     def create_integration(self, request: CreateIntegrationRequest) -> Integration:
-        return self._one(Integration, self.client.post("post_integrations", "/api/v2/integrations", request.body()))
+        return self._send(Integration, "post", "post_integrations", "/api/v2/integrations", request.body())
 
     def config(self, integration_id: str) -> IntegrationConfiguration:
         path = f"/api/v2/integrations/{quote(integration_id)}/config/current"
-        return self._one(IntegrationConfiguration, self.client.get("get_integration_config_current", path))
+        return self._get(IntegrationConfiguration, "get_integration_config_current", path)
 
     def put_config(self, integration_id: str, config: IntegrationConfiguration) -> IntegrationConfiguration:
         path = f"/api/v2/integrations/{quote(integration_id)}/config/current"
-        answer = self.client.put("put_integration_config_current", path, config.body())
-        return self._one(IntegrationConfiguration, answer)
+        return self._send(IntegrationConfiguration, "put", "put_integration_config_current", path, config.body())
 
     def set_state(self, integration_id: str, state: str) -> Integration:
         body = Integration(intended_state=state).body()
-        answer = self.client.patch("patch_integration", f"/api/v2/integrations/{quote(integration_id)}", body)
-        return self._one(Integration, answer)
+        return self._send(
+            Integration, "patch", "patch_integration", f"/api/v2/integrations/{quote(integration_id)}", body
+        )
 
     def delete_integration(self, integration_id: str) -> None:
         self.client.delete("delete_integration", f"/api/v2/integrations/{quote(integration_id)}")
@@ -93,11 +115,11 @@ class SetupApi:
 
     def create_credential(self, credential: Credential) -> CredentialInfo:
         path = "/api/v2/integrations/credentials"
-        return self._one(CredentialInfo, self.client.post("post_integrations_credentials", path, credential.body()))
+        return self._send(CredentialInfo, "post", "post_integrations_credentials", path, credential.body())
 
     def update_credential(self, credential_id: str, credential: Credential) -> CredentialInfo:
         path = f"/api/v2/integrations/credentials/{quote(credential_id)}"
-        return self._one(CredentialInfo, self.client.put("put_integrations_credential", path, credential.body()))
+        return self._send(CredentialInfo, "put", "put_integrations_credential", path, credential.body())
 
     def delete_credential(self, credential_id: str) -> None:
         path = f"/api/v2/integrations/credentials/{quote(credential_id)}"
@@ -110,24 +132,22 @@ class SetupApi:
         return [a for page in pages for a in page.entities if a.name == name]
 
     def create_action(self, action: PostActionInput) -> Action:
-        answer = self.client.post("post_integrations_actions", "/api/v2/integrations/actions", action.body())
-        return self._one(Action, answer)
+        return self._send(Action, "post", "post_integrations_actions", "/api/v2/integrations/actions", action.body())
 
     def update_action(self, action_id: str, update: UpdateActionInput) -> Action:
         path = f"/api/v2/integrations/actions/{quote(action_id)}"
-        return self._one(Action, self.client.patch("patch_integrations_action", path, update.body()))
+        return self._send(Action, "patch", "patch_integrations_action", path, update.body())
 
     def delete_action(self, action_id: str) -> None:
         self.client.delete("delete_integrations_action", f"/api/v2/integrations/actions/{quote(action_id)}")
 
     def test_action(self, action_id: str, payload: dict[str, Any]) -> TestExecutionResult:
         path = f"/api/v2/integrations/actions/{quote(action_id)}/test"
-        return self._one(TestExecutionResult, self.client.post("post_integrations_action_test", path, payload))
+        return self._send(TestExecutionResult, "post", "post_integrations_action_test", path, payload)
 
     # functions' OAuth client --------------------------------------------------------------------
     def home_division(self) -> AuthzDivision:
-        path = "/api/v2/authorization/divisions/home"
-        return self._one(AuthzDivision, self.client.get("get_authorization_divisions_home", path))
+        return self._get(AuthzDivision, "get_authorization_divisions_home", "/api/v2/authorization/divisions/home")
 
     def roles(self, name: str) -> list[DomainOrganizationRole]:
         pages = self._pages("get_authorization_roles", "/api/v2/authorization/roles", RolePage, {"name": name})
@@ -135,11 +155,15 @@ class SetupApi:
 
     def role(self, role_id: str) -> DomainOrganizationRole:
         path = f"/api/v2/authorization/roles/{quote(role_id)}"
-        return self._one(DomainOrganizationRole, self.client.get("get_authorization_role", path))
+        return self._get(DomainOrganizationRole, "get_authorization_role", path)
 
     def create_role(self, role: DomainOrganizationRoleCreate) -> DomainOrganizationRole:
-        answer = self.client.post("post_authorization_roles", "/api/v2/authorization/roles", role.body())
-        return self._one(DomainOrganizationRole, answer)
+        path = "/api/v2/authorization/roles"
+        return self._send(DomainOrganizationRole, "post", "post_authorization_roles", path, role.body())
+
+    def update_role(self, role_id: str, role: DomainOrganizationRoleUpdate) -> DomainOrganizationRole:
+        path = f"/api/v2/authorization/roles/{quote(role_id)}"
+        return self._send(DomainOrganizationRole, "put", "put_authorization_role", path, role.body())
 
     def delete_role(self, role_id: str) -> None:
         self.client.delete("delete_authorization_role", f"/api/v2/authorization/roles/{quote(role_id)}")
@@ -149,11 +173,14 @@ class SetupApi:
         return [c for page in pages for c in page.entities if c.name == name]
 
     def oauth_client(self, client_id: str) -> OAuthClient:
-        path = f"/api/v2/oauth/clients/{quote(client_id)}"
-        return self._one(OAuthClient, self.client.get("get_oauth_client", path))
+        return self._get(OAuthClient, "get_oauth_client", f"/api/v2/oauth/clients/{quote(client_id)}")
 
     def create_oauth_client(self, request: OAuthClientRequest) -> OAuthClient:
-        return self._one(OAuthClient, self.client.post("post_oauth_clients", "/api/v2/oauth/clients", request.body()))
+        return self._send(OAuthClient, "post", "post_oauth_clients", "/api/v2/oauth/clients", request.body())
+
+    def update_oauth_client(self, client_id: str, request: OAuthClientRequest) -> OAuthClient:
+        path = f"/api/v2/oauth/clients/{quote(client_id)}"
+        return self._send(OAuthClient, "put", "put_oauth_client", path, request.body())
 
     def delete_oauth_client(self, client_id: str) -> None:
         self.client.delete("delete_oauth_client", f"/api/v2/oauth/clients/{quote(client_id)}")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +35,13 @@ FUNCTION_PERMISSIONS = (
     "analytics:conversationDetail:view",  # reconciler: conversation details query and jobs
 )
 
-REPO_ACTION_FILE = Path(__file__).resolve().parents[5] / "data-actions" / "apply-wrapup.json"
+
+def packaged_action_file() -> Traversable:
+    """The data action definition shipped inside the package (pyproject package-data), so an
+    installed wrapguard-setup finds it without the repository."""
+    return files("wrapguard.cli.setup").joinpath("data", "apply-wrapup.json")
+
+
 EXPORT_ONLY_FIELDS = ("integrationType", "actionType")  # in exports, not in PostActionInput
 
 
@@ -47,8 +55,8 @@ class ActionDefinition:
 
 
 def load_action(path: str | None, alias_arn: str) -> ActionDefinition:
-    """The data action from data-actions/apply-wrapup.json, bound to the function alias."""
-    file = Path(path) if path else REPO_ACTION_FILE
+    """The data action (--action-file, else the packaged definition), bound to the function alias."""
+    file: Path | Traversable = Path(path) if path else packaged_action_file()
     try:
         raw = json.loads(file.read_text())
     except (OSError, ValueError) as exc:

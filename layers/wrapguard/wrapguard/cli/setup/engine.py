@@ -1,5 +1,8 @@
 """plan / apply / destroy: compare what Genesys holds, by name, with what wrapguard needs, and act.
 
+Only objects carrying this stack's ownership mark (ownership.py) are updated or deleted; an object of
+the same name that belongs to another stack or to the org is reported as a `problem` and left alone.
+
 One function per object, in dependency order. Each reads the current state, says what it would do
 (create / update / unchanged / delete / problem) and, when applying, does it. Plan and apply share
 this code, so a plan is exactly what apply will do; objects under a parent that does not exist yet
@@ -33,16 +36,20 @@ from .models import (
     CreateIntegrationRequest,
     Credential,
     CredentialType,
+    DomainOrganizationRole,
     DomainOrganizationRoleCreate,
+    DomainOrganizationRoleUpdate,
     DomainPermissionPolicy,
     EntityRef,
     Integration,
     IntegrationConfiguration,
+    OAuthClient,
     OAuthClientRequest,
     PostActionInput,
     RoleDivision,
     UpdateActionInput,
 )
+from .ownership import Owner, describe_owner
 
 
 def short_arn(arn: str) -> str:
@@ -82,6 +89,7 @@ class Step:
 @dataclass
 class Options:
     prefix: str
+    owner: Owner
     role_arn: str
     alias_arn: str
     action: ActionDefinition
@@ -92,6 +100,33 @@ class Options:
     create_client: bool = False
     divisions: list[str] = field(default_factory=list)
     secret_name: str = ""
+
+
+@dataclass
+class IntegrationClaim:
+    """The integrations of one type and name: this stack's (with its current config) and the owners of the others."""
+
+    found: Integration | None = None
+    config: IntegrationConfiguration | None = None
+    foreign: list[str] = field(default_factory=list)
+
+    @property
+    def taken(self) -> bool:
+        """The name is someone else's and this stack has none: creating another would be a look-alike."""
+        return self.found is None and bool(self.foreign)
+
+
+def collision(kind: str, name: str, foreign: list[str]) -> Step:
+    owners = "; ".join(sorted(set(foreign)))
+    return Step(kind, name, Change.PROBLEM, f"name taken: {owners}; left alone (use another --name)")
+
+
+def not_planned(kind: str, name: str, because: str) -> Step:
+    return Step(kind, name, Change.PROBLEM, f"not planned: {because} is not this stack's")
+
+
+def permissions_of(role: DomainOrganizationRole) -> set[str]:
+    return {f"{p.domain}:{p.entity_name}:{a}" for p in role.permission_policies for a in p.action_set}
 
 
 class SecretStore:
@@ -136,23 +171,63 @@ class Setup:
     def names(self) -> dict[str, str]:
         p = self.o.prefix
         return {
-            "credential": f"{p}-lambda-role",
+            # CredentialInfo has no free-text field: the credential's name carries the mark.
+            "credential": f"{p}-lambda-role {self.o.owner.mark}",
             "lambda": f"{p}-lambda",
             "eventbridge": f"{p}-eventbridge",
             "role": f"{p}-functions",
             "client": f"{p}-functions",
         }
 
+    @property
+    def functions_description(self) -> str:
+        """The role's and the OAuth client's description: what they are, and whose."""
+        return f"wrapguard functions (wrapguard-setup, {self.o.owner.mark})"
+
     def _step(self, step: Step) -> Step:
         self.steps.append(step)
         self.on_step(step)
         return step
 
+    # --- whose is it ----------------------------------------------------------------------------
+    def claim(self, type_id: str, name: str) -> IntegrationClaim:
+        claim = IntegrationClaim()
+        for found in self.api.integrations(type_id):
+            if found.name != name or found.id is None:
+                continue
+            config = self.api.config(found.id)  # the mark lives in the config's notes
+            if claim.found is None and self.o.owner.owns(config.notes):
+                claim.found, claim.config = found, config
+            elif not self.o.owner.owns(config.notes):
+                claim.foreign.append(describe_owner(config.notes))
+        return claim
+
+    def find_integration(self, type_id: str, name: str) -> Integration | None:
+        """This stack's integration of that type and name (never another stack's or the org's)."""
+        return self.claim(type_id, name).found
+
+    def _owned_role(self) -> tuple[DomainOrganizationRole | None, list[str]]:
+        roles = self.api.roles(self.names["role"])
+        ours = next((r for r in roles if self.o.owner.owns(r.description)), None)
+        return ours, [describe_owner(r.description) for r in roles if not self.o.owner.owns(r.description)]
+
+    def _owned_client(self) -> tuple[OAuthClient | None, list[str]]:
+        clients = self.api.oauth_clients(self.names["client"])
+        ours = next((c for c in clients if self.o.owner.owns(c.description)), None)
+        return ours, [describe_owner(c.description) for c in clients if not self.o.owner.owns(c.description)]
+
     # --- plan and apply -------------------------------------------------------------------------
     def run(self, apply: bool) -> list[Step]:
-        credential_id = self.lambda_credential(apply)
-        integration_id = self.lambda_integration(apply, credential_id)
-        self.data_action(apply, integration_id)
+        lambda_claim = self.claim(LAMBDA_INTEGRATION_TYPE, self.names["lambda"])
+        if lambda_claim.taken:
+            self._step(collision("integration", self.names["lambda"], lambda_claim.foreign))
+            because = f"integration {self.names['lambda']}"
+            self._step(not_planned("credential", self.names["credential"], because))
+            self._step(not_planned("data action", self.o.action.name, because))
+        else:
+            credential_id = self.lambda_credential(apply, lambda_claim)
+            integration_id = self.lambda_integration(apply, credential_id, lambda_claim)
+            self.data_action(apply, integration_id)
         if self.o.events:
             self.eventbridge_integration(apply)
         if self.o.create_client:
@@ -162,9 +237,10 @@ class Setup:
     def lambda_notes(self) -> str:
         # The API never answers with a credential's fields, so the integration's notes carry the role
         # ARN the credential was written with: a changed role is seen and rewritten, an unchanged one left.
-        return f"wrapguard data action integration (wrapguard-setup); credential role {self.o.role_arn}"
+        mark = self.o.owner.mark
+        return f"wrapguard data action integration (wrapguard-setup, {mark}); credential role {self.o.role_arn}"
 
-    def lambda_credential(self, apply: bool) -> str | None:
+    def lambda_credential(self, apply: bool, lambda_claim: IntegrationClaim) -> str | None:
         name = self.names["credential"]
         found = next((c for c in self.api.credentials() if c.name == name), None)
         body = Credential(
@@ -175,8 +251,7 @@ class Setup:
             if apply:
                 step.id, step.done = self.api.create_credential(body).id, True
             return self._step(step).id
-        integration = self.find_integration(LAMBDA_INTEGRATION_TYPE, self.names["lambda"])
-        notes = self.api.config(integration.id).notes if integration and integration.id else None
+        notes = lambda_claim.config.notes if lambda_claim.config else None
         if notes == self.lambda_notes():
             return self._step(Step("credential", name, Change.UNCHANGED, id=found.id)).id
         step = Step("credential", name, Change.UPDATE, f"ARN {short_arn(self.o.role_arn)}", id=found.id)
@@ -185,14 +260,12 @@ class Setup:
             step.done = True
         return self._step(step).id
 
-    def find_integration(self, type_id: str, name: str) -> Integration | None:
-        return next((i for i in self.api.integrations(type_id) if i.name == name), None)
-
     def _integration(
-        self, apply: bool, kind: str, type_id: str, name: str, config: IntegrationConfiguration
+        self, apply: bool, kind: str, type_id: str, config: IntegrationConfiguration, claim: IntegrationClaim
     ) -> str | None:
-        found = self.find_integration(type_id, name)
-        if found is None or found.id is None:
+        name = config.name
+        found, current = claim.found, claim.config
+        if found is None or found.id is None or current is None:
             step = Step(kind, name, Change.CREATE, f"{type_id}, enabled")
             if apply:
                 created = self.api.create_integration(
@@ -200,12 +273,11 @@ class Setup:
                 )
                 assert created.id
                 step.id = created.id
-                current = self.api.config(created.id)
-                self.api.put_config(created.id, config.model_copy(update={"version": current.version}))
+                initial = self.api.config(created.id)
+                self.api.put_config(created.id, config.model_copy(update={"version": initial.version}))
                 self.api.set_state(created.id, "ENABLED")
                 step.done = True
             return self._step(step).id
-        current = self.api.config(found.id)
         differs = [
             key for key in ("name", "properties", "advanced", "notes") if getattr(current, key) != getattr(config, key)
         ]
@@ -224,14 +296,13 @@ class Setup:
             step.done = True
         return self._step(step).id
 
-    def lambda_integration(self, apply: bool, credential_id: str | None) -> str | None:
-        name = self.names["lambda"]
+    def lambda_integration(self, apply: bool, credential_id: str | None, claim: IntegrationClaim) -> str | None:
         config = IntegrationConfiguration(
-            name=name,
+            name=self.names["lambda"],
             notes=self.lambda_notes(),
             credentials={LAMBDA_CREDENTIAL_KEY: EntityRef(id=credential_id or "(new)")},
         )
-        return self._integration(apply, "integration", LAMBDA_INTEGRATION_TYPE, name, config)
+        return self._integration(apply, "integration", LAMBDA_INTEGRATION_TYPE, config, claim)
 
     def data_action(self, apply: bool, integration_id: str | None) -> None:
         action = self.o.action
@@ -290,9 +361,13 @@ class Setup:
 
     def eventbridge_integration(self, apply: bool) -> None:
         name = self.names["eventbridge"]
+        claim = self.claim(EVENTBRIDGE_INTEGRATION_TYPE, name)
+        if claim.taken:
+            self._step(collision("eventbridge integration", name, claim.foreign))
+            return
         config = IntegrationConfiguration(
             name=name,
-            notes=f"wrapguard events (wrapguard-setup): source {self.event_source}",
+            notes=f"wrapguard events (wrapguard-setup, {self.o.owner.mark}): source {self.event_source}",
             properties={
                 "awsAccountId": self.o.aws_account_id,
                 "awsAccountRegion": self.o.aws_region,
@@ -300,7 +375,7 @@ class Setup:
                 "eventFilter": list(EVENT_TOPICS),
             },
         )
-        self._integration(apply, "eventbridge integration", EVENTBRIDGE_INTEGRATION_TYPE, name, config)
+        self._integration(apply, "eventbridge integration", EVENTBRIDGE_INTEGRATION_TYPE, config, claim)
 
     @property
     def event_source(self) -> str:
@@ -308,24 +383,16 @@ class Setup:
 
     def functions_client(self, apply: bool) -> None:
         role_name, client_name = self.names["role"], self.names["client"]
-        policies = [
-            DomainPermissionPolicy(domain=d, entity_name=e, action_set=[a])
-            for d, e, a in (p.split(":") for p in FUNCTION_PERMISSIONS)
-        ]
-        role = next(iter(self.api.roles(role_name)), None)
-        role_id = role.id if role else None
-        if role is None:
-            step = Step("role", role_name, Change.CREATE, f"{len(FUNCTION_PERMISSIONS)} permissions the functions use")
-            if apply:
-                request = DomainOrganizationRoleCreate(
-                    name=role_name, description="wrapguard functions (wrapguard-setup)", permission_policies=policies
-                )
-                role_id = step.id = self.api.create_role(request).id
-                step.done = True
-            self._step(step)
-        else:
-            self._step(Step("role", role_name, Change.UNCHANGED, id=role.id))
-        client = next(iter(self.api.oauth_clients(client_name)), None)
+        role, foreign_roles = self._owned_role()
+        if role is None and foreign_roles:
+            self._step(collision("role", role_name, foreign_roles))
+            self._step(not_planned("oauth client", client_name, f"role {role_name}"))
+            return
+        role_id = self.functions_role(apply, role)
+        client, foreign_clients = self._owned_client()
+        if client is None and foreign_clients:
+            self._step(collision("oauth client", client_name, foreign_clients))
+            return
         assert self.secrets is not None
         if client is None:
             step = Step(
@@ -333,62 +400,127 @@ class Setup:
             )
             if apply:
                 assert role_id
-                divisions = self.o.divisions or [self.api.home_division().id]
-                client_request = OAuthClientRequest(
-                    name=client_name,
-                    description="wrapguard functions (wrapguard-setup)",
-                    role_divisions=[RoleDivision(role_id=role_id, division_id=d) for d in divisions],
-                )
-                created = self.api.create_oauth_client(client_request)
+                created = self.api.create_oauth_client(self._client_request(role_id))
                 assert created.secret is not None
                 self.secrets.write(created.id, created.secret)
                 step.id, step.done = created.id, True
             self._step(step)
             return
-        if self.secrets.client_id() == client.id:
-            self._step(
-                Step("oauth client", client_name, Change.UNCHANGED, f"in secret {self.secrets.name}", id=client.id)
+        if self.secrets.client_id() != client.id:
+            # A client's secret cannot be read back: the stored one cannot be repaired from here.
+            detail = (
+                f"secret {self.secrets.name} does not hold this client: delete the client (or run destroy) and apply"
             )
+            self._step(Step("oauth client", client_name, Change.PROBLEM, detail, id=client.id))
             return
-        # A client's secret cannot be read back: the stored one cannot be repaired from here.
-        self._step(
-            Step(
-                "oauth client",
-                client_name,
-                Change.PROBLEM,
-                f"secret {self.secrets.name} does not hold this client: delete the client (or run destroy) and apply",
-                id=client.id,
-            )
+        drift = self._grant_drift(client, role_id)
+        if not drift:
+            detail = f"in secret {self.secrets.name}"
+            self._step(Step("oauth client", client_name, Change.UNCHANGED, detail, id=client.id))
+            return
+        step = Step("oauth client", client_name, Change.UPDATE, drift, id=client.id)
+        if apply:
+            assert role_id
+            self.api.update_oauth_client(client.id, self._client_request(role_id))
+            step.done = True
+        self._step(step)
+
+    def functions_role(self, apply: bool, role: DomainOrganizationRole | None) -> str | None:
+        """Create the functions' role, or repair its permission policies to exactly what the functions use."""
+        name = self.names["role"]
+        policies = [
+            DomainPermissionPolicy(domain=d, entity_name=e, action_set=[a])
+            for d, e, a in (p.split(":") for p in FUNCTION_PERMISSIONS)
+        ]
+        if role is None:
+            step = Step("role", name, Change.CREATE, f"{len(FUNCTION_PERMISSIONS)} permissions the functions use")
+            if apply:
+                request = DomainOrganizationRoleCreate(
+                    name=name, description=self.functions_description, permission_policies=policies
+                )
+                step.id, step.done = self.api.create_role(request).id, True
+            return self._step(step).id
+        have, want = permissions_of(role), set(FUNCTION_PERMISSIONS)
+        if have == want:
+            return self._step(Step("role", name, Change.UNCHANGED, id=role.id)).id
+        detail = "permissions " + ", ".join(
+            [*(f"+{p}" for p in sorted(want - have)), *(f"-{p}" for p in sorted(have - want))]
         )
+        step = Step("role", name, Change.UPDATE, detail, id=role.id)
+        if apply:
+            update = DomainOrganizationRoleUpdate(
+                name=name, description=self.functions_description, permission_policies=policies
+            )
+            self.api.update_role(role.id, update)
+            step.done = True
+        return self._step(step).id
+
+    def _divisions(self) -> list[str]:
+        return self.o.divisions or [self.api.home_division().id]
+
+    def _client_request(self, role_id: str) -> OAuthClientRequest:
+        return OAuthClientRequest(
+            name=self.names["client"],
+            description=self.functions_description,
+            role_divisions=[RoleDivision(role_id=role_id, division_id=d) for d in self._divisions()],
+        )
+
+    def _grant_drift(self, client: OAuthClient, role_id: str | None) -> str:
+        """What differs between the client's role/division grants and the wanted ones ('' when none)."""
+        want = set(self._divisions())
+        have = {g.division_id for g in client.role_divisions if g.role_id == role_id}
+        others = sorted({g.role_id for g in client.role_divisions if g.role_id != role_id})
+        parts = [
+            *(f"+division {d}" for d in sorted(want - have)),
+            *(f"-division {d}" for d in sorted(have - want)),
+            *(f"-role {r}" for r in others),
+        ]
+        return ", ".join(parts)
 
     # --- destroy --------------------------------------------------------------------------------
     def destroy(self, apply: bool) -> list[Step]:
-        """Remove, by name, everything apply creates (children first). The stack is left to `sam delete`."""
-        lambda_integration = self.find_integration(LAMBDA_INTEGRATION_TYPE, self.names["lambda"])
+        """Remove what apply created for THIS stack (children first); same-named objects of another stack
+        or of the org are reported and left alone. The stack is left to `sam delete`."""
+        lambda_claim = self.claim(LAMBDA_INTEGRATION_TYPE, self.names["lambda"])
+        lambda_integration = lambda_claim.found
         actions = [
             a
             for a in self.api.actions(self.o.action.name)
             if lambda_integration and a.integration_id == lambda_integration.id
         ]
-        targets: list[tuple[str, str, str | None, Callable[[str], None]]] = [
-            *(("data action", a.name, a.id, self.api.delete_action) for a in actions),
-            ("integration", self.names["lambda"], lambda_integration.id if lambda_integration else None, self._drop),
+        Target = tuple[str, str, str | None, list[str], Callable[[str], None]]
+        targets: list[Target] = [
+            *(("data action", a.name, a.id, [], self.api.delete_action) for a in actions),
+            (
+                "integration",
+                self.names["lambda"],
+                lambda_integration.id if lambda_integration else None,
+                lambda_claim.foreign,
+                self._drop,
+            ),
         ]
         credential = next((c for c in self.api.credentials() if c.name == self.names["credential"]), None)
         targets.append(
-            ("credential", self.names["credential"], credential.id if credential else None, self.api.delete_credential)
+            (
+                "credential",
+                self.names["credential"],
+                credential.id if credential else None,
+                [],
+                self.api.delete_credential,
+            )
         )
-        events = self.find_integration(EVENTBRIDGE_INTEGRATION_TYPE, self.names["eventbridge"])
+        events = self.claim(EVENTBRIDGE_INTEGRATION_TYPE, self.names["eventbridge"])
+        events_id = events.found.id if events.found else None
+        targets.append(("eventbridge integration", self.names["eventbridge"], events_id, events.foreign, self._drop))
+        client, foreign_clients = self._owned_client()
         targets.append(
-            ("eventbridge integration", self.names["eventbridge"], events.id if events else None, self._drop)
+            ("oauth client", self.names["client"], client.id if client else None, foreign_clients, self._drop_client)
         )
-        client = next(iter(self.api.oauth_clients(self.names["client"])), None)
-        targets.append(("oauth client", self.names["client"], client.id if client else None, self._drop_client))
-        role = next(iter(self.api.roles(self.names["role"])), None)
-        targets.append(("role", self.names["role"], role.id if role else None, self.api.delete_role))
-        for kind, name, entity_id, delete in targets:
+        role, foreign_roles = self._owned_role()
+        targets.append(("role", self.names["role"], role.id if role else None, foreign_roles, self.api.delete_role))
+        for kind, name, entity_id, foreign, delete in targets:
             if entity_id is None:
-                self._step(Step(kind, name, Change.ABSENT))
+                self._step(collision(kind, name, foreign) if foreign else Step(kind, name, Change.ABSENT))
                 continue
             step = Step(kind, name, Change.DELETE, id=entity_id)
             if apply:

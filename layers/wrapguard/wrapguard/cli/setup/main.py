@@ -6,10 +6,12 @@
   wrapguard-setup destroy [--yes]                        remove what apply created (not the stack)
 
 Objects, named from --name (default wrapguard): the AWS Lambda data action integration `NAME-lambda`
-with its amazonWebServicesARN credential `NAME-lambda-role` (the stack's GenesysDataActionRole), the data
-action from data-actions/apply-wrapup.json bound to the function alias, and optionally the Amazon
-EventBridge source integration `NAME-eventbridge` (--events) and the functions' OAuth client and role
-`NAME-functions`, stored in the stack's credentials secret (--create-client).
+with its amazonWebServicesARN credential `NAME-lambda-role <mark>` (the stack's GenesysDataActionRole),
+the data action shipped in the package (wrapguard/cli/setup/data/apply-wrapup.json) bound to the function
+alias, and optionally the Amazon EventBridge source integration `NAME-eventbridge` (--events) and the
+functions' OAuth client and role `NAME-functions`, stored in the stack's credentials secret (--create-client).
+Each carries this stack's mark `wrapguard-owner=STACK@ACCOUNT/REGION` (integration notes, role and client
+description, credential name); objects of the same name without it are reported and never changed.
 
 Stack outputs come from CloudFormation (--stack-name, default wrapguard; --region) or a JSON file
 (--outputs FILE, or - for stdin). The admin OAuth client (client credentials) comes from
@@ -17,9 +19,10 @@ GENESYS_ADMIN_CLIENT_ID / GENESYS_ADMIN_CLIENT_SECRET or a Secrets Manager secre
 JSON {"clientId", "clientSecret"}). Secrets are never printed.
 
 Exit codes: 0 done (plan: computed; verify: every check ok); 1 unexpected error; 2 usage or
-configuration error (no stack, no admin client, unreadable file); 3 verify found a problem, or apply
-left an object it cannot repair; 4 Genesys Cloud or AWS refused a call (apply/destroy stopped; what
-was done is listed).
+configuration error (no stack, no admin client, unreadable file); 3 verify found a problem, or
+plan/apply/destroy left an object alone (another stack's or the org's, or one it cannot repair); 4
+Genesys Cloud or AWS refused a call or gave an unreadable answer (apply/destroy stopped; what was done
+is listed). verify's warnings do not change the exit code.
 """
 
 from __future__ import annotations
@@ -34,13 +37,14 @@ from pydantic import ValidationError
 
 from ...genesys.client import GenesysClient
 from ...genesys.credentials import ClientCredentials
-from ...genesys.errors import GenesysApiError, GenesysAuthError, GenesysError
+from ...genesys.errors import GenesysApiError, GenesysAuthError, GenesysBadResponseError, GenesysError
 from ...settings import REGION_DOMAINS, SetupSettings, load_settings
 from . import stack
 from .api import SetupApi
 from .desired import load_action
 from .engine import Change, Options, SecretStore, Setup, Step
-from .errors import EXIT_ERROR, EXIT_OK, EXIT_PROBLEMS, EXIT_REFUSED, EXIT_USAGE, UsageError
+from .errors import EXIT_ERROR, EXIT_OK, EXIT_PROBLEMS, EXIT_REFUSED, EXIT_USAGE, UsageError, safe_text
+from .ownership import Owner
 from .verify import AwsClients, Check, Verifier
 
 PROG = "wrapguard-setup"
@@ -54,11 +58,15 @@ def _common(parser: argparse.ArgumentParser, *, nested: bool) -> None:
             kwargs["default"] = argparse.SUPPRESS
         parser.add_argument(*flags, **kwargs)
 
-    add("--stack-name", default="wrapguard", help="CloudFormation stack to read outputs from (default wrapguard)")
+    add(
+        "--stack-name",
+        default="wrapguard",
+        help="CloudFormation stack to read outputs from, and whose mark the Genesys objects carry (default wrapguard)",
+    )
     add("--outputs", metavar="FILE", help="stack outputs as JSON instead of CloudFormation (- for stdin)")
     add("--region", help="AWS region of the stack (default: the AWS SDK's)")
     add("--name", default="wrapguard", help="prefix of the Genesys object names (default wrapguard)")
-    add("--action-file", help="data action JSON (default data-actions/apply-wrapup.json)")
+    add("--action-file", help="data action JSON (default: the one shipped in the package)")
     add("--events", action="store_true", default=False, help="also the Amazon EventBridge source integration")
     add("--event-source-suffix", default="wrapguard", help="partner event source suffix (default wrapguard)")
     add("--create-client", action="store_true", default=False, help="also the functions' OAuth client and role")
@@ -135,6 +143,7 @@ class Session:
         org = self.api.organization()
         options = Options(
             prefix=self.args.name,
+            owner=Owner(self.args.stack_name, self.outputs.account_id, self.outputs.aws_region),
             role_arn=self.outputs.role_arn,
             alias_arn=self.outputs.alias_arn,
             action=load_action(self.args.action_file, self.outputs.alias_arn),
@@ -156,6 +165,7 @@ class Session:
             sqs=self.boto.client("sqs", region_name=region),
             events=self.boto.client("events", region_name=region),
             cloudwatch=self.boto.client("cloudwatch", region_name=region),
+            sns=self.boto.client("sns", region_name=region),
         )
 
 
@@ -194,7 +204,7 @@ def cmd_steps(session: Session, args: argparse.Namespace, out: TextIO) -> int:
         setup.on_step = lambda step: print(_step_line(step, applying), file=out, flush=True)
     try:
         steps = setup.destroy(apply=True) if args.command == "destroy" else setup.run(apply=args.command == "apply")
-    except GenesysApiError as exc:
+    except (GenesysApiError, GenesysBadResponseError) as exc:
         _refused(setup.steps, exc, args, out)
         return EXIT_REFUSED
     source = setup.event_source if args.events and args.command != "destroy" else None
@@ -216,10 +226,15 @@ def cmd_steps(session: Session, args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_PROBLEMS if any(s.change is Change.PROBLEM for s in steps) else EXIT_OK
 
 
-def _refused(steps: list[Step], exc: GenesysApiError, args: argparse.Namespace, out: TextIO) -> None:
+def _refused(steps: list[Step], exc: GenesysError, args: argparse.Namespace, out: TextIO) -> None:
     body = " ".join(p for p in (exc.body.code, exc.body.message) if p)
     done = [s for s in steps if s.done]
-    what = f"{exc.operation} refused (HTTP {exc.status}{': ' + body if body else ''})"
+    if isinstance(exc, GenesysBadResponseError):
+        # The call may have taken effect (e.g. a client created whose answer was garbled): the next
+        # plan shows it; the message names operation and fields only, never the answer's text.
+        what = str(exc)
+    else:
+        what = f"{exc.operation} refused (HTTP {exc.status}{': ' + body if body else ''})"
     if exc.body.context_id:
         what += f" contextId {exc.body.context_id}"
     print(f"{PROG}: {what}", file=sys.stderr)
@@ -239,16 +254,19 @@ def cmd_verify(session: Session, args: argparse.Namespace, out: TextIO) -> int:
         verifier.on_check = lambda check: print(_check_line(check), file=out, flush=True)
     checks = verifier.run()
     failed = [c for c in checks if not c.ok]
+    warned = [c for c in checks if c.ok and c.warn]
     if args.json:
         print(json.dumps({"command": "verify", "ok": not failed, "checks": [c.as_json() for c in checks]}), file=out)
     else:
-        print(f"{len(checks) - len(failed)}/{len(checks)} checks ok", file=out)
+        warnings = f", {len(warned)} warning(s)" if warned else ""
+        print(f"{len(checks) - len(failed)}/{len(checks)} checks ok{warnings}", file=out)
     return EXIT_PROBLEMS if failed else EXIT_OK
 
 
 def _check_line(check: Check) -> str:
-    line = f"  {'ok' if check.ok else 'PROBLEM':<8} {check.name:<18} {check.detail}"
-    return line if check.ok or not check.fix else f"{line} -> {check.fix}"
+    label = "PROBLEM" if not check.ok else "warn" if check.warn else "ok"
+    line = f"  {label:<8} {check.name:<18} {check.detail}"
+    return line if (check.ok and not check.warn) or not check.fix else f"{line} -> {check.fix}"
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, stdin: TextIO | None = None) -> int:
@@ -272,5 +290,5 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, stdin: Te
         if name in {"NoCredentialsError", "NoRegionError", "ClientError", "EndpointConnectionError"}:
             print(f"{PROG}: AWS: {exc}", file=sys.stderr)
             return EXIT_REFUSED if name == "ClientError" else EXIT_USAGE
-        print(f"{PROG}: {name}: {exc}", file=sys.stderr)
+        print(f"{PROG}: {name}: {safe_text(exc)}", file=sys.stderr)
         return EXIT_ERROR

@@ -105,7 +105,7 @@ class CredentialPage(_Model):
 
 
 class PostActionInput(_Model):
-    """PostActionInput: creates a published action. `config` and `contract` come from data-actions/."""
+    """PostActionInput: creates a published action. `config` and `contract`: the packaged data action."""
 
     name: str
     category: str
@@ -185,11 +185,20 @@ class DomainOrganizationRoleCreate(_Model):
     permission_policies: list[DomainPermissionPolicy] = Field(alias="permissionPolicies")
 
 
+class DomainOrganizationRoleUpdate(_Model):
+    """DomainOrganizationRoleUpdate (PUT /api/v2/authorization/roles/{roleId}: the whole role)"""
+
+    name: str
+    description: str
+    permission_policies: list[DomainPermissionPolicy] = Field(alias="permissionPolicies")
+
+
 class DomainOrganizationRole(_Model):
     """DomainOrganizationRole"""
 
     id: str
     name: str | None = None
+    description: str | None = None
     permission_policies: list[DomainPermissionPolicy] = Field(default_factory=list, alias="permissionPolicies")
     permissions: list[str] = Field(default_factory=list)
 
@@ -209,7 +218,7 @@ class RoleDivision(_Model):
 
 
 class OAuthClientRequest(_Model):
-    """OAuthClientRequest"""
+    """OAuthClientRequest (POST, and PUT /api/v2/oauth/clients/{clientId})"""
 
     name: str
     description: str
@@ -222,6 +231,7 @@ class OAuthClient(_Model):
 
     id: str
     name: str | None = None
+    description: str | None = None
     secret: SecretStr | None = None
     authorized_grant_type: str | None = Field(default=None, alias="authorizedGrantType")
     role_divisions: list[RoleDivision] = Field(default_factory=list, alias="roleDivisions")

@@ -29,6 +29,7 @@ class StackOutputs(BaseModel):
     lease_table: str | None = Field(default=None, alias="LeaseTableName")
     checkpoint_table: str | None = Field(default=None, alias="ReconcileCheckpointTableName")
     alarm_names: str = Field(default="", alias="AlarmNames")
+    alarm_topic_arn: str | None = Field(default=None, alias="AlarmTopicArn")  # where every alarm notifies
     # The EventBridge path (present once the stack was deployed with GenesysEventSourceName).
     event_bus_name: str | None = Field(default=None, alias="GenesysEventBusName")
     idempotency_table: str | None = Field(default=None, alias="IdempotencyTableName")

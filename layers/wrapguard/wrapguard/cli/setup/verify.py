@@ -11,23 +11,27 @@ from pydantic import ValidationError
 
 from ...genesys.client import GenesysClient
 from ...genesys.credentials import ClientCredentials
-from ...genesys.errors import GenesysError
+from ...genesys.errors import GenesysBadResponseError, GenesysError
 from ...probe import PROBE_CONVERSATION_ID, PROBE_INPUT, PROBE_REASON
 from ...settings import REGION_DOMAINS
 from .desired import EVENTBRIDGE_INTEGRATION_TYPE, FUNCTION_PERMISSIONS, LAMBDA_INTEGRATION_TYPE, holds
 from .engine import Setup, short_arn
+from .errors import safe_text
 from .stack import StackOutputs
 
 
 @dataclass
 class Check:
+    """One check. `warn`: it passes, but something deserves the operator's attention (exit code unchanged)."""
+
     name: str
     ok: bool
     detail: str = ""
     fix: str = ""
+    warn: bool = False
 
     def as_json(self) -> dict[str, Any]:
-        return {"check": self.name, "ok": self.ok, "detail": self.detail, "fix": self.fix}
+        return {"check": self.name, "ok": self.ok, "warn": self.warn, "detail": self.detail, "fix": self.fix}
 
 
 def aws_region_of(genesys_domain: str) -> str | None:
@@ -38,6 +42,19 @@ def aws_region_of(genesys_domain: str) -> str | None:
     return None if key in (None, "us_east_2") else str(key).replace("_", "-")
 
 
+def subscriptions(sns: Any, topic_arn: str) -> tuple[int, int]:
+    """(confirmed, awaiting confirmation) subscriptions of a topic. Until its recipient confirms, SNS
+    lists a subscription's ARN as the text `PendingConfirmation` (ListSubscriptionsByTopic)."""
+    confirmed, pending = 0, 0
+    for page in sns.get_paginator("list_subscriptions_by_topic").paginate(TopicArn=topic_arn):
+        for subscription in page["Subscriptions"]:
+            if subscription["SubscriptionArn"] == "PendingConfirmation":
+                pending += 1
+            elif subscription["SubscriptionArn"].startswith("arn:"):
+                confirmed += 1
+    return confirmed, pending
+
+
 @dataclass
 class AwsClients:
     secrets: Any
@@ -45,6 +62,7 @@ class AwsClients:
     sqs: Any
     events: Any
     cloudwatch: Any
+    sns: Any
 
 
 class Verifier:
@@ -72,11 +90,13 @@ class Verifier:
     def _guard(self, name: str, fix: str, run: Callable[[], Check]) -> None:
         try:
             check = run()
+        except GenesysBadResponseError as exc:  # names the call and fields, never the answer's text
+            check = Check(name, False, str(exc), fix)
         except GenesysError as exc:
             body = " ".join(p for p in (exc.body.code, exc.body.message) if p)
             check = Check(name, False, f"HTTP {exc.status}: {body}" if exc.status else str(exc), fix)
         except Exception as exc:  # AWS answers: the check fails with what the service said
-            check = Check(name, False, f"{type(exc).__name__}: {exc}", fix)
+            check = Check(name, False, f"{type(exc).__name__}: {safe_text(exc)}", fix)
         self._add(check)
 
     def run(self) -> list[Check]:
@@ -92,6 +112,11 @@ class Verifier:
         if self.outputs.dead_letter_queue_url:
             self._guard("dead-letter queue", "look at the events and run wrapguard-redrive", self.dead_letters)
         self._guard("alarms", "deploy the stack (sam deploy)", self.alarms)
+        self._guard(
+            "alarm topic",
+            "subscribe someone to the topic and confirm it (AlarmEmail, or aws sns subscribe)",
+            self.topic,
+        )
         return self.checks
 
     def org(self) -> Check:
@@ -105,8 +130,18 @@ class Verifier:
         actual = self.outputs.aws_region
         if expected is None:
             return Check("region", True, f"{actual} (no published AWS region for {self.outputs.genesys_region})")
+        if expected == actual:
+            return Check("region", True, f"{self.outputs.genesys_region} runs in {expected}; stack in {actual}")
+        # Allowed, so a warning (docs/genesys-api-notes.md s12 "Regions"): the EventBridge integration
+        # takes any AWS region, and Genesys' newer pages allow a Lambda data action in another region.
+        # What it costs: every data action call crosses regions (latency inside the agent's wrap-up).
         return Check(
-            "region", expected == actual, f"{self.outputs.genesys_region} runs in {expected}; stack in {actual}"
+            "region",
+            True,
+            f"{self.outputs.genesys_region} runs in {expected}; stack in {actual}: allowed, but each data action "
+            "call crosses regions (added latency); older Genesys pages required the org's region",
+            "deploy in the org's region if data action calls time out",
+            warn=True,
         )
 
     def client(self) -> Check:
@@ -202,6 +237,28 @@ class Verifier:
 
     def alarms(self) -> Check:
         wanted = self.outputs.alarms
-        found = {a["AlarmName"] for a in self.aws.cloudwatch.describe_alarms(AlarmNames=wanted)["MetricAlarms"]}
-        missing = sorted(set(wanted) - found)
-        return Check("alarms", not missing, f"{len(found)} exist" if not missing else f"missing {missing}")
+        found: dict[str, list[str]] = {}
+        for start in range(0, len(wanted), 100):  # DescribeAlarms takes at most 100 names
+            pages = self.aws.cloudwatch.get_paginator("describe_alarms").paginate(
+                AlarmNames=wanted[start : start + 100]
+            )
+            found |= {a["AlarmName"]: a.get("AlarmActions", []) for page in pages for a in page["MetricAlarms"]}
+        missing = sorted(set(wanted) - set(found))
+        if missing:
+            return Check("alarms", False, f"missing {missing}")
+        silent = sorted(name for name, actions in found.items() if not actions)
+        if silent:
+            detail = f"{len(found)} exist; {len(silent)} without an alarm action (nobody is told): {', '.join(silent)}"
+            return Check("alarms", True, detail, "deploy the stack with its alarm topic (AlarmTopicArn)", warn=True)
+        return Check("alarms", True, f"{len(found)} exist, each with an alarm action")
+
+    def topic(self) -> Check:
+        arn = self.outputs.alarm_topic_arn
+        if not arn:
+            return Check("alarm topic", True, "the stack has no AlarmTopicArn output", warn=True)
+        confirmed, pending = subscriptions(self.aws.sns, arn)
+        name = arn.rsplit(":", 1)[-1]
+        if confirmed:
+            return Check("alarm topic", True, f"{name}: {confirmed} confirmed subscription(s)")
+        waiting = f"; {pending} awaiting confirmation" if pending else ""
+        return Check("alarm topic", True, f"{name}: no confirmed subscription{waiting}", warn=True)
