@@ -9,7 +9,9 @@ from typing import Any
 
 from wrapguard.domain.deadline import Deadline
 from wrapguard.domain.errors import StorageUnavailable
-from wrapguard.domain.failures import Failure
+from wrapguard.domain.compliance import UNKNOWN, ParticipantCheck, utc_day
+from wrapguard.domain.failures import Failure, FailureStatus, Observation
+from wrapguard.domain.observations import status_after_observation
 from wrapguard.domain.lease import LeaseState, ParticipantLeases
 from wrapguard.domain.reconcile import Checkpoint
 from wrapguard.domain.staging import StagedCode, most_specific
@@ -45,6 +47,8 @@ class InMemoryFailures:
         key = (failure.conversation_id, failure.participant_id)
         item = self.items.setdefault(key, {"attempts": 0, "status": "open"})
         item["attempts"] += 1
+        if item["status"] == "observed":  # a real failure on a participant observe mode had a code for
+            item["status"] = "open"
         # Records only move forward, as in the DynamoDB store: status kept, specific reasons kept.
         if item.get("reason") in SPECIFIC_REASONS and failure.reason not in SPECIFIC_REASONS:
             return int(item["attempts"])
@@ -55,6 +59,10 @@ class InMemoryFailures:
         self._write("failures.record_if_absent", deadline)
         key = (failure.conversation_id, failure.participant_id)
         existing = self.items.get(key)
+        if existing is not None and existing["status"] == "observed":
+            kept = {k: v for k, v in existing.items() if k.startswith("observed")}
+            self.items[key] = {**failure.model_dump(exclude_none=True), **kept, "attempts": 1, "status": "open"}
+            return True
         if existing is not None and (
             failure.reason not in SPECIFIC_REASONS
             or existing["status"] != "open"
@@ -66,6 +74,24 @@ class InMemoryFailures:
 
     def record_missing(self, failures: list[Failure], *, deadline: Deadline) -> int:
         return sum(self.record_if_absent(f, deadline=deadline) for f in failures)
+
+    def record_observation(self, observation: Observation, *, deadline: Deadline) -> None:
+        self._write("failures.record_observation", deadline)
+        subject = observation.subject
+        key = (subject.conversation_id, subject.participant_id)
+        item = self.items.setdefault(key, {"conversation_id": subject.conversation_id, "attempts": 0})
+        status = status_after_observation(FailureStatus(item["status"]) if "status" in item else None)
+        item.update(
+            status=status.value,
+            observedCodeId=observation.code_id,
+            observedCodeName=subject.wrapup_code_name,
+            observedAt=observation.observed_at.isoformat(),
+            observedSource=observation.source.value,
+        )
+        item.setdefault("queue_id", subject.queue_id)
+
+    def observed_participants(self, keys: Any, *, deadline: Deadline) -> frozenset[tuple[str, str]]:
+        return frozenset(k for k in keys if "observedCodeId" in self.items.get(k, {}))
 
     def resolve_open(
         self, conversation_id: str, participant_id: str, note: str, code_present: str, *, deadline: Deadline
@@ -149,3 +175,36 @@ class InMemoryStaging:
 
     def delete(self, staged: StagedCode, *, deadline: Deadline) -> None:
         self.items.pop((staged.conversation_id, staged.target), None)
+
+
+class InMemoryCompliance:
+    """The compliance table's observe-mode counters: once per participant (per counter)."""
+
+    def __init__(self) -> None:
+        self.counted: dict[str, set[tuple[str, str]]] = {"wouldApply": set(), "wouldFix": set()}
+        self.figures: dict[tuple[str, str, str], dict[str, int]] = {}
+
+    def _once(self, counter: str, key: tuple[str, str], group: tuple[str, str, str]) -> bool:
+        if key in self.counted[counter]:
+            return False
+        self.counted[counter].add(key)
+        figures = self.figures.setdefault(group, {})
+        figures[counter] = figures.get(counter, 0) + 1
+        return True
+
+    def count_would_apply(self, observation: Observation, *, deadline: Deadline) -> bool:
+        s = observation.subject
+        day = utc_day(s.conversation_end or observation.observed_at)
+        group = (s.queue_id or UNKNOWN, s.media_type or UNKNOWN, day)
+        return self._once("wouldApply", (s.conversation_id, s.participant_id), group)
+
+    def count_would_fix(self, checks: Any, *, deadline: Deadline) -> int:
+        return sum(
+            self._once(
+                "wouldFix",
+                (c.conversation_id, c.participant_id),
+                (c.queue_id or UNKNOWN, c.media_type or UNKNOWN, c.day),
+            )
+            for c in checks
+            if isinstance(c, ParticipantCheck)
+        )
