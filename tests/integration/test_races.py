@@ -18,6 +18,7 @@ import pytest
 
 from genesys_simulator import Fault
 from genesys_simulator.server import SimulatorServer
+from tests.support.fakes import modes
 from tests.support.world import World
 from wrapguard.cli.retry import retry_failures
 from wrapguard.contracts import ApplyWrapupInput, ApplyWrapupOutput
@@ -28,7 +29,6 @@ from wrapguard.domain.event_results import EventResult
 from wrapguard.domain.event_rules import EventRules
 from wrapguard.domain.failures import Failure, FailureReason, FailureSource
 from wrapguard.domain.lease import LeaseStore, ParticipantLeases
-from wrapguard.domain.policy import WrapupPolicy
 from wrapguard.domain.staging import ANY_AGENT, StagedCode
 from wrapguard.eventbridge.processing import EventProcessor
 from wrapguard.settings import AwsSettings, load_settings
@@ -62,7 +62,12 @@ class Copies:
     def data_action(self) -> WrapupService:
         genesys = self.world.gateway(base_url=self.server.url)
         return WrapupService(
-            genesys, self.failures, self.staging, CodeCatalog(genesys), self.leases(FailureSource.DATA_ACTION)
+            genesys,
+            self.failures,
+            self.staging,
+            CodeCatalog(genesys),
+            self.leases(FailureSource.DATA_ACTION),
+            **modes(),
         )
 
     def events(self) -> EventProcessor:
@@ -72,8 +77,8 @@ class Copies:
             self.failures,
             self.staging,
             CodeCatalog(genesys),
-            WrapupPolicy(),
-            self.leases(FailureSource.EVENTBRIDGE),
+            leases=self.leases(FailureSource.EVENTBRIDGE),
+            **modes(),
         )
         return EventProcessor(rules, persistence=None)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from tests.support.fakes import modes
 from tests.support.world import World
 from wrapguard.domain.reconcile import Reconciler
 from wrapguard.genesys.gateway import AnalyticsGateway
@@ -69,6 +70,7 @@ def reconciler(world: World, tables: dict[str, str], clock: Clock, placeholders:
         analytics=AnalyticsGateway.over(world.client()),
         failures=FailureStore(tables["FailuresTable"]),
         checkpoints=CheckpointTable(tables["ReconcileCheckpointTable"]),
+        **modes(),
         lookback=timedelta(hours=2),
         overlap=timedelta(minutes=15),
         now=clock,

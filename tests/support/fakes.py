@@ -7,12 +7,14 @@ import threading
 import time
 from typing import Any
 
+from wrapguard.domain.compliance import UNKNOWN, ParticipantCheck, utc_day
 from wrapguard.domain.deadline import Deadline
 from wrapguard.domain.errors import StorageUnavailable
-from wrapguard.domain.compliance import UNKNOWN, ParticipantCheck, utc_day
 from wrapguard.domain.failures import Failure, FailureStatus, Observation
-from wrapguard.domain.observations import status_after_observation
 from wrapguard.domain.lease import LeaseState, ParticipantLeases
+from wrapguard.domain.modes import Mode, fixed_policy
+from wrapguard.domain.observations import status_after_observation
+from wrapguard.domain.policy import WrapupPolicy
 from wrapguard.domain.reconcile import Checkpoint
 from wrapguard.domain.staging import StagedCode, most_specific
 from wrapguard.store.failures import SPECIFIC_REASONS
@@ -208,3 +210,8 @@ class InMemoryCompliance:
             for c in checks
             if isinstance(c, ParticipantCheck)
         )
+
+
+def modes(policy: WrapupPolicy | None = None, default: Mode = Mode.ENFORCE) -> dict[str, Any]:
+    """A service's policy port and stack default: enforce unless the test says otherwise."""
+    return {"policy": fixed_policy(policy), "default_mode": default}

@@ -11,10 +11,20 @@ from .domain.codes import CodeCatalog
 from .domain.deadline import Deadline
 from .domain.failures import FailureSource
 from .domain.lease import LeaseStore, ParticipantLeases
+from .domain.modes import PolicySource, fixed_policy
+from .domain.observations import WouldApplyCounter
 from .genesys.client import GenesysClient, RetryPolicy
 from .genesys.credentials import load_credentials
 from .genesys.gateway import AnalyticsGateway, GenesysGateway
-from .settings import ApplySettings, AwsSettings, EventSettings, GenesysSettings, ReconcileSettings, load_settings
+from .settings import (
+    ApplySettings,
+    AwsSettings,
+    EventSettings,
+    GenesysSettings,
+    PolicySettings,
+    ReconcileSettings,
+    load_settings,
+)
 from .store.failures import FailureStore
 from .store.lease_http import DirectLeaseTable, FallbackLeaseTable
 from .store.leases import LeaseTable
@@ -54,6 +64,20 @@ def build_leases(settings: ApplySettings, source: FailureSource) -> ParticipantL
     return ParticipantLeases(store, source=source.value, wait_seconds=settings.lease_wait_seconds)
 
 
+def policy_source(settings: PolicySettings) -> PolicySource:
+    """The policy the services read per invocation: WRAPUP_POLICY from the environment (the runtime
+    store's reader, policy_source.py, replaces this where POLICY_APPCONFIG_* are set)."""
+    return fixed_policy(settings.wrapup_policy)
+
+
+def would_apply_counter(settings: ApplySettings) -> WouldApplyCounter | None:
+    if not settings.compliance_table_name:
+        return None
+    from .store.compliance import ComplianceTable
+
+    return ComplianceTable(settings.compliance_table_name)
+
+
 def build_wrapup_service(settings: ApplySettings, source: FailureSource, client: GenesysClient) -> WrapupService:
     genesys = GenesysGateway(client)
     return WrapupService(
@@ -62,7 +86,10 @@ def build_wrapup_service(settings: ApplySettings, source: FailureSource, client:
         staging=StagedCodeTable(settings.staged_codes_table_name, settings.staged_code_ttl_hours),
         catalog=CodeCatalog(genesys, ttl_seconds=settings.code_cache_seconds),
         leases=build_leases(settings, source),
+        policy=policy_source(settings),
+        default_mode=settings.default_mode,
         source=source,
+        would_apply=would_apply_counter(settings),
     )
 
 
@@ -104,9 +131,11 @@ def build_event_processor(settings: EventSettings, client: GenesysClient) -> Eve
         failures=FailureStore(settings.failures_table_name, settings.failure_ttl_days),
         staging=StagedCodeTable(settings.staged_codes_table_name, settings.staged_code_ttl_hours),
         catalog=CodeCatalog(genesys, ttl_seconds=settings.code_cache_seconds),
-        policy=settings.wrapup_policy,
+        policy=policy_source(settings),
         leases=build_leases(settings, FailureSource.EVENTBRIDGE),
+        default_mode=settings.default_mode,
         placeholders=settings.placeholder_wrapup_codes,
+        would_apply=would_apply_counter(settings),
     )
     return EventProcessor(
         rules,
@@ -128,6 +157,8 @@ def build_reconciler(settings: ReconcileSettings, genesys: GenesysClient) -> Rec
         analytics=AnalyticsGateway.over(genesys),
         failures=FailureStore(settings.failures_table_name, settings.failure_ttl_days),
         checkpoints=CheckpointTable(settings.checkpoint_table_name),
+        policy=policy_source(settings),
+        default_mode=settings.default_mode,
         lookback=timedelta(minutes=settings.reconcile_lookback_minutes),
         overlap=timedelta(minutes=settings.reconcile_overlap_minutes),
         settle=timedelta(minutes=settings.reconcile_settle_minutes),

@@ -224,6 +224,8 @@ class ApplySettings(GenesysSettings, PolicySettings):
     failure_ttl_days: int = Field(default=90, ge=1)
     staged_code_ttl_hours: int = Field(default=48, ge=1)
     code_cache_seconds: int = Field(default=300, ge=0)
+    # Observe mode's `wouldApply` counter (the reconciler's compliance table); unset: not counted.
+    compliance_table_name: str | None = Field(default=None, min_length=3)
 
 
 class PlaceholderSettings(BaseModel):

@@ -2,6 +2,10 @@
 
 The apply goes through WrapupService like the functions' (one writer per participant is the
 domain's job, not the CLI's). Genesys settings are loaded only when this command runs.
+
+The retry follows the stack's modes like the functions (domain/modes.py): the policy and default
+mode from WRAPUP_POLICY and WRAPGUARD_DEFAULT_MODE; in `observe` it answers `observed` (the code
+is kept on the item as observedCodeId, nothing written), in `off` it answers `disabled`.
 """
 
 from __future__ import annotations
@@ -15,10 +19,11 @@ from ..domain.codes import CodeCatalog
 from ..domain.deadline import Deadline
 from ..domain.failures import UNRESOLVED_PARTICIPANT, FailureSource, FailureStatus
 from ..domain.lease import ParticipantLeases
+from ..domain.modes import Mode, PolicySource
 from ..domain.staging import StagedCode
 from ..genesys.gateway import GenesysGateway
-from ..runtime import bind_time_budget, build_genesys
-from ..settings import GenesysSettings, load_settings
+from ..runtime import bind_time_budget, build_genesys, policy_source
+from ..settings import GenesysSettings, PolicySettings, load_settings
 from ..store import dynamo
 from ..store.failures import FailureStore
 from ..store.leases import LeaseTable
@@ -70,7 +75,16 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         # A retry writes a wrap-up like the functions do, so it must hold the same participant lease.
         raise UsageError("retry needs the lease table: set WRAPGUARD_LEASE_TABLE")
     leases = ParticipantLeases(LeaseTable(ctx.settings.lease_table), source=FailureSource.REVIEW.value)
-    results = retry_failures(store, items, code_id=args.code_id, code_name=args.code_name, leases=leases)
+    modes = load_settings(PolicySettings)
+    results = retry_failures(
+        store,
+        items,
+        code_id=args.code_id,
+        code_name=args.code_name,
+        leases=leases,
+        policy=policy_source(modes),
+        default_mode=modes.default_mode,
+    )
     if ctx.json:
         ctx.emit_json({"results": results})
     else:
@@ -112,6 +126,8 @@ def retry_failures(
     code_id: str | None,
     code_name: str | None,
     leases: ParticipantLeases,
+    policy: PolicySource,
+    default_mode: Mode,
     genesys: Any = None,
 ) -> list[dict[str, Any]]:
     genesys = GenesysGateway(genesys or build_genesys(load_settings(GenesysSettings)))
@@ -119,7 +135,17 @@ def retry_failures(
     for item in items:
         source = FailureSource(item.get("source", FailureSource.DATA_ACTION.value))
         # Holds the participant's lease like every writer; a lost race is reported as `superseded`.
-        service = WrapupService(genesys, store, _NoStaging(), CodeCatalog(genesys), leases, source=source)
+        service = WrapupService(
+            genesys,
+            store,
+            _NoStaging(),
+            CodeCatalog(genesys),
+            leases,
+            policy,
+            default_mode,
+            source=source,
+            observed_by=FailureSource.REVIEW,
+        )
         participant = item["participantId"]
         wanted_id = code_id or (None if code_name else item.get("wrapupCodeId"))
         wanted_name = code_name or (None if wanted_id else item.get("wrapupCodeName"))

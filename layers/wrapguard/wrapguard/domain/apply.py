@@ -42,7 +42,6 @@ from .failures import (
     storage_failure,
 )
 from .lease import Hold, LeaseBusyError, ParticipantLeases
-from .modes import Mode, PolicySource
 from .model import (
     ApplyRequest,
     ApplyResult,
@@ -53,6 +52,7 @@ from .model import (
     UpstreamError,
     WrapupCode,
 )
+from .modes import Mode, PolicySource
 from .observations import WouldApplyCounter, record_observation
 from .ports import GenesysPort, StagedCodeStore
 from .staging import StagedCode, staging_key
@@ -128,7 +128,7 @@ class WrapupService:
         subject = found.subject.with_code(code.id, code.name or None)
         if found.participant is None:  # no agent yet (IVR, queue): nobody else writes a wrap-up
             return self._stage(request, subject, deadline)
-        return self._decide_holding_lease(request, found, subject, read_at, mode, deadline)
+        return self._decide_holding_lease(request, found, subject, read_at, mode, deadline=deadline)
 
     # --- steps ----------------------------------------------------------------------------------
     def _find_participant(
@@ -192,7 +192,7 @@ class WrapupService:
         return code
 
     def _decide_holding_lease(
-        self, request: ApplyRequest, found: Located, subject: Subject, read_at: float, mode: Mode, deadline: Deadline
+        self, request: ApplyRequest, found: Located, subject: Subject, read_at: float, mode: Mode, *, deadline: Deadline
     ) -> ApplyResult | Failure:
         try:
             with self.leases.hold(subject.conversation_id, subject.participant_id, deadline=deadline) as hold:
@@ -201,7 +201,7 @@ class WrapupService:
                     if isinstance(reread, Failure):
                         return reread
                     found = reread
-                return self._decide(request, found, subject, hold, mode, deadline)
+                return self._decide(request, found, subject, hold, mode, deadline=deadline)
         except LeaseBusyError as busy:
             return build_failure(subject, self.source, reason=FailureReason.TIMEOUT, message=str(busy))
 
@@ -216,7 +216,7 @@ class WrapupService:
         return replace(found, conversation=conversation, participant=participant, state=window_state(participant))
 
     def _decide(
-        self, request: ApplyRequest, found: Located, subject: Subject, hold: Hold, mode: Mode, deadline: Deadline
+        self, request: ApplyRequest, found: Located, subject: Subject, hold: Hold, mode: Mode, *, deadline: Deadline
     ) -> ApplyResult | Failure:
         participant = found.participant
         assert participant is not None

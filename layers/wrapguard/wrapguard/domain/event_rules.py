@@ -28,9 +28,8 @@ Modes (domain/modes.py), by the participant's queue, read once per event: `off` 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
@@ -124,12 +123,12 @@ class EventRules:
         resolved = self._resolve(intended, subject, deadline)
         if isinstance(resolved, EventResult):
             return resolved
-        decided = self._decide(event, intended, participant, resolved, hold, policy, deadline=deadline)
+        decided = self._decide(event, intended, participant, resolved, hold, policy=policy, deadline=deadline)
         if decided is not None:
             return decided
-        if mode is Mode.OBSERVE:
-            return self._observe(event, intended, resolved, deadline)
-        return self._apply(event, intended, resolved, hold, before=participant.wrapup_code_id, deadline=deadline)
+        return self._apply(
+            event, intended, resolved, hold, mode=mode, before=participant.wrapup_code_id, deadline=deadline
+        )
 
     def _intended(self, subject: Subject, policy: WrapupPolicy, deadline: Deadline) -> Intended | EventResult:
         staged = self.staging.find(subject.conversation_id, subject.participant_id, subject.user_id, deadline=deadline)
@@ -169,8 +168,8 @@ class EventRules:
         participant: Participant,
         subject: Subject,
         hold: Hold,
-        policy: WrapupPolicy,
         *,
+        policy: WrapupPolicy,
         deadline: Deadline,
     ) -> EventResult | None:
         """The result that ends the event's handling, or None when the intended code should be applied now."""
@@ -224,9 +223,12 @@ class EventRules:
         subject: Subject,
         hold: Hold,
         *,
+        mode: Mode,
         before: str | None,
         deadline: Deadline,
     ) -> EventResult:
+        if mode is Mode.OBSERVE:
+            return self._observe(event, intended, subject, deadline)
         written = self.writer.write(subject, intended.notes, SOURCE, before=before, deadline=deadline)
         if written.failure is None and not written.applied:
             # The PATCH went unanswered and the re-read shows the agent's own code: keep it.

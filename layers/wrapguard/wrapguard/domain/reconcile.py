@@ -96,7 +96,9 @@ class MissingWrapupRecorder(Protocol):
         """Write the failures whose participant has no item yet (batched); return how many were new."""
         ...
 
-    def observed_participants(self, keys: Sequence[tuple[str, str]], *, deadline: Deadline) -> frozenset[tuple[str, str]]:
+    def observed_participants(
+        self, keys: Sequence[tuple[str, str]], *, deadline: Deadline
+    ) -> frozenset[tuple[str, str]]:
         """Of these (conversation, participant) keys, the ones whose item holds an observation."""
         ...
 
