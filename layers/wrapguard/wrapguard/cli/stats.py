@@ -32,7 +32,17 @@ KEY_HEADERS = {
     "reason": "reason",
     "source": "source",
 }
-COUNT_COLUMNS = ["checked", "coded", "missing", "placeholder", "complianceRate", "missingRate"]
+COUNT_COLUMNS = [
+    "checked",
+    "coded",
+    "missing",
+    "placeholder",
+    "complianceRate",
+    "missingRate",
+    "wouldApply",
+    "wouldFix",
+    "wouldFixRate",
+]
 FAILURE_COLUMNS = ["failures", "openFailures", "failureShare"]
 
 
@@ -161,6 +171,7 @@ def _header(column: str) -> str:
         "missingRate": "missing %",
         "openFailures": "open",
         "failureShare": "share",
+        "wouldFixRate": "would fix %",
     }.get(column, column)
 
 
