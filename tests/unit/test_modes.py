@@ -49,10 +49,7 @@ class Paths:
         self.compliance = InMemoryCompliance()
         self.document = document
         self.reads = 0
-        ports = {
-            "policy": self.read_policy,
-            "default_mode": default,
-        }
+        ports: dict[str, Any] = {"policy": self.read_policy, "default_mode": default}
         catalog = CodeCatalog(self.genesys)
         self.service = WrapupService(
             self.genesys, self.failures, self.staging, catalog, leases(), would_apply=self.compliance, **ports

@@ -15,7 +15,7 @@ The failure writes (`record`, `record_if_absent`) may use the time each invocati
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -24,7 +24,7 @@ from functools import partial
 from typing import Any, NamedTuple
 
 from ..domain.deadline import Deadline
-from ..domain.failures import Failure, FailureReason, FailureStatus
+from ..domain.failures import Failure, FailureReason, FailureStatus, Observation
 from ..domain.stats import FailureFact
 from ..timestamps import iso
 from .dynamo import TableAdapter, failure_write, is_conditional_failure
@@ -204,7 +204,80 @@ class FailureStore(TableAdapter):
                     ReturnValues="UPDATED_NEW",
                     UpdateExpression=counters_only,
                 )
+        if response["Attributes"].get("status") == FailureStatus.OBSERVED.value:
+            self._open_observed(key)  # a real failure where observe mode had a code: open, observation kept
         return int(response["Attributes"]["attempts"])  # type: ignore[arg-type]
+
+    def _open_observed(self, key: dict[str, str]) -> None:
+        _conditionally(
+            lambda: self.table.update_item(
+                Key=key,
+                UpdateExpression="SET #status = :open",
+                ConditionExpression="#status = :observed",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={
+                    ":open": FailureStatus.OPEN.value,
+                    ":observed": FailureStatus.OBSERVED.value,
+                },
+            )
+        )
+
+    def record_observation(self, observation: Observation, *, deadline: Deadline | None = None) -> None:
+        """Keep what observe mode would have written (domain/observations.py): on the participant's item,
+        created with status `observed` when there is none; an existing item keeps its status."""
+        subject = observation.subject
+        key = {"conversationId": subject.conversation_id, "participantId": subject.participant_id}
+        moment = iso(observation.observed_at)
+        values: dict[str, Any] = {
+            ":observed": FailureStatus.OBSERVED.value,
+            ":code": observation.code_id,
+            ":at": moment,
+            ":source": observation.source.value,
+            ":ttl": int((observation.observed_at + self._ttl).timestamp()),
+            ":zero": 0,
+        }
+        sets = [
+            "#status = if_not_exists(#status, :observed)",
+            "observedCodeId = :code",
+            "observedAt = :at",
+            "observedSource = :source",
+            "firstSeen = if_not_exists(firstSeen, :at)",
+            "lastSeen = if_not_exists(lastSeen, :at)",
+            "expiresAt = if_not_exists(expiresAt, :ttl)",
+            "attempts = if_not_exists(attempts, :zero)",
+        ]
+        names = {"#status": "status"}
+        optional = {
+            "observedCodeName": subject.wrapup_code_name,
+            "userId": subject.user_id,
+            "queueId": subject.queue_id,
+            "mediaType": subject.media_type,
+            "direction": subject.direction,
+            "conversationEnd": iso(subject.conversation_end) if subject.conversation_end else None,
+        }
+        for attribute, value in optional.items():
+            if value is None:
+                continue
+            names[f"#{attribute}"] = attribute
+            keep = "" if attribute == "observedCodeName" else f"if_not_exists(#{attribute}, :{attribute})"
+            sets.append(f"#{attribute} = {keep or ':' + attribute}")
+            values[f":{attribute}"] = _bounded(attribute, value)
+        with failure_write():
+            self.table.update_item(
+                Key=key,
+                UpdateExpression="SET " + ", ".join(sets),
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+            )
+
+    def observed_participants(
+        self, keys: Sequence[tuple[str, str]], *, deadline: Deadline | None = None
+    ) -> frozenset[tuple[str, str]]:
+        """Of these keys, the participants whose item holds an observation."""
+        from .dynamo import _resource
+
+        found = self._batch_get(list(keys), _resource(), "conversationId, participantId, observedCodeId")
+        return frozenset((str(i["conversationId"]), str(i["participantId"])) for i in found if i.get("observedCodeId"))
 
     def record_if_absent(self, failure: Failure, *, deadline: Deadline | None = None) -> bool:
         """Create the item unless the participant already has one that says why (a specific reason).
@@ -220,13 +293,30 @@ class FailureStore(TableAdapter):
             condition = "attribute_not_exists(conversationId)"
             specific = {}
         with failure_write():
-            return _conditionally(
+            if _conditionally(
                 lambda: self.table.put_item(
                     Item=self._new_item(failure),
                     ConditionExpression=condition,
                     **_names_and_values(condition, specific),
                 )
+            ):
+                return True
+            return self._replace_observed(failure)
+
+    def _replace_observed(self, failure: Failure) -> bool:
+        """An item that holds only an observation is replaced by the failure, keeping the observation."""
+        item = self.get(failure.conversation_id, failure.participant_id)
+        if item is None or item.get("status") != FailureStatus.OBSERVED.value:
+            return False
+        kept = {k: v for k, v in item.items() if k.startswith("observed")}
+        return _conditionally(
+            lambda: self.table.put_item(
+                Item={**self._new_item(failure), **kept},
+                ConditionExpression="#status = :observed AND observedAt = :at",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={":observed": FailureStatus.OBSERVED.value, ":at": item["observedAt"]},
             )
+        )
 
     def record_missing(self, failures: list[Failure], *, deadline: Deadline | None = None) -> int:
         """Create-if-absent for the reconciler; returns how many items were new.
@@ -246,21 +336,30 @@ class FailureStore(TableAdapter):
         return new
 
     def _existing_keys(self, keys: list[tuple[str, str]], resource: Any) -> set[tuple[str, str]]:
-        request: dict[str, Any] = {
-            self.table_name: {
-                "Keys": [{"conversationId": c, "participantId": p} for c, p in dict.fromkeys(keys)],
-                "ProjectionExpression": "conversationId, participantId",
-                "ConsistentRead": True,
-            }
+        """Participants with an item, except items that hold only an observation (a failure replaces those)."""
+        found = self._batch_get(keys, resource, "conversationId, participantId, #status")
+        return {
+            (str(i["conversationId"]), str(i["participantId"]))
+            for i in found
+            if i.get("status") != FailureStatus.OBSERVED.value
         }
-        found: set[tuple[str, str]] = set()
-        while request:
-            response = resource.batch_get_item(RequestItems=request)
-            found.update(
-                (str(i["conversationId"]), str(i["participantId"]))
-                for i in response["Responses"].get(self.table_name, [])
-            )
-            request = response.get("UnprocessedKeys") or {}
+
+    def _batch_get(self, keys: list[tuple[str, str]], resource: Any, projection: str) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), 100):
+            request: dict[str, Any] = {
+                self.table_name: {
+                    "Keys": [{"conversationId": c, "participantId": p} for c, p in unique[start : start + 100]],
+                    "ProjectionExpression": projection,
+                    "ConsistentRead": True,
+                    **({"ExpressionAttributeNames": {"#status": "status"}} if "#status" in projection else {}),
+                }
+            }
+            while request:
+                response = resource.batch_get_item(RequestItems=request)
+                found += response["Responses"].get(self.table_name, [])
+                request = response.get("UnprocessedKeys") or {}
         return found
 
     def _new_item(self, failure: Failure) -> dict[str, Any]:
