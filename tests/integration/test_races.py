@@ -195,6 +195,7 @@ def test_review_retry_against_user_end(world: World, copies: Copies) -> None:
             code_name=None,
             leases=copies.leases(FailureSource.REVIEW),
             genesys=world.client(base_url=copies.server.url),
+            **modes(),
         )
         (retried,), event = together(retry, partial(handle, copies.events(), user_end))
         final = world.sim.applied_code(cid, pid)
