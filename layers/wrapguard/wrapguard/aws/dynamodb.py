@@ -24,6 +24,7 @@ from .json_api import AwsRequestError, JsonApi
 
 TARGET_PREFIX = "DynamoDB_20120810"
 CONDITION_FAILED = "ConditionalCheckFailedException"
+TRANSACTION_CANCELED = "TransactionCanceledException"
 BATCH_GET_LIMIT = 100
 # Rounds of UnprocessedKeys a BatchGetItem follows before it reports the table as unavailable.
 BATCH_ROUNDS = 5
@@ -38,6 +39,25 @@ class ConditionFailed(Exception):
         super().__init__(f"{operation} on {table}: condition not met")
         self.table = table
         self.operation = operation
+
+
+class TransactionCanceled(Exception):
+    """TransactWriteItems was cancelled (a condition failed, or a conflicting write): nothing was written."""
+
+
+@dataclass(frozen=True)
+class Put:
+    table: str
+    item: Mapping[str, Any]
+    condition: Expression | None = None
+
+
+@dataclass(frozen=True)
+class Update:
+    table: str
+    key: Mapping[str, Any]
+    update: Expression
+    condition: Expression | None = None
 
 
 # --- codec ----------------------------------------------------------------------------------------
@@ -172,9 +192,17 @@ class DynamoDB:
             payload["ExclusiveStartKey"] = to_item(start_key)
         return _page(self._call("Query", table, payload, deadline))
 
-    def query(self, table: str, key_condition: Expression, *, deadline: Deadline, **options: Any) -> Iterator[Item]:
-        """Every item of the query, page by page (each page within `deadline`)."""
-        start: Item | None = None
+    def query(
+        self,
+        table: str,
+        key_condition: Expression,
+        *,
+        deadline: Deadline,
+        first_key: Mapping[str, Any] | None = None,
+        **options: Any,
+    ) -> Iterator[Item]:
+        """Every item of the query (from just after `first_key`), page by page, each page within `deadline`."""
+        start: Mapping[str, Any] | None = first_key
         while True:
             page = self.query_page(table, key_condition, deadline=deadline, start_key=start, **options)
             yield from page.items
@@ -224,6 +252,35 @@ class DynamoDB:
                     code="UnprocessedKeys",
                 )
         return found
+
+    def transact_write(self, writes: Sequence[Put | Update], *, deadline: Deadline) -> None:
+        """All of `writes` or none; a failed condition or a conflict raises TransactionCanceled."""
+        items: list[dict[str, Any]] = []
+        for write in writes:
+            if isinstance(write, Put):
+                items.append(
+                    {
+                        "Put": {
+                            "TableName": write.table,
+                            "Item": to_item(write.item),
+                            **_expressions(condition=write.condition),
+                        }
+                    }
+                )
+            else:
+                body = {
+                    "TableName": write.table,
+                    "Key": to_item(write.key),
+                    **_expressions(update=write.update, condition=write.condition),
+                }
+                items.append({"Update": body})
+        table = writes[0].table if writes else "-"
+        try:
+            self._call("TransactWriteItems", table, {"TransactItems": items}, deadline, named=False)
+        except StorageUnavailable as exc:
+            if exc.code == TRANSACTION_CANCELED:
+                raise TransactionCanceled(f"TransactWriteItems on {table} cancelled") from None
+            raise
 
     def _call(
         self, operation: str, table: str, payload: Mapping[str, Any], deadline: Deadline, *, named: bool = True
