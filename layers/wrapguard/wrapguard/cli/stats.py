@@ -70,8 +70,10 @@ def load_stats(ctx: Context, args: argparse.Namespace, by: tuple[str, ...], name
     if until < args.since:
         raise UsageError("--until is before --since")
     table = args.compliance_table or ctx.settings.compliance_table
-    compliance = ComplianceTable(table) if table else None
-    stats = compute(by, args.since.date(), until.astimezone(UTC).date(), compliance, ctx.failures)
+    compliance = ComplianceTable(ctx.db, table) if table else None
+    stats = compute(
+        by, args.since.date(), until.astimezone(UTC).date(), compliance, ctx.failures, deadline=ctx.deadline
+    )
     if names is None and not args.ids:
         names = genesys_directory()
     if names is not None:

@@ -48,10 +48,10 @@ class FixedCredentials:
     def __init__(self, credentials: ClientCredentials) -> None:
         self._credentials = credentials
 
-    def current(self, *, deadline: Deadline) -> ClientCredentials:  # noqa: ARG002 - nothing to wait for
+    def current(self, *, deadline: Deadline) -> ClientCredentials:
         return self._credentials
 
-    def refresh(self, *, deadline: Deadline) -> ClientCredentials:  # noqa: ARG002
+    def refresh(self, *, deadline: Deadline) -> ClientCredentials:
         return self._credentials
 
 

@@ -39,9 +39,9 @@ PUT_IF_FREE = (
 )
 
 
-class IdempotencyTable(BasePersistenceLayer):  # type: ignore[misc]  # Powertools' base is untyped here
+class IdempotencyTable(BasePersistenceLayer):
     def __init__(self, db: DynamoDB, table_name: str, *, deadline: Deadline) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # Powertools' base __init__ is untyped
         self._db = db
         self.table_name = table_name
         self._deadline = deadline
@@ -55,8 +55,8 @@ class IdempotencyTable(BasePersistenceLayer):  # type: ignore[misc]  # Powertool
             status=item[STATUS],
             expiry_timestamp=item.get(EXPIRY),
             in_progress_expiry_timestamp=item.get(IN_PROGRESS_EXPIRY),
-            response_data=item.get(DATA),
-            payload_hash=item.get(VALIDATION),
+            response_data=str(item.get(DATA) or ""),
+            payload_hash=str(item.get(VALIDATION) or ""),
         )
 
     def _get_record(self, idempotency_key: str) -> DataRecord:
