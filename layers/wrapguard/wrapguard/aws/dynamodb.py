@@ -131,7 +131,7 @@ class Page:
 
 class DynamoDB:
     def __init__(self, api: JsonApi) -> None:
-        self._api = api
+        self.api = api
 
     def get_item(
         self, table: str, key: Mapping[str, Any], *, deadline: Deadline, consistent: bool = True
@@ -286,7 +286,7 @@ class DynamoDB:
         self, operation: str, table: str, payload: Mapping[str, Any], deadline: Deadline, *, named: bool = True
     ) -> dict[str, Any]:
         try:
-            return self._api.call(operation, {"TableName": table, **payload} if named else payload, deadline=deadline)
+            return self.api.call(operation, {"TableName": table, **payload} if named else payload, deadline=deadline)
         except AwsRequestError as exc:
             if exc.code == CONDITION_FAILED:
                 raise ConditionFailed(table, operation) from None

@@ -127,7 +127,7 @@ class JsonApi:
         self._credentials = credentials
         self.timeouts = timeouts or Timeouts()
         self._retry = retry or RetryPolicy()
-        self._http = http or httpx.Client()
+        self.http = http or httpx.Client()  # public: local tools wrap it to inject faults (fault_burst)
         self._now = now
 
     def call(self, operation: str, payload: Mapping[str, Any], *, deadline: Deadline) -> dict[str, Any]:
@@ -178,7 +178,7 @@ class JsonApi:
         )
         timeout = httpx.Timeout(self.timeouts.read, connect=self.timeouts.connect)
         try:
-            response = self._http.post(self._url, content=body, headers=headers, timeout=timeout)
+            response = self.http.post(self._url, content=body, headers=headers, timeout=timeout)
         except httpx.TransportError:
             return _Answer(None, NO_ANSWER, {})
         try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import httpx
 
-from ..settings import AwsSettings, SettingsError
+from ..settings import AwsSettings, SettingsError, load_settings
 from .credentials import CredentialProvider, provider_from_environment
 from .dynamodb import TARGET_PREFIX as DYNAMODB_TARGET
 from .dynamodb import DynamoDB
@@ -78,3 +78,8 @@ def secrets_manager(
         http=http,
     )
     return SecretsManager(api)
+
+
+def local_db() -> DynamoDB:
+    """DynamoDB as the environment describes it (AWS_ENDPOINT_URL for the local server): local tools."""
+    return dynamodb(load_settings(AwsSettings))
