@@ -116,7 +116,7 @@ def test_the_hold_covers_the_whole_deadline_plus_a_margin_capped() -> None:
     """D5: no hold expires before the holder's last Genesys call, which its deadline bounds."""
     clock = Clock()
     assert hold_seconds(Deadline.after(28, clock=clock)) == 28 + HOLD_MARGIN_SECONDS
-    assert hold_seconds(Deadline.after(0.2, clock=clock)) == 1.0  # never shorter than a second
+    assert hold_seconds(Deadline.after(-10, clock=clock)) == 1.0  # never shorter than a second
     assert hold_seconds(Deadline.after(10_000, clock=clock)) == 905.0  # capped
     store = InMemoryLeases(clock=clock)
     seen: list[float] = []
