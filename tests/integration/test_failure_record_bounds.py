@@ -49,7 +49,7 @@ def test_the_local_server_refuses_an_item_over_400_kb(tables: dict[str, str]) ->
 def test_a_450_kb_field_is_recorded_cut_to_its_limit(tables: dict[str, str], write: str) -> None:
     store = FailureStore(local_db(), tables["FailuresTable"])
     failure = oversized(str(uuid.uuid4()))
-    getattr(store, write)(failure)
+    getattr(store, write)(failure, deadline=Deadline.unbounded())
     item = store.get(failure.conversation_id, failure.participant_id, deadline=Deadline.unbounded())
     assert item is not None
     assert len(item["message"]) == MAX_TEXT_CHARS and len(item["errorMessage"]) == MAX_TEXT_CHARS

@@ -21,6 +21,7 @@ from ..genesys.errors import GenesysError
 from ..genesys.models import Conversation, Participant, WrapupCode
 from .codes import CodeCatalog
 from .deadline import Deadline
+from .errors import StorageUnavailable
 from .failures import (
     UNRESOLVED_PARTICIPANT,
     Failure,
@@ -97,6 +98,12 @@ class WrapupService:
             return self._decide_holding_lease(request, found, subject, read_at, deadline=deadline)
         except _Refused as refused:
             return self._failed(refused.failure, deadline=deadline)
+        except StorageUnavailable as exc:
+            # One of our own tables (the lease, staging) failed: answered and recorded like any
+            # operational failure (issue 15, D3); if recording fails too, the invocation fails.
+            reason = FailureReason.TIMEOUT if exc.code == "DeadlineExceeded" else FailureReason.UPSTREAM_ERROR
+            failure = build_failure(subject, self.source, reason=reason, message=str(exc))
+            return self._failed(failure, deadline=deadline)
 
     # --- steps ----------------------------------------------------------------------------------
     def _find_participant(self, request: ApplyWrapupInput, subject: Subject, *, deadline: Deadline) -> Located:
