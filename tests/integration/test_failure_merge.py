@@ -48,8 +48,9 @@ def test_concurrent_writers_end_in_what_the_rules_say(tables: dict[str, str]) ->
         store = FailureStore(local_db(), tables["FailuresTable"])
         barrier.wait()
         try:
-            # Only the first writer knows the intended code: every later one must keep it.
-            store.record(failure(reason, "code-1" if index == 0 else None), deadline=Deadline.after(30))
+            # Only one writer (a decision) knows the intended code: every later one must keep it.
+            code = "code-1" if reason is FailureReason.WINDOW_CLOSED else None
+            store.record(failure(reason, code), deadline=Deadline.after(30))
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 

@@ -154,7 +154,7 @@ def test_reconcile_create_if_absent_never_overwrites_an_item_written_after_its_r
 ) -> None:
     cid = str(uuid.uuid4())
     # The data action records its intended code between the reconciler's BatchGetItem and its write.
-    monkeypatch.setattr(store, "_existing_keys", lambda keys, resource: set())
+    monkeypatch.setattr(store, "_existing_keys", lambda keys, deadline: set())
     store.record(
         failure(cid, reason=FailureReason.WINDOW_CLOSED, wrapup_code_id="intended"), deadline=Deadline.unbounded()
     )

@@ -119,7 +119,10 @@ def test_data_action_against_user_end(world: World, copies: Copies) -> None:
         stage(copies, cid, world.escalated)  # S: staged earlier by a flow
         (user_end,) = world.sim.agent_disconnect(cid, pid)
         request = ApplyWrapupInput.parse({"conversationId": cid, "participantId": pid, "wrapupCodeId": world.resolved})
-        flow, event = together(partial(copies.data_action().apply, request), partial(copies.events().handle, user_end))
+        flow, event = together(
+            partial(copies.data_action().apply, request, deadline=Deadline.after(20)),
+            partial(copies.events().handle, user_end, deadline=Deadline.after(20)),
+        )
         final = world.sim.applied_code(cid, pid)
         assert world.sim.apply_count(cid, pid) == 1
         if flow.outcome.value == "applied":
@@ -137,7 +140,10 @@ def test_two_data_actions(world: World, copies: Copies) -> None:
             ApplyWrapupInput.parse({"conversationId": cid, "participantId": pid, "wrapupCodeId": code})
             for code in (world.resolved, world.escalated)
         )
-        results = together(partial(copies.data_action().apply, first), partial(copies.data_action().apply, second))
+        results = together(
+            partial(copies.data_action().apply, first, deadline=Deadline.after(20)),
+            partial(copies.data_action().apply, second, deadline=Deadline.after(20)),
+        )
         final = world.sim.applied_code(cid, pid)
         assert world.sim.apply_count(cid, pid) == 1
         winners = [r for r in results if r.outcome.value == "applied"]
@@ -174,7 +180,7 @@ def test_review_retry_against_user_end(world: World, copies: Copies) -> None:
             leases=copies.leases(FailureSource.REVIEW),
             genesys=world.client(base_url=copies.server.url),
         )
-        (retried,), event = together(retry, partial(copies.events().handle, user_end))
+        (retried,), event = together(retry, partial(copies.events().handle, user_end, deadline=Deadline.after(20)))
         final = world.sim.applied_code(cid, pid)
         assert world.sim.apply_count(cid, pid) == 1
         record = copies.failures.get(cid, pid, deadline=Deadline.unbounded())

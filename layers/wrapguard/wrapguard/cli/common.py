@@ -13,13 +13,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
 from functools import cached_property
-from typing import Any, TextIO, TypeAlias
+from typing import TYPE_CHECKING, Any, TextIO, TypeAlias
 
 from ..aws.dynamodb import DynamoDB
 from ..domain.deadline import Deadline
 from ..identifiers import canonical_uuid
-from ..settings import ReviewSettings
+from ..settings import GenesysSettings, ReviewSettings
 from ..store.failures import FailureStore
+
+if TYPE_CHECKING:
+    from ..genesys.client import GenesysClient
 
 
 class ExitCode(IntEnum):
@@ -119,6 +122,15 @@ def workstation_dynamodb() -> DynamoDB:
 
     session = BotoSessionCredentials()
     return build_dynamodb(credentials=session, region=session.region)
+
+
+def workstation_genesys(settings: GenesysSettings) -> GenesysClient:
+    """The Genesys client, its secret (if any) read over the workstation's boto3 session."""
+    from ..aws.credentials import BotoSessionCredentials
+    from ..runtime import build_genesys
+
+    session = BotoSessionCredentials()
+    return build_genesys(settings, credentials=session, region=session.region)
 
 
 @dataclass

@@ -16,7 +16,6 @@ from ..domain.deadline import Deadline
 from ..domain.failures import UNRESOLVED_PARTICIPANT, FailureSource, FailureStatus
 from ..domain.lease import ParticipantLeases
 from ..domain.staging import StagedCode
-from ..runtime import build_genesys
 from ..settings import GenesysSettings, load_settings
 from ..store.failures import FailureStore
 from ..store.leases import LeaseTable
@@ -31,6 +30,7 @@ from .common import (
     bounded_text,
     conversation_id,
     participant_id,
+    workstation_genesys,
 )
 from .tables import cell, render
 
@@ -116,7 +116,7 @@ def retry_failures(
     leases: ParticipantLeases,
     genesys: Any = None,
 ) -> list[dict[str, Any]]:
-    genesys = genesys or build_genesys(load_settings(GenesysSettings))
+    genesys = genesys or workstation_genesys(load_settings(GenesysSettings))
     results = []
     for item in items:
         source = FailureSource(item.get("source", FailureSource.DATA_ACTION.value))

@@ -83,15 +83,16 @@ def load_stats(ctx: Context, args: argparse.Namespace, by: tuple[str, ...], name
 
 def genesys_directory() -> Any:
     """A Directory when the Genesys settings are present, else None (ids are shown)."""
+    from ..domain.deadline import Deadline
     from ..genesys.directory import Directory
-    from ..runtime import build_genesys
     from ..settings import GenesysSettings, SettingsError, load_settings
+    from .common import CLI_DEADLINE_SECONDS, workstation_genesys
 
     try:
         settings = load_settings(GenesysSettings)
     except SettingsError:
         return None
-    return Directory(build_genesys(settings))
+    return Directory(workstation_genesys(settings), Deadline.after(CLI_DEADLINE_SECONDS))
 
 
 def resolve_names(directory: Any, stats: Stats, ctx: Context) -> dict[str, dict[str, str]]:

@@ -199,14 +199,16 @@ class FailureStore:
         its status; each remaining item is a conditional PutItem, so an item another writer creates
         between the read and the write is never overwritten.
         """
-        keys = [_key(f.conversation_id, f.participant_id) for f in failures]
-        unique = list({(k["conversationId"], k["participantId"]): k for k in keys}.values())
+        existing = self._existing_keys([(f.conversation_id, f.participant_id) for f in failures], deadline)
+        fresh = {key: f for f in failures if (key := (f.conversation_id, f.participant_id)) not in existing}
+        return sum(self.record_if_absent(failure, deadline=deadline) for failure in fresh.values())
+
+    def _existing_keys(self, keys: list[tuple[str, str]], deadline: Deadline) -> set[tuple[str, str]]:
+        unique = [_key(c, p) for c, p in dict.fromkeys(keys)]
         found = self._db.batch_get(
             self.table_name, unique, projection=["conversationId", "participantId"], deadline=deadline
         )
-        existing = {(str(i["conversationId"]), str(i["participantId"])) for i in found}
-        fresh = {key: f for f in failures if (key := (f.conversation_id, f.participant_id)) not in existing}
-        return sum(self.record_if_absent(failure, deadline=deadline) for failure in fresh.values())
+        return {(str(i["conversationId"]), str(i["participantId"])) for i in found}
 
     def _new_item(self, failure: Failure) -> dict[str, Any]:
         moment = failure.occurred_at or self._now()
