@@ -58,14 +58,15 @@ def ours() -> str:
 
 
 def crt() -> str:
-    from awscrt.auth import (
+    # awscrt ships no type information, and is not installed by `make` (a measurement-only dependency).
+    from awscrt.auth import (  # type: ignore[import-untyped,import-not-found,unused-ignore]
         AwsCredentialsProvider,
         AwsSignatureType,
         AwsSigningAlgorithm,
         AwsSigningConfig,
         aws_sign_request,
     )
-    from awscrt.http import HttpHeaders, HttpRequest
+    from awscrt.http import HttpHeaders, HttpRequest  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
     config = AwsSigningConfig(
         algorithm=AwsSigningAlgorithm.V4,
