@@ -98,3 +98,53 @@ def test_handler_fails_at_start_up_naming_the_missing_setting(
     monkeypatch.delenv("STAGED_CODES_TABLE_NAME")
     with pytest.raises(SettingsError, match="STAGED_CODES_TABLE_NAME"):
         load_handler("apply_wrapup")
+
+
+def test_a_data_action_without_static_keys_signs_with_container_credentials(
+    function_env: dict[str, Any], world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Lambda SnapStart / container runtimes: no AWS keys in the environment, only the container
+    credentials endpoint (a local HTTP server here). The handler reads them, and applies and records."""
+    import threading
+    from datetime import UTC, datetime, timedelta
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen: list[str | None] = []
+
+    class Endpoint(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.headers.get("Authorization"))
+            body = json.dumps(
+                {
+                    "AccessKeyId": "ASIACONTAINER",
+                    "SecretAccessKey": "container-secret",
+                    "Token": "container-session",
+                    "Expiration": (datetime.now(UTC) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                }
+            ).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Endpoint)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", f"http://127.0.0.1:{server.server_port}/creds")
+        monkeypatch.setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN", "snapstart-token")
+        handler = load_handler("apply_wrapup")
+        applied = world.call_in_acw()
+        closed = world.call_in_acw()
+        world.sim.complete_acw(*closed)
+        for (cid, pid), outcome in ((applied, "applied"), (closed, "failed")):
+            event = {"conversationId": cid, "participantId": pid, "wrapupCodeId": world.resolved}
+            assert handler.lambda_handler(event, FakeLambdaContext())["outcome"] == outcome
+        assert seen == ["snapstart-token"]  # fetched once, then cached until near its Expiration
+    finally:
+        server.shutdown()
+        server.server_close()
