@@ -12,7 +12,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from wrapguard.aws.dynamodb import DynamoDB
-from wrapguard.contracts import ApplyWrapupInput
+from wrapguard.contracts import ApplyWrapupInput, ApplyWrapupOutput
 from wrapguard.domain.apply import WrapupService
 from wrapguard.domain.deadline import Deadline
 from wrapguard.domain.failures import FailureSource
@@ -48,7 +48,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     if (probe := probe_result(event)) is not None:  # wrapguard-setup verify: answered without side effects
         return probe
     request = ApplyWrapupInput.parse(event)
-    result = service().apply(request, deadline=Deadline.from_lambda_context(context))
+    result = ApplyWrapupOutput.answer(
+        service().apply(request.to_request(), deadline=Deadline.from_lambda_context(context))
+    )
     count_outcome(result, FailureSource.DATA_ACTION.value)
     logger.info("data action done", extra={"outcome": result.outcome.value, "failure_reason": result.failure_reason})
     return result.to_response()

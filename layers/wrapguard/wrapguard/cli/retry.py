@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..contracts import ApplyWrapupInput, InvalidInputError, Outcome
+from ..contracts import ApplyWrapupInput, ApplyWrapupOutput, InvalidInputError, Outcome
 from ..domain.apply import WrapupService
 from ..domain.codes import CodeCatalog
 from ..domain.deadline import Deadline
@@ -116,7 +116,9 @@ def retry_failures(
     leases: ParticipantLeases,
     genesys: Any = None,
 ) -> list[dict[str, Any]]:
-    genesys = genesys or workstation_genesys(load_settings(GenesysSettings))
+    from ..genesys.gateway import GenesysGateway
+
+    genesys = GenesysGateway(genesys or workstation_genesys(load_settings(GenesysSettings)))
     results = []
     for item in items:
         source = FailureSource(item.get("source", FailureSource.DATA_ACTION.value))
@@ -145,7 +147,7 @@ def retry_failures(
             # it, so the hold cannot expire while this writer still sends a PATCH. (Handing the
             # write to the deployed function, so no workstation clock stamps a hold, is a later task.)
             deadline = Deadline.after(RETRY_DEADLINE_SECONDS)
-            outcome = service.apply(request, deadline=deadline)
+            outcome = ApplyWrapupOutput.answer(service.apply(request.to_request(), deadline=deadline))
         except (_CannotStage, InvalidInputError) as exc:
             results.append({**base, "outcome": "not_applied", "message": str(exc)})
             continue
