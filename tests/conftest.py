@@ -14,11 +14,44 @@ from tests.support.world import CLIENT_ID, CLIENT_SECRET, World
 from wrapguard_local.dynamodb import LOCAL_AWS_ENV, local_dynamodb_server
 from wrapguard_local.template import create_tables
 
+
+def _load_hypothesis_profile() -> None:
+    """Hypothesis profiles (issue 15 item 5), loaded before any test module builds its settings:
+    "default" caps examples for the run a developer repeats every few minutes; "ci" runs many more
+    (HYPOTHESIS_PROFILE=ci, set by .ci/run). Property tests set no max_examples of their own."""
+    from hypothesis import settings
+
+    settings.register_profile("default", max_examples=40, deadline=None)
+    settings.register_profile("ci", max_examples=400, deadline=None, print_blob=True)
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+_load_hypothesis_profile()
+
 # Never let a test reach real AWS or pick up a developer's profile.
 os.environ.update(LOCAL_AWS_ENV)
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "WrapguardTest")
 os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 os.environ.pop("AWS_PROFILE", None)
+
+
+# Tests that must share one pytest-xdist worker (`make test` runs `--dist loadgroup`); all others
+# spread over the workers. Keyed by path prefix so the test files themselves carry nothing.
+SERIAL_GROUPS = {
+    # One `sam build` per run: the module-scoped build fixture must not run once per worker.
+    "tests/packaging/": "sam-build",
+    # The vendor SDK wheel is downloaded once into .cache/ (tests/contract/vendor_models.py).
+    "tests/contract/": "vendor-sdk",
+    # Asserts wall-clock bounds on DynamoDB calls: one at a time, not against each other.
+    "tests/integration/test_dynamo_bounds.py": "wall-clock",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        for prefix, group in SERIAL_GROUPS.items():
+            if item.nodeid.startswith(prefix):
+                item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(autouse=True)
