@@ -9,6 +9,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.retries.standard import ExponentialBackoff
 
 from tests.support.world import World
 from wrapguard.cli.redrive import redrive
@@ -126,6 +127,8 @@ def test_fault_burst_loses_nothing_and_applies_nothing_twice(
     """200 conversations, every event delivered twice and shuffled, Genesys and DynamoDB faults at random."""
     for key, value in FAST_CLIENT_ENV.items():
         monkeypatch.setenv(key, value)
+    # The throttles are still retried, without botocore's real backoff (~0.5 s each, half the test's time).
+    monkeypatch.setattr(ExponentialBackoff, "delay_amount", lambda self, context: 0.0)
     sqs, queue_url = dlq
     report = run_burst(
         world.sim,
