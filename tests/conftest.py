@@ -35,23 +35,20 @@ os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 os.environ.pop("AWS_PROFILE", None)
 
 
-# Tests that must share one pytest-xdist worker (`make test` runs `--dist loadgroup`); all others
-# spread over the workers. Keyed by path prefix so the test files themselves carry nothing.
-SERIAL_GROUPS = {
-    # One `sam build` per run: the module-scoped build fixture must not run once per worker.
-    "tests/packaging/": "sam-build",
-    # The vendor SDK wheel is downloaded once into .cache/ (tests/contract/vendor_models.py).
-    "tests/contract/": "vendor-sdk",
-    # Asserts wall-clock bounds on DynamoDB calls: one at a time, not against each other.
-    "tests/integration/test_dynamo_bounds.py": "wall-clock",
-}
+# `make test` runs pytest-xdist with `--dist loadscope`: each test module runs whole on one worker, so
+# module fixtures run once per run (tests/packaging's `sam build`) and a module's wall-clock tests
+# (test_dynamo_bounds) do not run against each other. (`--dist loadgroup` would be finer, but
+# pytest-xdist 3.8 cannot tag node ids under pytest 9: its groups are silently ignored.)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        for prefix, group in SERIAL_GROUPS.items():
-            if item.nodeid.startswith(prefix):
-                item.add_marker(pytest.mark.xdist_group(group))
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """With workers, the vendor SDK wheel (tests/contract) is downloaded once, here in the controller,
+    rather than by two workers into one .cache/ folder at the same time."""
+    config = session.config
+    if not hasattr(config, "workerinput") and config.getoption("numprocesses", default=None):
+        from tests.contract.vendor_models import _wheel
+
+        _wheel()
 
 
 @pytest.fixture(autouse=True)
