@@ -27,7 +27,7 @@ from wrapguard.domain.policy import WrapupPolicy
 from wrapguard.eventbridge.processing import EventProcessor, MalformedEventError
 from wrapguard.identifiers import is_uuid
 
-SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 INPUT_FIELDS = {"conversationId", "participantId", "userId", "wrapupCodeId", "wrapupCodeName", "notes", "input"}
 UUID_LIKE = st.one_of(
