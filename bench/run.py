@@ -279,13 +279,13 @@ def warm_path() -> dict[str, float]:
     """Genesys requests per apply / per event (simulator counters) and our own code's time per warm apply."""
     from datetime import UTC as utc
 
-    from tests.support.fakes import InMemoryFailures, InMemoryStaging, deadline, leases, modes
+    from tests.support.fakes import InMemoryFailures, InMemoryStaging, leases, modes
     from tests.support.world import World
-    from wrapguard.contracts import ApplyWrapupInput
+    from wrapguard.contracts import ApplyWrapupInput, ApplyWrapupOutput
     from wrapguard.domain.apply import WrapupService
     from wrapguard.domain.codes import CodeCatalog
+    from wrapguard.domain.deadline import Deadline
     from wrapguard.domain.event_rules import EventRules
-    from wrapguard.domain.model import ApplyResult, Outcome
     from wrapguard.domain.staging import ANY_AGENT, StagedCode
     from wrapguard.eventbridge.processing import EventProcessor
 
@@ -303,9 +303,11 @@ def warm_path() -> dict[str, float]:
 
     def apply_once() -> None:
         cid, pid = world.call_in_acw()
-        request = ApplyWrapupInput.parse({"conversationId": cid, "participantId": pid, "wrapupCodeId": world.resolved})
-        result = service.apply(request.to_request(), deadline=deadline())
-        assert isinstance(result, ApplyResult) and result.outcome is Outcome.APPLIED
+        request = ApplyWrapupInput.parse(
+            {"conversationId": cid, "participantId": pid, "wrapupCodeId": world.resolved}
+        ).to_request()
+        result = ApplyWrapupOutput.answer(service.apply(request, deadline=Deadline.unbounded()))
+        assert result.outcome.value == "applied"
 
     apply_once()  # cold: token
     data_action = per_call(apply_once)
@@ -320,10 +322,10 @@ def warm_path() -> dict[str, float]:
             StagedCode(
                 conversation_id=cid, target=ANY_AGENT, wrapup_code_id=world.resolved, staged_at=datetime.now(utc)
             ),
-            deadline=deadline(),
+            deadline=Deadline.unbounded(),
         )
         (event,) = world.sim.agent_disconnect(cid, pid)
-        assert processor.handle(event, deadline=deadline()).action.value == "applied"
+        assert processor.handle(event, deadline=Deadline.unbounded()).action.value == "applied"
 
     user_end_once()
     # The simulator's own set-up calls make no HTTP requests, so the counters are the handler's alone.
@@ -333,7 +335,7 @@ def warm_path() -> dict[str, float]:
         cid, pid = world.sim.new_call(world.support_queue)
         world.sim.agent_disconnect(cid, pid)
         for event in world.sim.complete_acw(cid, pid, agent_code=world.resolved):
-            processor.handle(event, deadline=deadline())
+            processor.handle(event, deadline=Deadline.unbounded())
 
     acw = per_call(acw_once) / 2  # two events (wrapup, acw) per conversation
 
@@ -354,12 +356,12 @@ def own_code_seconds(world: Any) -> list[float]:
     from pydantic import SecretStr
 
     from genesys_simulator.server import mock_transport
-    from tests.support.fakes import InMemoryFailures, InMemoryStaging, deadline, leases, modes
+    from tests.support.fakes import InMemoryFailures, InMemoryStaging, leases, modes
     from tests.support.world import CLIENT_ID
-    from wrapguard.contracts import ApplyWrapupInput
+    from wrapguard.contracts import ApplyWrapupInput, ApplyWrapupOutput
     from wrapguard.domain.apply import WrapupService
     from wrapguard.domain.codes import CodeCatalog
-    from wrapguard.domain.model import ApplyResult, Outcome
+    from wrapguard.domain.deadline import Deadline
     from wrapguard.genesys.client import GenesysClient
     from wrapguard.genesys.credentials import ClientCredentials
     from wrapguard.genesys.gateway import GenesysGateway
@@ -389,15 +391,15 @@ def own_code_seconds(world: Any) -> list[float]:
         {"conversationId": cid, "participantId": pid, "wrapupCodeId": world.resolved}
     ).to_request()
     service.apply(
-        request, deadline=deadline()
+        request, deadline=Deadline.unbounded()
     )  # records token, code names, the conversation (in its window) and the PATCH
     # Replayed, the conversation still shows the window open and no code: every apply does the full work.
     samples = []
     for _ in range(300):
         t = time.perf_counter()
-        result = service.apply(request, deadline=deadline())
+        result = ApplyWrapupOutput.answer(service.apply(request, deadline=Deadline.unbounded()))
         samples.append(time.perf_counter() - t)
-        assert isinstance(result, ApplyResult) and result.outcome is Outcome.APPLIED
+        assert result.outcome.value == "applied"
     return sorted(samples)
 
 

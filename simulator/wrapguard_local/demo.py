@@ -17,8 +17,10 @@ from typing import Any
 import boto3
 
 from genesys_simulator import SimulatorState, running_simulator
+from wrapguard.aws.wiring import local_db
 from wrapguard.cli.review import main as review
 from wrapguard.cli.tables import render
+from wrapguard.domain.deadline import Deadline
 from wrapguard.settings import WRAPUP_TIMEOUT_CODE
 
 from . import demo_data as data
@@ -174,8 +176,8 @@ def run_reconcile_pass(sim: SimulatorState) -> dict[str, object]:
 def failure_rows() -> list[list[str]]:
     from wrapguard.store.failures import FailureStore
 
-    store = FailureStore(os.environ["FAILURES_TABLE_NAME"])
-    items = sorted(store.scan(), key=lambda i: str(i["lastSeen"]))
+    store = FailureStore(local_db(), os.environ["FAILURES_TABLE_NAME"])
+    items = sorted(store.scan(deadline=Deadline.unbounded()), key=lambda i: str(i["lastSeen"]))
     return [
         [
             short(i["conversationId"]),
@@ -271,7 +273,8 @@ def run_rollout(sim: SimulatorState) -> DemoPolicy:
     )
     from wrapguard.store.failures import FailureStore
 
-    item = FailureStore(os.environ["FAILURES_TABLE_NAME"]).get(*observed[0]) or {}
+    store = FailureStore(local_db(), os.environ["FAILURES_TABLE_NAME"])
+    item = store.get(*observed[0], deadline=Deadline.unbounded()) or {}
     print(
         f"   {short(observed[0][0])}: now status {item.get('status')} ({item.get('reason')}), the observation kept: "
         f"observedCodeId {data.CODES.get(str(item.get('observedCodeId')), '-')} from {item.get('observedSource')}"

@@ -13,8 +13,10 @@ from typing import Any
 
 import pytest
 
+from tests.support.aws import local_db
 from tests.support.world import World
 from wrapguard.cli.review import main
+from wrapguard.domain.deadline import Deadline
 from wrapguard.store.failures import FailureStore
 from wrapguard_local.handlers import FakeLambdaContext, load_handler
 
@@ -92,15 +94,16 @@ def test_observe_enforce_and_off_side_by_side_and_the_figures_they_leave(
 
     report = load_handler("reconcile").lambda_handler({}, FakeLambdaContext())
     assert (report["not_recorded_off"], report["would_fix"]) == (1, 2)  # the off call; staged + policy
-    store = FailureStore(function_env["FAILURES_TABLE_NAME"])
-    assert store.get(off_cid, off_pid) is None
-    staged = store.get(staged_cid, staged_pid)
+    store = FailureStore(local_db(), function_env["FAILURES_TABLE_NAME"])
+    assert store.get(off_cid, off_pid, deadline=Deadline.unbounded()) is None
+    staged = store.get(staged_cid, staged_pid, deadline=Deadline.unbounded())
     assert staged is not None and (staged["status"], staged["reason"], staged["observedCodeId"]) == (
         "open",
         "missing_wrapup",
         world.escalated,
     )
-    assert (staged["observedSource"], store.get(coded_cid, coded_pid)["status"]) == ("eventbridge", "observed")  # type: ignore[index]
+    coded = store.get(coded_cid, coded_pid, deadline=Deadline.unbounded())
+    assert coded is not None and (staged["observedSource"], coded["status"]) == ("eventbridge", "observed")
 
     rows = {row["queue"]["id"]: row for row in review("stats", "--since", "2d", "--ids", "--by", "queue")["rows"]}
     observed_decisions = sum(d.count("observed") for d in decisions.values())

@@ -9,15 +9,18 @@ and the observe side's answer says what happened.
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
 import pytest
 
-from tests.integration.test_races import TRIALS, Copies, answer, copies, handle, stage, together
+from tests.integration.test_races import TRIALS, Copies, copies, stage, together
 from tests.support.fakes import modes
 from tests.support.world import World
-from wrapguard.contracts import ApplyWrapupInput
+from wrapguard.contracts import ApplyWrapupInput, ApplyWrapupOutput
 from wrapguard.domain.apply import WrapupService
 from wrapguard.domain.codes import CodeCatalog
+from wrapguard.domain.deadline import Deadline
+from wrapguard.domain.event_results import EventResult
 from wrapguard.domain.event_rules import EventRules
 from wrapguard.domain.failures import FailureSource
 from wrapguard.domain.modes import Mode
@@ -52,6 +55,15 @@ def request(cid: str, pid: str, code: str) -> ApplyWrapupInput:
     return ApplyWrapupInput.parse({"conversationId": cid, "participantId": pid, "wrapupCodeId": code})
 
 
+def answer(service: WrapupService, request: ApplyWrapupInput) -> ApplyWrapupOutput:
+    """One data action, mapped to the contract like the handler does, with a Lambda-like deadline."""
+    return ApplyWrapupOutput.answer(service.apply(request.to_request(), deadline=Deadline.after(20)))
+
+
+def handle(processor: EventProcessor, event: dict[str, Any]) -> EventResult:
+    return processor.handle(event, deadline=Deadline.after(20))
+
+
 def test_an_observing_copy_and_an_enforcing_copy_on_one_participant(world: World, copies: Copies) -> None:
     for _ in range(TRIALS):
         cid, pid = world.call_in_acw()
@@ -61,7 +73,7 @@ def test_an_observing_copy_and_an_enforcing_copy_on_one_participant(world: World
         )
         assert world.sim.apply_count(cid, pid) == 1 and world.sim.applied_code(cid, pid) == world.resolved
         assert enforced.outcome.value == "applied"  # the observation claimed nothing on the participant
-        item = copies.failures.get(cid, pid)
+        item = copies.failures.get(cid, pid, deadline=Deadline.unbounded())
         assert item is not None
         if observed.outcome.value == "observed":  # it decided first: its would-be write is kept
             assert item["observedCodeId"] == world.escalated and observed.wrapup_code_id == world.escalated
@@ -84,4 +96,4 @@ def test_an_observing_user_end_and_an_enforcing_data_action(world: World, copies
         assert event.action.value in {"observed", "superseded"}
         if event.action.value == "observed":
             assert event.code_id == world.escalated
-            assert copies.failures.get(cid, pid)["observedCodeId"] == world.escalated  # type: ignore[index]
+            assert copies.failures.get(cid, pid, deadline=Deadline.unbounded())["observedCodeId"] == world.escalated  # type: ignore[index]

@@ -10,6 +10,7 @@ from typing import Any
 from wrapguard.domain.compliance import UNKNOWN, ParticipantCheck, utc_day
 from wrapguard.domain.deadline import Deadline
 from wrapguard.domain.errors import StorageUnavailable
+from wrapguard.domain.failure_rules import RecordState, merge, replaces_if_absent, settled_by_code
 from wrapguard.domain.failures import Failure, FailureStatus, Observation
 from wrapguard.domain.lease import LeaseState, ParticipantLeases
 from wrapguard.domain.modes import Mode, fixed_policy
@@ -17,7 +18,6 @@ from wrapguard.domain.observations import status_after_observation
 from wrapguard.domain.policy import WrapupPolicy
 from wrapguard.domain.reconcile import Checkpoint
 from wrapguard.domain.staging import StagedCode, most_specific
-from wrapguard.store.failures import SPECIFIC_REASONS
 
 
 def deadline() -> Deadline:
@@ -47,31 +47,24 @@ class InMemoryFailures:
     def record(self, failure: Failure, *, deadline: Deadline) -> int:
         self._write("failures.record", deadline)
         key = (failure.conversation_id, failure.participant_id)
-        item = self.items.setdefault(key, {"attempts": 0, "status": "open"})
+        existing = self.items.get(key)
+        # Records only move forward: the same pure rules the DynamoDB store applies.
+        write = merge(_state(existing), failure.reason)
+        item = self.items.setdefault(key, {"attempts": 0})
         item["attempts"] += 1
-        if item["status"] == "observed":  # a real failure on a participant observe mode had a code for
-            item["status"] = "open"
-        # Records only move forward, as in the DynamoDB store: status kept, specific reasons kept.
-        if item.get("reason") in SPECIFIC_REASONS and failure.reason not in SPECIFIC_REASONS:
-            return int(item["attempts"])
-        item.update(failure.model_dump(exclude_none=True, exclude={"reason"}), reason=failure.reason)
+        item["status"] = write.status.value
+        if write.take_details:
+            item.update(failure.model_dump(exclude_none=True, exclude={"reason"}), reason=failure.reason)
         return int(item["attempts"])
 
     def record_if_absent(self, failure: Failure, *, deadline: Deadline) -> bool:
         self._write("failures.record_if_absent", deadline)
         key = (failure.conversation_id, failure.participant_id)
         existing = self.items.get(key)
-        if existing is not None and existing["status"] == "observed":
-            kept = {k: v for k, v in existing.items() if k.startswith("observed")}
-            self.items[key] = {**failure.model_dump(exclude_none=True), **kept, "attempts": 1, "status": "open"}
-            return True
-        if existing is not None and (
-            failure.reason not in SPECIFIC_REASONS
-            or existing["status"] != "open"
-            or existing.get("reason") in SPECIFIC_REASONS
-        ):
+        if not replaces_if_absent(_state(existing), failure.reason):
             return False
-        self.items[key] = {**failure.model_dump(exclude_none=True), "attempts": 1, "status": "open"}
+        kept = {k: v for k, v in (existing or {}).items() if k.startswith("observed")}  # as the store keeps them
+        self.items[key] = {**failure.model_dump(exclude_none=True), **kept, "attempts": 1, "status": "open"}
         return True
 
     def record_missing(self, failures: list[Failure], *, deadline: Deadline) -> int:
@@ -100,12 +93,21 @@ class InMemoryFailures:
     ) -> bool:
         self._write("failures.resolve_open", deadline)
         item = self.items.get((conversation_id, participant_id))
-        if item is None or item["status"] != "open" or item.get("reason") in {"superseded", "placeholder_code"}:
-            return False
-        if item.get("wrapup_code_id") not in (None, code_present):
+        if item is None or not settled_by_code(_state(item), code_present):
             return False
         item.update(status="resolved", reviewNote=note)
         return True
+
+
+def _state(item: dict[str, Any] | None) -> RecordState | None:
+    if item is None:
+        return None
+    reason = item.get("reason")
+    return RecordState(
+        status=FailureStatus(item["status"]),
+        reason=None if reason is None else str(getattr(reason, "value", reason)),
+        wrapup_code_id=item.get("wrapup_code_id"),
+    )
 
 
 class InMemoryCheckpoints:
@@ -130,12 +132,12 @@ class InMemoryLeases:
         self._lock = threading.Lock()
         self.fail: StorageUnavailable | None = None  # raised by every acquire (AccessDenied, throttling...)
 
-    def try_acquire(self, key: str, holder: str, hold_seconds: float) -> LeaseState | None:
+    def try_acquire(self, key: str, holder: str, hold_seconds: float, *, deadline: Deadline) -> LeaseState | None:
         if self.fail is not None:
             raise self.fail
         with self._lock:
             item = self.items.setdefault(key, {})
-            if item.get("holder") and item["held_until"] >= self.clock():
+            if item.get("holder") and item["held_until"] >= self.clock() and item["holder"] != holder:
                 return None
             old = LeaseState(
                 item.get("applied_code"), item.get("applied_by"), item.get("released_at"), bool(item.get("holder"))
@@ -143,7 +145,9 @@ class InMemoryLeases:
             item.update(holder=holder, held_until=self.clock() + hold_seconds)
             return old
 
-    def release(self, key: str, holder: str, applied_code: str | None, applied_by: str | None) -> None:
+    def release(
+        self, key: str, holder: str, applied_code: str | None, applied_by: str | None, *, deadline: Deadline
+    ) -> None:
         with self._lock:
             item = self.items.get(key, {})
             if item.get("holder") != holder:

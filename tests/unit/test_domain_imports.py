@@ -11,8 +11,8 @@ DOMAIN = Path(__file__).resolve().parents[2] / "layers" / "wrapguard" / "wrapgua
 # Outside libraries the domain may use: the standard library, pydantic, Powertools' Logger.
 THIRD_PARTY = {"pydantic", "aws_lambda_powertools"}
 # wrapguard modules outside domain/ the domain may read: the package root (its service name, for
-# the Logger) and the pure timestamp helpers. Everything else there is an adapter.
-WRAPGUARD_ALLOWED = {"wrapguard", "wrapguard.timestamps"}
+# the Logger) and the pure timestamp and identifier helpers. Everything else there is an adapter.
+WRAPGUARD_ALLOWED = {"wrapguard", "wrapguard.timestamps", "wrapguard.identifiers"}
 FORBIDDEN_EXAMPLES = ("genesys", "store", "contracts", "settings", "budget", "secretsmanager")
 
 

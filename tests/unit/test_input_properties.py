@@ -16,16 +16,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.support.fakes import InMemoryFailures, InMemoryStaging, deadline, leases, modes
+from tests.support.fakes import InMemoryFailures, InMemoryStaging, leases, modes
 from tests.support.world import World
 from wrapguard.contracts import ApplyWrapupInput, ApplyWrapupOutput, InvalidInputError
 from wrapguard.domain.apply import WrapupService
 from wrapguard.domain.codes import CodeCatalog
+from wrapguard.domain.deadline import Deadline
 from wrapguard.domain.event_rules import EventRules, RetryableEventError
 from wrapguard.eventbridge.processing import EventProcessor, MalformedEventError
 from wrapguard.identifiers import is_uuid
 
-SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 INPUT_FIELDS = {"conversationId", "participantId", "userId", "wrapupCodeId", "wrapupCodeName", "notes", "input"}
 UUID_LIKE = st.one_of(
@@ -77,8 +78,9 @@ def test_rejected_data_action_input_writes_nothing(world: World, raw: dict[str, 
         assert failures.items == {} and staging.items == {} and sum(world.sim.counters.values()) == 0
         return
     try:
-        # well-formed ids of conversations the simulator does not know
-        ApplyWrapupOutput.answer(service.apply(request.to_request(), deadline=deadline()))
+        ApplyWrapupOutput.answer(
+            service.apply(request.to_request(), deadline=Deadline.unbounded())
+        )  # well-formed ids of conversations the simulator does not know
     except InvalidInputError as exc:
         assert exc.fields == ["participantId"]
         assert failures.items == {} and staging.items == {}
@@ -127,7 +129,7 @@ def test_any_event_envelope_gives_a_result_or_a_typed_error(
     failures, staging = InMemoryFailures(), InMemoryStaging()
     rules = EventRules(genesys, failures, staging, CodeCatalog(genesys), leases=leases("eventbridge"), **modes())
     try:
-        result = EventProcessor(rules, persistence=None).handle(event, deadline=deadline())
+        result = EventProcessor(rules, persistence=None).handle(event, deadline=Deadline.unbounded())
     except MalformedEventError:
         assert failures.items == {} and staging.items == {}  # not attributable: the DLQ keeps it
         return
@@ -144,5 +146,7 @@ def test_topic_with_anything_after_it_is_not_handled(world: World, suffix: str) 
     genesys = world.gateway()
     failures = InMemoryFailures()
     rules = EventRules(genesys, failures, InMemoryStaging(), CodeCatalog(genesys), leases=leases(), **modes())
-    assert EventProcessor(rules, persistence=None).handle(event, deadline=deadline()).action.value == "ignored"
+    assert (
+        EventProcessor(rules, persistence=None).handle(event, deadline=Deadline.unbounded()).action.value == "ignored"
+    )
     assert failures.items == {}

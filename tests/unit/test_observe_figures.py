@@ -11,13 +11,14 @@ from datetime import date, datetime, timedelta
 from wrapguard.cli.report import SECTIONS, render_report
 from wrapguard.cli.stats import render_table, write_csv
 from wrapguard.domain.compliance import ComplianceCounts
+from wrapguard.domain.deadline import Deadline
 from wrapguard.domain.stats import DailyCounts, FailureFact, compute
 
 DAY = date(2026, 11, 24)
 
 
 class Compliance:
-    def daily(self, since: date, until: date, *, per_agent: bool = False) -> list[DailyCounts]:
+    def daily(self, since: date, until: date, *, per_agent: bool = False, deadline: Deadline) -> list[DailyCounts]:
         observed = ComplianceCounts(checked=10, coded=6, missing=3, placeholder=1, would_apply=5, would_fix=3)
         enforced = ComplianceCounts(checked=4, coded=4)
         return [
@@ -27,7 +28,7 @@ class Compliance:
 
 
 class Failures:
-    def facts(self, since: date) -> list[FailureFact]:
+    def facts(self, since: date, *, deadline: Deadline) -> list[FailureFact]:
         return [
             FailureFact("2026-11-24", "missing_wrapup", "reconcile", "open", "q-observe", "u", "voice"),
             FailureFact("2026-11-24", "", "", "observed", "q-observe", "u", "voice"),  # only an observation
@@ -35,7 +36,7 @@ class Failures:
 
 
 def by_queue() -> dict[str, dict[str, object]]:
-    stats = compute(("queue",), DAY, DAY, Compliance(), Failures())
+    stats = compute(("queue",), DAY, DAY, Compliance(), Failures(), deadline=Deadline.unbounded())
     return {row["queue"]["id"]: row for row in stats.as_dict()["rows"]}
 
 
@@ -48,7 +49,7 @@ def test_would_apply_and_would_fix_per_queue_with_the_rate_over_the_uncoded() ->
 
 
 def test_table_csv_and_report_show_the_json_numbers() -> None:
-    stats = compute(("queue",), DAY, DAY, Compliance(), Failures())
+    stats = compute(("queue",), DAY, DAY, Compliance(), Failures(), deadline=Deadline.unbounded())
     table = render_table(stats)
     header = table.splitlines()[1]
     assert "wouldApply" in header and "wouldFix" in header and "would fix %" in header
@@ -61,7 +62,10 @@ def test_table_csv_and_report_show_the_json_numbers() -> None:
         "3",
         "0.75",
     )
-    sections = [(title, compute((key,), DAY, DAY, Compliance(), Failures())) for key, title in SECTIONS]
+    sections = [
+        (title, compute((key,), DAY, DAY, Compliance(), Failures(), deadline=Deadline.unbounded()))
+        for key, title in SECTIONS
+    ]
     page = render_report(sections, generated=datetime(2026, 11, 25) + timedelta(hours=1))
     section = page[page.index('<section id="observe-mode">') :]
     assert "Observe mode: what wrapguard would have done" in section

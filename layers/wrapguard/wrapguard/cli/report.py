@@ -174,7 +174,8 @@ def _observe_section(stats: Stats) -> str:
     )
     return (
         '<section id="observe-mode"><h2>Observe mode: what wrapguard would have done</h2>'
-        f'{intro}<table data-by="observe"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></section>'
+        f'{intro}<table data-by="observe"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></section>"
     )
 
 

@@ -19,12 +19,9 @@ from ..domain.codes import CodeCatalog
 from ..domain.deadline import Deadline
 from ..domain.failures import UNRESOLVED_PARTICIPANT, FailureSource, FailureStatus
 from ..domain.lease import ParticipantLeases
-from ..domain.modes import Mode, PolicySource
+from ..domain.modes import Mode, PolicySource, fixed_policy
 from ..domain.staging import StagedCode
-from ..genesys.gateway import GenesysGateway
-from ..runtime import bind_time_budget, build_genesys, policy_source
 from ..settings import GenesysSettings, PolicySettings, load_settings
-from ..store import dynamo
 from ..store.failures import FailureStore
 from ..store.leases import LeaseTable
 from .common import (
@@ -38,6 +35,7 @@ from .common import (
     bounded_text,
     conversation_id,
     participant_id,
+    workstation_genesys,
 )
 from .tables import cell, render
 
@@ -61,20 +59,24 @@ def register(commands: Commands) -> None:
 def run(ctx: Context, args: argparse.Namespace) -> int:
     store = ctx.failures
     if args.participant_id:
-        item = store.get(args.conversation_id, args.participant_id)
+        item = store.get(args.conversation_id, args.participant_id, deadline=ctx.deadline)
         if item and item["status"] != FailureStatus.OPEN and not args.force:
             raise AlreadyReviewedError(
                 f"{args.conversation_id} / {args.participant_id} is already {item['status']}; pass --force to retry"
             )
         items = [item] if item else []
     else:
-        items = [i for i in store.for_conversation(args.conversation_id) if i["status"] == FailureStatus.OPEN]
+        items = [
+            i
+            for i in store.for_conversation(args.conversation_id, deadline=ctx.deadline)
+            if i["status"] == FailureStatus.OPEN
+        ]
     if not items:
         raise NotFoundError(f"no open failure for {args.conversation_id}")
     if not ctx.settings.lease_table:
         # A retry writes a wrap-up like the functions do, so it must hold the same participant lease.
         raise UsageError("retry needs the lease table: set WRAPGUARD_LEASE_TABLE")
-    leases = ParticipantLeases(LeaseTable(ctx.settings.lease_table), source=FailureSource.REVIEW.value)
+    leases = ParticipantLeases(LeaseTable(ctx.db, ctx.settings.lease_table), source=FailureSource.REVIEW.value)
     modes = load_settings(PolicySettings)
     results = retry_failures(
         store,
@@ -82,7 +84,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         code_id=args.code_id,
         code_name=args.code_name,
         leases=leases,
-        policy=policy_source(modes),
+        policy=fixed_policy(modes.wrapup_policy),
         default_mode=modes.default_mode,
     )
     if ctx.json:
@@ -130,7 +132,9 @@ def retry_failures(
     default_mode: Mode,
     genesys: Any = None,
 ) -> list[dict[str, Any]]:
-    genesys = GenesysGateway(genesys or build_genesys(load_settings(GenesysSettings)))
+    from ..genesys.gateway import GenesysGateway
+
+    genesys = GenesysGateway(genesys or workstation_genesys(load_settings(GenesysSettings)))
     results = []
     for item in items:
         source = FailureSource(item.get("source", FailureSource.DATA_ACTION.value))
@@ -164,11 +168,11 @@ def retry_failures(
                     "wrapupCodeName": wanted_name,
                 }
             )
-            # Like a Lambda invocation, each retry runs against a deadline: the lease's hold, every
-            # Genesys wait (Retry-After included) and DynamoDB call end before it, so the hold cannot
-            # expire while this writer still sends a PATCH.
+            # Like a Lambda invocation, each retry runs against its own Deadline: the lease's hold
+            # covers it, and every Genesys wait (Retry-After included) and DynamoDB call end before
+            # it, so the hold cannot expire while this writer still sends a PATCH. (Handing the
+            # write to the deployed function, so no workstation clock stamps a hold, is a later task.)
             deadline = Deadline.after(RETRY_DEADLINE_SECONDS)
-            bind_time_budget(deadline.until_end, dynamo)
             outcome = ApplyWrapupOutput.answer(service.apply(request.to_request(), deadline=deadline))
         except (_CannotStage, InvalidInputError) as exc:
             results.append({**base, "outcome": "not_applied", "message": str(exc)})
@@ -182,6 +186,7 @@ def retry_failures(
                 note=f"{outcome.outcome.value} by wrapguard-review retry",
                 reviewer="wrapguard-review",
                 force=True,  # the code is on the participant now; the history keeps any earlier review
+                deadline=deadline.for_failure_write(),
             )
         results.append(result)
     return results

@@ -1,11 +1,11 @@
 """Observe mode's record: what wrapguard would have written, kept on the participant's failure item
 and counted once per participant as `wouldApply` in the compliance table.
 
-The record's rules (pure; the failure store applies them to the item as read):
+The record's rules (pure):
 - an observation never changes an item's status, except that it creates a missing item with status
-  `observed` (so `list` shows it only with `--status observed`);
+  `observed` (so `list` shows it only with `--status observed`): `status_after_observation`;
 - a later failure on that participant (e.g. the reconciler's missing_wrapup) moves an `observed`
-  item to `open`, keeping the observation attributes (domain/failure_rules.py `merge`).
+  item to `open`, keeping the observation attributes (domain/failure_rules.py `merge`, `replaces_if_absent`).
 """
 
 from __future__ import annotations

@@ -31,24 +31,32 @@ class EventProcessor:
     def __init__(
         self,
         rules: EventRules,
-        persistence: BasePersistenceLayer | None,
+        persistence: Callable[[Deadline], BasePersistenceLayer] | None,
         config: IdempotencyConfig | None = None,
     ) -> None:
         self.rules = rules
         self.failures: FailureRecorder = rules.failures
         self.config = config or IdempotencyConfig()
+        # One persistence layer per invocation, bound to its deadline (store/idempotency.py).
+        self._persistence = persistence
+
+    def _dispatch(
+        self, *, key: dict[str, str], body: ConversationDetailEvent, kind: str, deadline: Deadline
+    ) -> dict[str, Any]:
+        if self._persistence is None:
+            return self._act(key=key, body=body, kind=kind, deadline=deadline)
         # The idempotency record holds the result's JSON form (dicts need no serializer in the layer).
-        self._dispatch: Callable[..., dict[str, Any]] = self._act
-        if persistence is not None:
-            self._dispatch = idempotent_function(
-                data_keyword_argument="key", persistence_store=persistence, config=self.config
-            )(self._act)
+        act = idempotent_function(
+            data_keyword_argument="key", persistence_store=self._persistence(deadline), config=self.config
+        )(self._act)
+        result: dict[str, Any] = act(key=key, body=body, kind=kind, deadline=deadline)
+        return result
 
     def handle(self, raw: Any, *, deadline: Deadline) -> EventResult:
         try:
             event = parse(event=raw, model=GenesysEventBridgeEvent)
         except ValidationError as exc:
-            return self._malformed(raw, exc, deadline)
+            return self._malformed(raw, exc, deadline=deadline)
         topic = event.topic()
         kinds = {t.value for t in Topic}
         if topic is None or topic[1] not in kinds:
@@ -58,7 +66,7 @@ class EventProcessor:
         try:
             body = BODY_MODELS[kind].model_validate(event.detail.event_body)
         except ValidationError as exc:
-            return self._malformed(raw, exc, deadline)
+            return self._malformed(raw, exc, deadline=deadline)
         logger.append_keys(conversation_id=body.conversation_id, participant_id=body.participant_id, topic=kind.value)
         key = {"conversationId": body.conversation_id, "participantId": body.participant_id, "topic": kind.value}
         return EventResult.from_response(self._dispatch(key=key, body=body, kind=kind.value, deadline=deadline))
@@ -71,7 +79,7 @@ class EventProcessor:
         assert isinstance(body, AcwEvent)
         return self.rules.on_wrapup_done(body.to_domain(acw_ended=kind == Topic.ACW), deadline=deadline).to_response()
 
-    def _malformed(self, raw: Any, exc: ValidationError, deadline: Deadline) -> EventResult:
+    def _malformed(self, raw: Any, exc: ValidationError, *, deadline: Deadline) -> EventResult:
         fields = tuple(sorted({".".join(str(p) for p in e["loc"]) for e in exc.errors()}))
         detail = raw.get("detail") if isinstance(raw, dict) else None
         body = detail.get("eventBody") if isinstance(detail, dict) else None

@@ -78,41 +78,39 @@ def details_query(interval: str, page_number: int, page_size: int) -> dict[str, 
 
 class AnalyticsApi:
     """Thin typed wrapper over the client's parsed GET/POST (same auth, retries and errors; a 2xx
-    body that does not parse is a GenesysBadResponseError that quotes nothing of it).
-
-    `deadline` is accepted for the domain's AnalyticsPort; until the client takes it per call
-    (i15-boundary), the reconcile handler binds the client's budget once per invocation.
-    """
+    body that does not parse is a GenesysBadResponseError that quotes nothing of it)."""
 
     BASE = "/api/v2/analytics/conversations/details"
 
     def __init__(self, client: GenesysClient) -> None:
         self._client = client
 
-    def query(
-        self, interval: str, page_number: int, page_size: int, *, deadline: Deadline | None = None
-    ) -> DetailsQueryResponse:
+    def query(self, interval: str, page_number: int, page_size: int, *, deadline: Deadline) -> DetailsQueryResponse:
         body = details_query(interval, page_number, page_size)
         return self._client.post_parsed(
-            "analytics_query", f"{self.BASE}/query", body, DetailsQueryResponse.model_validate_json
+            "analytics_query", f"{self.BASE}/query", body, DetailsQueryResponse.model_validate_json, deadline=deadline
         )
 
-    def create_job(self, interval: str, *, deadline: Deadline | None = None) -> str:
+    def create_job(self, interval: str, *, deadline: Deadline) -> str:
         body = {"interval": interval, "order": "asc", "orderBy": "conversationStart"}
-        job = self._client.post_parsed("analytics_job_create", f"{self.BASE}/jobs", body, AsyncJob.model_validate_json)
+        job = self._client.post_parsed(
+            "analytics_job_create", f"{self.BASE}/jobs", body, AsyncJob.model_validate_json, deadline=deadline
+        )
         return job.job_id
 
-    def job_state(self, job_id: str, *, deadline: Deadline | None = None) -> AsyncJobStatus:
+    def job_state(self, job_id: str, *, deadline: Deadline) -> AsyncJobStatus:
         return self._client.get_parsed(
-            "analytics_job_status", f"{self.BASE}/jobs/{job_id}", AsyncJobStatus.model_validate_json
+            "analytics_job_status", f"{self.BASE}/jobs/{job_id}", AsyncJobStatus.model_validate_json, deadline=deadline
         )
 
-    def job_results(
-        self, job_id: str, cursor: str | None, page_size: int, *, deadline: Deadline | None = None
-    ) -> AsyncJobResults:
+    def job_results(self, job_id: str, cursor: str | None, page_size: int, *, deadline: Deadline) -> AsyncJobResults:
         params: dict[str, Any] = {"pageSize": page_size}
         if cursor:
             params["cursor"] = cursor
         return self._client.get_parsed(
-            "analytics_job_results", f"{self.BASE}/jobs/{job_id}/results", AsyncJobResults.model_validate_json, params
+            "analytics_job_results",
+            f"{self.BASE}/jobs/{job_id}/results",
+            AsyncJobResults.model_validate_json,
+            params,
+            deadline=deadline,
         )
