@@ -186,6 +186,7 @@ def test_review_retry_against_user_end(world: World, copies: Copies) -> None:
             code_name=None,
             leases=copies.leases(FailureSource.REVIEW),
             genesys=world.client(base_url=copies.server.url),
+            **modes(),
         )
         (retried,), event = together(retry, partial(copies.events().handle, user_end, deadline=Deadline.after(20)))
         final = world.sim.applied_code(cid, pid)
