@@ -17,6 +17,7 @@ from tests.support.aws import local_db
 from tests.support.world import World
 from wrapguard.cli.review import main
 from wrapguard.domain.deadline import Deadline
+from wrapguard.domain.failures import FailureReason, FailureSource, Subject, build_failure
 from wrapguard.store.failures import FailureStore
 from wrapguard_local.handlers import FakeLambdaContext, load_handler
 
@@ -123,3 +124,32 @@ def test_observe_enforce_and_off_side_by_side_and_the_figures_they_leave(
     out = io.StringIO()
     assert main(["show", staged_cid], out=out) == 0
     assert f"observedCodeId: {world.escalated}" in out.getvalue() and "observedSource: eventbridge" in out.getvalue()
+
+
+@pytest.mark.parametrize("mode", ["observe", "off"])
+def test_review_retry_follows_the_mode(
+    function_env: dict[str, Any], world: World, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    """`wrapguard-review retry` decides through the same domain path: no PATCH in observe (the code it
+    would apply is kept on the item, which stays open for the reviewer) and nothing at all in off."""
+    store = FailureStore(local_db(), function_env["FAILURES_TABLE_NAME"])
+    cid, pid = world.call_in_acw()
+    failure = build_failure(
+        Subject(cid, pid, queue_id=world.support_queue).with_code(world.resolved, "Resolved"),
+        FailureSource.DATA_ACTION,
+        reason=FailureReason.TIMEOUT,
+    )
+    store.record(failure, deadline=Deadline.unbounded())
+    monkeypatch.setenv("WRAPGUARD_DEFAULT_MODE", mode)
+    monkeypatch.setenv("WRAPGUARD_LEASE_TABLE", function_env["LEASE_TABLE_NAME"])
+    out = io.StringIO()
+    assert main(["--json", "retry", cid, pid], out=out) == 3  # still failing: nothing was written
+    (result,) = json.loads(out.getvalue())["results"]
+    assert result["outcome"] == {"observe": "observed", "off": "disabled"}[mode]
+    assert world.sim.counters["patch_participant"] == 0 and world.sim.applied_code(cid, pid) is None
+    item = store.get(cid, pid, deadline=Deadline.unbounded())
+    assert item is not None and item["status"] == "open"
+    if mode == "observe":
+        assert (item["observedCodeId"], item["observedSource"]) == (world.resolved, "review")
+    else:
+        assert "observedCodeId" not in item

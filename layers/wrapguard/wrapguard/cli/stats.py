@@ -5,6 +5,10 @@
 
 Errors and exit codes as every subcommand (common.py): a bad --by or period is a usage error (2).
 
+Observe mode's columns (README "Rolling out"): wouldApply (codes wrapguard decided and did not write),
+wouldFix (participants found without a real code that it had a code for) and wouldFixRate = wouldFix /
+(missing + placeholder); the compliance table keeps them, so they need --compliance-table too.
+
 The figures come from domain/stats.py (the HTML report shows the same ones). Compliance needs the
 reconciler's compliance table (--compliance-table, WRAPGUARD_COMPLIANCE_TABLE or
 COMPLIANCE_TABLE_NAME); without it only failures are shown. Queue and agent names are read from
