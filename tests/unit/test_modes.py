@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from genesys_simulator import Fault
 from tests.support.fakes import (
     InMemoryCheckpoints,
     InMemoryCompliance,
@@ -188,9 +189,11 @@ def test_user_end_off_does_nothing(world: World) -> None:
     p = Paths(world, {"mode": "off", "default": {"defaultCodeId": world.resolved}})
     cid, pid = world.sim.new_call(world.support_queue)
     p.stage(cid, world.escalated)
+    world.sim.inject(Fault(endpoint="get_conversation", status=503, times=-1))  # not even read: no failure to record
     (ended,) = p.feed(world.sim.agent_disconnect(cid, pid))
     assert ended["action"] == "disabled"
     assert p.feed(world.sim.complete_acw(cid, pid))[-1]["action"] == "disabled"
+    assert world.sim.counters["get_conversation"] == 0
     assert p.patches() == 0 and p.failures.items == {} and p.compliance.figures == {}
     assert len(p.staging.items) == 1  # left as it was: off does not act
 

@@ -101,10 +101,13 @@ class EventRules:
 
     # --- agent ended ----------------------------------------------------------------------------
     def on_agent_end(self, event: AgentEnded, *, deadline: Deadline) -> EventResult:
+        policy = self.policy(deadline)
+        if event.queue_id and policy.mode_for(event.queue_id, self.default_mode) is Mode.OFF:
+            return _result(EventAction.DISABLED, _subject_of(event))  # no lease, no read: off does not act
         with self._storage_failures_recorded(event, deadline):
             try:
                 with self.leases.hold(event.conversation_id, event.participant_id, deadline=deadline) as hold:
-                    return self._agent_ended(event, hold, self.policy(deadline), deadline)
+                    return self._agent_ended(event, hold, policy, deadline)
             except LeaseBusyError as busy:
                 raise RetryableEventError(str(busy)) from busy
 
