@@ -79,7 +79,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         ]
         print(render(rows, ["participant", "outcome", "reason", "detail"]), file=ctx.out)
     done = all(r["outcome"] in {"applied", "already_applied"} for r in results)
-    return ExitCode.OK if done else ExitCode.STILL_FAILING
+    return ExitCode.OK if done else ExitCode.NOT_DONE
 
 
 class _CannotStage(Exception):

@@ -9,12 +9,11 @@
   wrapguard-review stats [--since 7d] [--by queue|agent|media|day|reason|source ...] [--format csv]
   wrapguard-review report --html FILE [--since 7d]
 
-Global options (`--table`, `--json`) go before or after the subcommand. Works against AWS (standard
-credential chain and region) or a local DynamoDB server (AWS_ENDPOINT_URL). The table comes from
---table, WRAPGUARD_FAILURES_TABLE or FAILURES_TABLE_NAME. `retry` also needs the Genesys settings the
-functions use (GENESYS_REGION, GENESYS_CREDENTIALS_SECRET or GENESYS_CLIENT_ID/GENESYS_CLIENT_SECRET).
+Global options (`--stack-name`, `--region`, `--profile`, `--config-file`, `--table`, `--json`, `--version`)
+go before or after the subcommand. Tables come from the deployed stack (stack_config.py); a flag or
+variable (--table, WRAPGUARD_FAILURES_TABLE / FAILURES_TABLE_NAME, ...) overrides the stack's value.
 
-Every error is one line on stderr; the exit codes are in common.EXIT_CODES_HELP (shown by --help).
+Every error is one line on stderr; the exit codes are exit_codes.ExitCode (shown by --help).
 """
 
 from __future__ import annotations
@@ -26,7 +25,11 @@ from typing import TextIO
 
 from ..settings import ReviewSettings, SettingsError, load_settings
 from . import export, list_cmd, report, resolve, retry, show, stats
-from .common import EXIT_CODES_HELP, GLOBAL_OPTIONS, CliError, Context, ExitCode, Parser, one_line
+from .common import EXIT_CODES_HELP, GLOBAL_OPTIONS, Context, ExitCode, Parser
+from .exit_codes import run_guarded
+from .stack_config import Configuration, locate
+
+PROG = "wrapguard-review"
 
 # Each module registers its own subcommand(s): adding one is a new module and one entry here.
 SUBCOMMANDS = (list_cmd, show, retry, resolve, export, stats, report)
@@ -37,7 +40,7 @@ _TABLE_OPERATIONS = {"Query", "Scan", "GetItem", "UpdateItem", "PutItem", "Batch
 
 def build_parser() -> Parser:
     parser = Parser(
-        prog="wrapguard-review",
+        prog=PROG,
         description="Review wrapguard's failure table.",
         parents=[GLOBAL_OPTIONS],
         epilog=EXIT_CODES_HELP,
@@ -57,29 +60,26 @@ def main(
     stdin: TextIO | None = None,
 ) -> int:
     err = err or sys.stderr
-    ctx: Context | None = None
-    try:
+    contexts: list[Context] = []
+
+    def body() -> int:
         try:
             args = build_parser().parse_args(argv)
-        except SystemExit as exc:  # --help; every parse error raises UsageError instead
+        except SystemExit as exc:  # --help, --version; every parse error raises UsageError instead
             return int(exc.code or 0)
         ctx = Context(
             load_settings(ReviewSettings),
+            Configuration(locate(args)),
             table=getattr(args, "table", None),
             json=getattr(args, "json", False),
             out=out or sys.stdout,
             err=err,
             stdin=stdin or sys.stdin,
         )
+        contexts.append(ctx)
         return int(args.run(ctx, args))
-    except CliError as exc:
-        code, message = exc.exit_code, str(exc)
-    except KeyboardInterrupt:
-        code, message = ExitCode.INTERRUPTED, "interrupted"
-    except Exception as exc:
-        code, message = _classify(exc, ctx)
-    print(f"wrapguard-review: {one_line(message)}", file=err)
-    return int(code)
+
+    return run_guarded(PROG, body, lambda exc: _classify(exc, contexts[0] if contexts else None), err)
 
 
 def _classify(exc: Exception, ctx: Context | None) -> tuple[ExitCode, str]:
@@ -97,6 +97,8 @@ def _classify(exc: Exception, ctx: Context | None) -> tuple[ExitCode, str]:
         return ExitCode.USAGE, f"table {ctx.table_name!r} not found in this account/region{where}"
     if isinstance(exc, NoCredentialsError | PartialCredentialsError | NoRegionError | SettingsError):
         return ExitCode.USAGE, str(exc)
+    if isinstance(exc, ClientError):  # AccessDenied, throttled past the SDK's retries, ...
+        return ExitCode.REFUSED, f"AWS refused {exc.operation_name}: {exc}"
     return ExitCode.ERROR, f"{type(exc).__name__}: {exc}"
 
 

@@ -69,9 +69,14 @@ def load_stats(ctx: Context, args: argparse.Namespace, by: tuple[str, ...], name
     until = args.until or datetime.now(UTC)
     if until < args.since:
         raise UsageError("--until is before --since")
-    table = args.compliance_table or ctx.settings.compliance_table
+    failures = ctx.failures  # first: it decides whether this run reads the stack
+    table = ctx.config.optional(
+        "ComplianceTableName",
+        ("--compliance-table", args.compliance_table),
+        ("env", ctx.settings.compliance_table),
+    )
     compliance = ComplianceTable(table) if table else None
-    stats = compute(by, args.since.date(), until.astimezone(UTC).date(), compliance, ctx.failures)
+    stats = compute(by, args.since.date(), until.astimezone(UTC).date(), compliance, failures)
     if names is None and not args.ids:
         names = genesys_directory()
     if names is not None:
