@@ -61,8 +61,25 @@ def one_line(text: str, limit: int = 300) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
+def classify(exc: Exception) -> tuple[ExitCode, str]:
+    """Errors no CLI anticipated: missing credentials or configuration are usage errors, an AWS refusal
+    (AccessDenied, throttled past the SDK's retries, ...) is REFUSED, anything else unexpected."""
+    from botocore.exceptions import ClientError, NoCredentialsError, NoRegionError, PartialCredentialsError
+
+    from ..settings import SettingsError
+
+    if isinstance(exc, NoCredentialsError | PartialCredentialsError | NoRegionError | SettingsError):
+        return ExitCode.USAGE, str(exc)
+    if isinstance(exc, ClientError):
+        return ExitCode.REFUSED, f"AWS refused {exc.operation_name}: {exc}"
+    return ExitCode.ERROR, f"{type(exc).__name__}: {exc}"
+
+
 def run_guarded(
-    prog: str, body: Callable[[], int], classify: Callable[[Exception], tuple[ExitCode, str]], err: TextIO | None
+    prog: str,
+    body: Callable[[], int],
+    err: TextIO | None = None,
+    classify: Callable[[Exception], tuple[ExitCode, str]] = classify,
 ) -> int:
     """Run a CLI's body: a CliError or any other exception becomes one line on stderr and its exit code;
     Ctrl-C exits 130 with one line and no traceback, whatever the CLI was doing."""

@@ -23,10 +23,10 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from ..settings import ReviewSettings, SettingsError, load_settings
+from ..settings import ReviewSettings, load_settings
 from . import export, list_cmd, report, resolve, retry, show, stats
 from .common import EXIT_CODES_HELP, GLOBAL_OPTIONS, Context, ExitCode, Parser
-from .exit_codes import run_guarded
+from .exit_codes import classify, run_guarded
 from .stack_config import Configuration, locate
 
 PROG = "wrapguard-review"
@@ -79,12 +79,12 @@ def main(
         contexts.append(ctx)
         return int(args.run(ctx, args))
 
-    return run_guarded(PROG, body, lambda exc: _classify(exc, contexts[0] if contexts else None), err)
+    return run_guarded(PROG, body, err, lambda exc: _classify(exc, contexts[0] if contexts else None))
 
 
 def _classify(exc: Exception, ctx: Context | None) -> tuple[ExitCode, str]:
-    """Configuration problems are usage errors (2); anything else is unexpected (1). One line either way."""
-    from botocore.exceptions import ClientError, NoCredentialsError, NoRegionError, PartialCredentialsError
+    """A missing table names itself; everything else as every CLI classifies it (exit_codes.classify)."""
+    from botocore.exceptions import ClientError
 
     if (
         isinstance(exc, ClientError)
@@ -95,11 +95,7 @@ def _classify(exc: Exception, ctx: Context | None) -> tuple[ExitCode, str]:
         endpoint = ctx.settings.aws_endpoint_url
         where = f" (endpoint {endpoint})" if endpoint else ""
         return ExitCode.USAGE, f"table {ctx.table_name!r} not found in this account/region{where}"
-    if isinstance(exc, NoCredentialsError | PartialCredentialsError | NoRegionError | SettingsError):
-        return ExitCode.USAGE, str(exc)
-    if isinstance(exc, ClientError):  # AccessDenied, throttled past the SDK's retries, ...
-        return ExitCode.REFUSED, f"AWS refused {exc.operation_name}: {exc}"
-    return ExitCode.ERROR, f"{type(exc).__name__}: {exc}"
+    return classify(exc)
 
 
 if __name__ == "__main__":
