@@ -18,6 +18,7 @@ from ..identifiers import canonical_uuid
 from ..settings import ReviewSettings
 from ..store.failures import FailureStore
 from .exit_codes import EXIT_CODES_HELP, CliError, ExitCode, NotFoundError, UsageError, one_line
+from .invoke import Invoker
 from .stack_config import Configuration, add_stack_options
 
 __all__ = ["EXIT_CODES_HELP", "CliError", "ExitCode", "NotFoundError", "UsageError", "one_line"]
@@ -81,6 +82,7 @@ class Context:
     out: TextIO = field(default_factory=lambda: sys.stdout)
     err: TextIO = field(default_factory=lambda: sys.stderr)
     stdin: TextIO = field(default_factory=lambda: sys.stdin)
+    invoker: Invoker | None = None  # how `retry` reaches the data action (default: Lambda Invoke)
 
     @cached_property
     def table_name(self) -> str:

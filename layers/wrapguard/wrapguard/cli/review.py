@@ -28,6 +28,7 @@ from ..settings import ReviewSettings, load_settings
 from . import config_cmd, export, list_cmd, report, resolve, retry, show, stats
 from .common import EXIT_CODES_HELP, GLOBAL_OPTIONS, Context, ExitCode, Parser
 from .exit_codes import classify, run_guarded
+from .invoke import Invoker
 from .stack_config import Configuration, locate
 
 PROG = "wrapguard-review"
@@ -59,6 +60,7 @@ def main(
     *,
     err: TextIO | None = None,
     stdin: TextIO | None = None,
+    invoker: Invoker | None = None,
 ) -> int:
     err = err or sys.stderr
     contexts: list[Context] = []
@@ -76,6 +78,7 @@ def main(
             out=out or sys.stdout,
             err=err,
             stdin=stdin or sys.stdin,
+            invoker=invoker,
         )
         contexts.append(ctx)
         return int(args.run(ctx, args))
