@@ -284,6 +284,7 @@ def warm_path() -> dict[str, float]:
     from wrapguard.contracts import ApplyWrapupInput
     from wrapguard.domain.apply import WrapupService
     from wrapguard.domain.codes import CodeCatalog
+    from wrapguard.domain.deadline import Deadline
     from wrapguard.domain.event_rules import EventRules
     from wrapguard.domain.policy import WrapupPolicy
     from wrapguard.domain.staging import ANY_AGENT, StagedCode
@@ -304,7 +305,7 @@ def warm_path() -> dict[str, float]:
     def apply_once() -> None:
         cid, pid = world.call_in_acw()
         request = ApplyWrapupInput.parse({"conversationId": cid, "participantId": pid, "wrapupCodeId": world.resolved})
-        assert service.apply(request).outcome.value == "applied"
+        assert service.apply(request, deadline=Deadline.unbounded()).outcome.value == "applied"
 
     apply_once()  # cold: token
     data_action = per_call(apply_once)
@@ -318,10 +319,11 @@ def warm_path() -> dict[str, float]:
         staging.put(
             StagedCode(
                 conversation_id=cid, target=ANY_AGENT, wrapup_code_id=world.resolved, staged_at=datetime.now(utc)
-            )
+            ),
+            deadline=Deadline.unbounded(),
         )
         (event,) = world.sim.agent_disconnect(cid, pid)
-        assert processor.handle(event).action.value == "applied"
+        assert processor.handle(event, deadline=Deadline.unbounded()).action.value == "applied"
 
     user_end_once()
     # The simulator's own set-up calls make no HTTP requests, so the counters are the handler's alone.
@@ -331,7 +333,7 @@ def warm_path() -> dict[str, float]:
         cid, pid = world.sim.new_call(world.support_queue)
         world.sim.agent_disconnect(cid, pid)
         for event in world.sim.complete_acw(cid, pid, agent_code=world.resolved):
-            processor.handle(event)
+            processor.handle(event, deadline=Deadline.unbounded())
 
     acw = per_call(acw_once) / 2  # two events (wrapup, acw) per conversation
 
@@ -357,6 +359,7 @@ def own_code_seconds(world: Any) -> list[float]:
     from wrapguard.contracts import ApplyWrapupInput
     from wrapguard.domain.apply import WrapupService
     from wrapguard.domain.codes import CodeCatalog
+    from wrapguard.domain.deadline import Deadline
     from wrapguard.genesys.client import GenesysClient
     from wrapguard.genesys.credentials import ClientCredentials
 
@@ -381,12 +384,14 @@ def own_code_seconds(world: Any) -> list[float]:
     )
     service = WrapupService(client, InMemoryFailures(), InMemoryStaging(), CodeCatalog(client), leases())
     request = ApplyWrapupInput.parse({"conversationId": cid, "participantId": pid, "wrapupCodeId": world.resolved})
-    service.apply(request)  # records token, code names, the conversation (in its window) and the PATCH
+    service.apply(
+        request, deadline=Deadline.unbounded()
+    )  # records token, code names, the conversation (in its window) and the PATCH
     # Replayed, the conversation still shows the window open and no code: every apply does the full work.
     samples = []
     for _ in range(300):
         t = time.perf_counter()
-        result = service.apply(request)
+        result = service.apply(request, deadline=Deadline.unbounded())
         samples.append(time.perf_counter() - t)
         assert result.outcome.value == "applied"
     return sorted(samples)

@@ -21,15 +21,6 @@ os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 os.environ.pop("AWS_PROFILE", None)
 
 
-@pytest.fixture(autouse=True)
-def unbound_dynamodb_budget() -> None:
-    """Handlers bind the invocation's time to DynamoDB calls (a ContextVar of this thread): a handler
-    invoked by one test must not time-limit the next test's store calls."""
-    from wrapguard.store import dynamo
-
-    dynamo.set_time_budget(None)
-
-
 @pytest.fixture
 def world() -> World:
     return World()
@@ -44,10 +35,6 @@ def dynamodb_endpoint() -> Iterator[str]:
 @pytest.fixture
 def local_aws(dynamodb_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("AWS_ENDPOINT_URL", dynamodb_endpoint)
-    # boto3 resources are cached per process in wrapguard.store.dynamo; rebuild them for this endpoint.
-    from wrapguard.store import dynamo
-
-    dynamo._resource.cache_clear()
     return dynamodb_endpoint
 
 

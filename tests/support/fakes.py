@@ -7,11 +7,12 @@ import threading
 import time
 from typing import Any
 
+from wrapguard.domain.deadline import Deadline
+from wrapguard.domain.failure_rules import SPECIFIC_REASONS
 from wrapguard.domain.failures import Failure
 from wrapguard.domain.lease import LeaseState, ParticipantLeases
 from wrapguard.domain.reconcile import Checkpoint
 from wrapguard.domain.staging import StagedCode, most_specific
-from wrapguard.store.failures import SPECIFIC_REASONS
 
 
 class InMemoryFailures:
@@ -19,7 +20,7 @@ class InMemoryFailures:
         self.items: dict[tuple[str, str], dict[str, Any]] = {}
         self.fail_writes = False
 
-    def record(self, failure: Failure) -> int:
+    def record(self, failure: Failure, *, deadline: Deadline) -> int:
         if self.fail_writes:
             raise RuntimeError("DynamoDB unavailable")
         key = (failure.conversation_id, failure.participant_id)
@@ -31,7 +32,7 @@ class InMemoryFailures:
         item.update(failure.model_dump(exclude_none=True, exclude={"reason"}), reason=failure.reason)
         return int(item["attempts"])
 
-    def record_if_absent(self, failure: Failure) -> bool:
+    def record_if_absent(self, failure: Failure, *, deadline: Deadline) -> bool:
         key = (failure.conversation_id, failure.participant_id)
         existing = self.items.get(key)
         if existing is not None and (
@@ -43,10 +44,12 @@ class InMemoryFailures:
         self.items[key] = {**failure.model_dump(exclude_none=True), "attempts": 1, "status": "open"}
         return True
 
-    def record_missing(self, failures: list[Failure]) -> int:
-        return sum(self.record_if_absent(f) for f in failures)
+    def record_missing(self, failures: list[Failure], *, deadline: Deadline) -> int:
+        return sum(self.record_if_absent(f, deadline=deadline) for f in failures)
 
-    def resolve_open(self, conversation_id: str, participant_id: str, note: str, code_present: str) -> bool:
+    def resolve_open(
+        self, conversation_id: str, participant_id: str, note: str, code_present: str, *, deadline: Deadline
+    ) -> bool:
         item = self.items.get((conversation_id, participant_id))
         if item is None or item["status"] != "open" or item.get("reason") in {"superseded", "placeholder_code"}:
             return False
@@ -61,10 +64,10 @@ class InMemoryCheckpoints:
         self.saved = Checkpoint()
         self.saves = 0
 
-    def load(self) -> Checkpoint:
+    def load(self, *, deadline: Deadline) -> Checkpoint:
         return copy.deepcopy(self.saved)
 
-    def save(self, checkpoint: Checkpoint) -> None:
+    def save(self, checkpoint: Checkpoint, *, deadline: Deadline) -> None:
         self.saved = copy.deepcopy(checkpoint)
         self.saves += 1
 
@@ -77,7 +80,7 @@ class InMemoryLeases:
         self.clock = clock
         self._lock = threading.Lock()
 
-    def try_acquire(self, key: str, holder: str, hold_seconds: float) -> LeaseState | None:
+    def try_acquire(self, key: str, holder: str, hold_seconds: float, *, deadline: Deadline) -> LeaseState | None:
         with self._lock:
             item = self.items.setdefault(key, {})
             if item.get("holder") and item["held_until"] >= self.clock():
@@ -88,7 +91,9 @@ class InMemoryLeases:
             item.update(holder=holder, held_until=self.clock() + hold_seconds)
             return old
 
-    def release(self, key: str, holder: str, applied_code: str | None, applied_by: str | None) -> None:
+    def release(
+        self, key: str, holder: str, applied_code: str | None, applied_by: str | None, *, deadline: Deadline
+    ) -> None:
         with self._lock:
             item = self.items.get(key, {})
             if item.get("holder") != holder:
@@ -106,12 +111,14 @@ class InMemoryStaging:
     def __init__(self) -> None:
         self.items: dict[tuple[str, str], StagedCode] = {}
 
-    def put(self, staged: StagedCode) -> None:
+    def put(self, staged: StagedCode, *, deadline: Deadline) -> None:
         self.items[(staged.conversation_id, staged.target)] = staged
 
-    def find(self, conversation_id: str, participant_id: str, user_id: str | None) -> StagedCode | None:
+    def find(
+        self, conversation_id: str, participant_id: str, user_id: str | None, *, deadline: Deadline
+    ) -> StagedCode | None:
         candidates = [s for (cid, _), s in self.items.items() if cid == conversation_id]
         return most_specific(candidates, participant_id, user_id)
 
-    def delete(self, staged: StagedCode) -> None:
+    def delete(self, staged: StagedCode, *, deadline: Deadline) -> None:
         self.items.pop((staged.conversation_id, staged.target), None)

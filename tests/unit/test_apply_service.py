@@ -11,6 +11,7 @@ from tests.support.world import World
 from wrapguard.contracts import ApplyWrapupInput, InvalidInputError, Outcome
 from wrapguard.domain.apply import WrapupService
 from wrapguard.domain.codes import CodeCatalog
+from wrapguard.domain.deadline import Deadline
 from wrapguard.domain.staging import ANY_AGENT
 from wrapguard.genesys.models import WrapupInput
 
@@ -27,7 +28,7 @@ class Harness:
         )
 
     def apply(self, **fields: str) -> dict[str, Any]:
-        return self.service.apply(ApplyWrapupInput.parse(fields)).to_response()
+        return self.service.apply(ApplyWrapupInput.parse(fields), deadline=Deadline.unbounded()).to_response()
 
 
 @pytest.fixture
@@ -114,9 +115,9 @@ def test_window_closing_between_read_and_apply_is_classified_by_rereading(world:
     cid, pid = world.call_in_acw()
     real_apply = h.genesys.apply_wrapup
 
-    def agent_finishes_first(c: str, p: str, wrapup: WrapupInput) -> None:
+    def agent_finishes_first(c: str, p: str, wrapup: WrapupInput, *, deadline: Deadline) -> None:
         world.sim.complete_acw(c, p)
-        real_apply(c, p, wrapup)
+        real_apply(c, p, wrapup, deadline=deadline)
 
     h.genesys.apply_wrapup = agent_finishes_first  # type: ignore[method-assign,assignment]
     result = h.apply(conversationId=cid, participantId=pid, wrapupCodeId=world.resolved)
@@ -160,7 +161,7 @@ def test_stages_while_agent_is_talking(h: Harness) -> None:
     cid, pid = w.sim.new_call(w.support_queue)
     result = h.apply(conversationId=cid, wrapupCodeName="Resolved", notes="self-service done")
     assert result["outcome"] == "staged" and result["participantId"] == pid
-    staged = h.staging.find(cid, pid, None)
+    staged = h.staging.find(cid, pid, None, deadline=Deadline.unbounded())
     assert staged is not None and staged.wrapup_code_id == w.resolved and staged.notes == "self-service done"
     assert w.sim.counters["patch_participant"] == 0
 

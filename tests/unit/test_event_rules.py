@@ -12,6 +12,7 @@ from genesys_simulator import Fault
 from tests.support.fakes import InMemoryFailures, InMemoryLeases, InMemoryStaging, leases
 from tests.support.world import World
 from wrapguard.domain.codes import CodeCatalog
+from wrapguard.domain.deadline import Deadline
 from wrapguard.domain.event_rules import EventRules, RetryableEventError
 from wrapguard.domain.failures import FailureReason, FailureSource, Subject, build_failure
 from wrapguard.domain.policy import WrapupPolicy
@@ -47,11 +48,12 @@ class Harness:
                 wrapup_code_id=code,
                 wrapup_code_name=name,
                 staged_at=datetime.now(UTC),
-            )
+            ),
+            deadline=Deadline.unbounded(),
         )
 
     def feed(self, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return [self.processor.handle(e).to_response() for e in events]
+        return [self.processor.handle(e, deadline=Deadline.unbounded()).to_response() for e in events]
 
 
 @pytest.fixture
@@ -262,7 +264,7 @@ def test_acw_ending_with_only_a_placeholder_code(world: World, placeholders: fro
     earlier = build_failure(
         Subject(cid, pid), FailureSource.DATA_ACTION, reason=FailureReason.WINDOW_CLOSED, message="m"
     )
-    h.failures.record(earlier)
+    h.failures.record(earlier, deadline=Deadline.unbounded())
     wrapup_event, acw_event = w.sim.complete_acw(cid, pid, agent_code="ININ-WRAP-UP-TIMEOUT")
     results = h.feed([wrapup_event, acw_event])
     item = h.failures.items[(cid, pid)]

@@ -21,6 +21,7 @@ from tests.support.world import World
 from wrapguard.contracts import ApplyWrapupInput, InvalidInputError
 from wrapguard.domain.apply import WrapupService
 from wrapguard.domain.codes import CodeCatalog
+from wrapguard.domain.deadline import Deadline
 from wrapguard.domain.event_rules import EventRules, RetryableEventError
 from wrapguard.domain.policy import WrapupPolicy
 from wrapguard.eventbridge.processing import EventProcessor, MalformedEventError
@@ -78,7 +79,9 @@ def test_rejected_data_action_input_writes_nothing(world: World, raw: dict[str, 
         assert failures.items == {} and staging.items == {} and sum(world.sim.counters.values()) == 0
         return
     try:
-        service.apply(request)  # well-formed ids of conversations the simulator does not know
+        service.apply(
+            request, deadline=Deadline.unbounded()
+        )  # well-formed ids of conversations the simulator does not know
     except InvalidInputError as exc:
         assert exc.fields == ["participantId"]
         assert failures.items == {} and staging.items == {}
@@ -127,7 +130,7 @@ def test_any_event_envelope_gives_a_result_or_a_typed_error(
     failures, staging = InMemoryFailures(), InMemoryStaging()
     rules = EventRules(genesys, failures, staging, CodeCatalog(genesys), WrapupPolicy(), leases("eventbridge"))
     try:
-        result = EventProcessor(rules, persistence=None).handle(event)
+        result = EventProcessor(rules, persistence=None).handle(event, deadline=Deadline.unbounded())
     except MalformedEventError:
         assert failures.items == {} and staging.items == {}  # not attributable: the DLQ keeps it
         return
@@ -144,5 +147,7 @@ def test_topic_with_anything_after_it_is_not_handled(world: World, suffix: str) 
     genesys = world.client()
     failures = InMemoryFailures()
     rules = EventRules(genesys, failures, InMemoryStaging(), CodeCatalog(genesys), WrapupPolicy(), leases())
-    assert EventProcessor(rules, persistence=None).handle(event).action.value == "ignored"
+    assert (
+        EventProcessor(rules, persistence=None).handle(event, deadline=Deadline.unbounded()).action.value == "ignored"
+    )
     assert failures.items == {}

@@ -12,16 +12,21 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, TextIO, TypeAlias
+from typing import TYPE_CHECKING, Any, TextIO, TypeAlias
 
+from ..aws.dynamodb import DynamoDB
+from ..domain.deadline import Deadline
 from ..identifiers import canonical_uuid
-from ..settings import ReviewSettings
+from ..settings import GenesysSettings, ReviewSettings
 from ..store.failures import FailureStore
 from .exit_codes import EXIT_CODES_HELP, CliError, ExitCode, NotFoundError, UsageError, one_line
 from .invoke import Invoker
 from .stack_config import Configuration, add_stack_options
 
 __all__ = ["EXIT_CODES_HELP", "CliError", "ExitCode", "NotFoundError", "UsageError", "one_line"]
+
+if TYPE_CHECKING:
+    from ..genesys.client import GenesysClient
 
 
 def shown(value: str, limit: int = 40) -> str:
@@ -70,6 +75,29 @@ class _Help(argparse.RawDescriptionHelpFormatter):
     pass
 
 
+# A review command's whole time limit (a listing of many pages, a batch of reviews).
+CLI_DEADLINE_SECONDS = 600.0
+
+
+def workstation_dynamodb(boto_session: Any = None) -> DynamoDB:
+    """DynamoDB over the workstation's boto3 session (--profile/--region, SSO): the CLIs' one credential
+    provider."""
+    from ..aws.credentials import BotoSessionCredentials
+    from ..runtime import build_dynamodb
+
+    session = BotoSessionCredentials(boto_session)
+    return build_dynamodb(credentials=session, region=session.region)
+
+
+def workstation_genesys(settings: GenesysSettings, boto_session: Any = None) -> GenesysClient:
+    """The Genesys client, its secret (if any) read over the workstation's boto3 session."""
+    from ..aws.credentials import BotoSessionCredentials
+    from ..runtime import build_genesys
+
+    session = BotoSessionCredentials(boto_session)
+    return build_genesys(settings, credentials=session, region=session.region)
+
+
 @dataclass
 class Context:
     """What a subcommand runs with: output streams, `--json`, the configuration (flag > environment
@@ -93,8 +121,17 @@ class Context:
         )
 
     @cached_property
+    def deadline(self) -> Deadline:
+        """This command's time limit, started on first use: every read and write it makes ends before it."""
+        return Deadline.after(CLI_DEADLINE_SECONDS)
+
+    @cached_property
+    def db(self) -> DynamoDB:
+        return workstation_dynamodb(self.config.session)
+
+    @cached_property
     def failures(self) -> FailureStore:
-        return FailureStore(self.table_name)
+        return FailureStore(self.db, self.table_name)
 
     def emit_json(self, value: Any) -> None:
         print(json.dumps(value, default=str), file=self.out)

@@ -66,13 +66,24 @@ def classify(exc: Exception) -> tuple[ExitCode, str]:
     (AccessDenied, throttled past the SDK's retries, ...) is REFUSED, anything else unexpected."""
     from botocore.exceptions import ClientError, NoCredentialsError, NoRegionError, PartialCredentialsError
 
+    from ..aws.credentials import CredentialsUnavailable
+    from ..domain.errors import StorageUnavailable
     from ..settings import SettingsError
 
-    if isinstance(exc, NoCredentialsError | PartialCredentialsError | NoRegionError | SettingsError):
+    configuration = (
+        NoCredentialsError | PartialCredentialsError | NoRegionError | SettingsError | CredentialsUnavailable
+    )
+    if isinstance(exc, configuration) or (isinstance(exc, StorageUnavailable) and exc.code == "NoCredentials"):
         return ExitCode.USAGE, str(exc)
     if isinstance(exc, ClientError):
         return ExitCode.REFUSED, f"AWS refused {exc.operation_name}: {exc}"
+    if isinstance(exc, StorageUnavailable) and exc.code and exc.code.startswith(_REFUSALS):
+        return ExitCode.REFUSED, str(exc)
     return ExitCode.ERROR, f"{type(exc).__name__}: {exc}"
+
+
+# AWS error codes that mean "not allowed" rather than "not reachable now".
+_REFUSALS = ("AccessDenied", "UnrecognizedClient", "InvalidSignature", "ExpiredToken")
 
 
 def run_guarded(

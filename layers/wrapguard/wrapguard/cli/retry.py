@@ -64,14 +64,18 @@ def data_action(ctx: Context) -> tuple[str, str]:
 def run(ctx: Context, args: argparse.Namespace) -> int:
     store = ctx.failures
     if args.participant_id:
-        item = store.get(args.conversation_id, args.participant_id)
+        item = store.get(args.conversation_id, args.participant_id, deadline=ctx.deadline)
         if item and item["status"] != FailureStatus.OPEN and not args.force:
             raise AlreadyReviewedError(
                 f"{args.conversation_id} / {args.participant_id} is already {item['status']}; pass --force to retry"
             )
         items = [item] if item else []
     else:
-        items = [i for i in store.for_conversation(args.conversation_id) if i["status"] == FailureStatus.OPEN]
+        items = [
+            i
+            for i in store.for_conversation(args.conversation_id, deadline=ctx.deadline)
+            if i["status"] == FailureStatus.OPEN
+        ]
     if not items:
         raise NotFoundError(f"no open failure for {args.conversation_id}")
     function, alias = data_action(ctx)

@@ -88,12 +88,12 @@ def main(
 
 def _classify(exc: Exception, ctx: Context | None) -> tuple[ExitCode, str]:
     """A missing table names itself; everything else as every CLI classifies it (exit_codes.classify)."""
-    from botocore.exceptions import ClientError
+    from ..domain.errors import StorageUnavailable
 
     if (
-        isinstance(exc, ClientError)
-        and exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException"
-        and exc.operation_name in _TABLE_OPERATIONS
+        isinstance(exc, StorageUnavailable)
+        and exc.code == "ResourceNotFoundException"
+        and exc.operation in _TABLE_OPERATIONS
         and ctx is not None
     ):
         endpoint = ctx.settings.aws_endpoint_url

@@ -20,6 +20,8 @@ from ..contracts import ApplyWrapupInput, ApplyWrapupOutput, InvalidInputError, 
 from ..genesys.errors import GenesysError
 from ..genesys.models import Conversation, Participant, WrapupCode
 from .codes import CodeCatalog
+from .deadline import Deadline
+from .errors import StorageUnavailable
 from .failures import (
     UNRESOLVED_PARTICIPANT,
     Failure,
@@ -78,7 +80,7 @@ class WrapupService:
     def __post_init__(self) -> None:
         self.writer = WrapupWriter(self.genesys)
 
-    def apply(self, request: ApplyWrapupInput) -> ApplyWrapupOutput:
+    def apply(self, request: ApplyWrapupInput, *, deadline: Deadline) -> ApplyWrapupOutput:
         subject = Subject(
             conversation_id=request.conversation_id,
             participant_id=request.participant_id or UNRESOLVED_PARTICIPANT,
@@ -88,20 +90,26 @@ class WrapupService:
         )
         try:
             read_at = self.clock()
-            found = self._find_participant(request, subject)
-            code = self._resolve_code(request, found)
+            found = self._find_participant(request, subject, deadline=deadline)
+            code = self._resolve_code(request, found, deadline=deadline)
             subject = found.subject.with_code(code.id, code.name or None)
             if found.participant is None:  # no agent yet (IVR, queue): nobody else writes a wrap-up
-                return self._stage(request, subject)
-            return self._decide_holding_lease(request, found, subject, read_at)
+                return self._stage(request, subject, deadline=deadline)
+            return self._decide_holding_lease(request, found, subject, read_at, deadline=deadline)
         except _Refused as refused:
-            return self._failed(refused.failure)
+            return self._failed(refused.failure, deadline=deadline)
+        except StorageUnavailable as exc:
+            # One of our own tables (the lease, staging) failed: answered and recorded like any
+            # operational failure (issue 15, D3); if recording fails too, the invocation fails.
+            reason = FailureReason.TIMEOUT if exc.code == "DeadlineExceeded" else FailureReason.UPSTREAM_ERROR
+            failure = build_failure(subject, self.source, reason=reason, message=str(exc))
+            return self._failed(failure, deadline=deadline)
 
     # --- steps ----------------------------------------------------------------------------------
-    def _find_participant(self, request: ApplyWrapupInput, subject: Subject) -> Located:
+    def _find_participant(self, request: ApplyWrapupInput, subject: Subject, *, deadline: Deadline) -> Located:
         cid = request.conversation_id
         try:
-            conversation = self.genesys.get_conversation(cid)
+            conversation = self.genesys.get_conversation(cid, deadline=deadline)
         except GenesysError as exc:
             raise _Refused(build_failure(subject, self.source, error=exc)) from None
         if request.participant_id:
@@ -129,7 +137,7 @@ class WrapupService:
         state = window_state(participant) if participant is not None else WindowState.NOT_OPEN
         return Located(conversation, participant, queue_id, state, subject)
 
-    def _resolve_code(self, request: ApplyWrapupInput, found: Located) -> WrapupCode:
+    def _resolve_code(self, request: ApplyWrapupInput, found: Located, *, deadline: Deadline) -> WrapupCode:
         """The code to use; `_Refused(invalid_code)` when it is not valid here.
 
         With an id and a participant past its conversation we do not pre-validate or look the name
@@ -142,13 +150,15 @@ class WrapupService:
             name = self.catalog.known_name(queue_id, request.wrapup_code_id) or request.wrapup_code_name
             return WrapupCode(id=request.wrapup_code_id, name=name or "")
         try:
-            codes = self.catalog.valid_codes(request.conversation_id, participant.id if participant else None, queue_id)
+            codes = self.catalog.valid_codes(
+                request.conversation_id, participant.id if participant else None, queue_id, deadline=deadline
+            )
             if not codes and request.wrapup_code_id:
                 # Nothing to validate against (no queue, no participant yet): accept the id as given.
                 return WrapupCode(id=request.wrapup_code_id, name="")
             if not codes and request.wrapup_code_name and participant is None and queue_id is None:
                 # Still in the IVR: resolve the name among the org's codes; the apply validates it later.
-                codes = self.genesys.org_wrapup_codes(request.wrapup_code_name)
+                codes = self.genesys.org_wrapup_codes(request.wrapup_code_name, deadline=deadline)
         except GenesysError as exc:
             raise _Refused(build_failure(found.subject, self.source, error=exc)) from None
         code = CodeCatalog.find(codes, code_id=request.wrapup_code_id, code_name=request.wrapup_code_name)
@@ -160,21 +170,21 @@ class WrapupService:
         return code
 
     def _decide_holding_lease(
-        self, request: ApplyWrapupInput, found: Located, subject: Subject, read_at: float
+        self, request: ApplyWrapupInput, found: Located, subject: Subject, read_at: float, *, deadline: Deadline
     ) -> ApplyWrapupOutput:
         try:
-            with self.leases.hold(subject.conversation_id, subject.participant_id) as hold:
+            with self.leases.hold(subject.conversation_id, subject.participant_id, deadline=deadline) as hold:
                 if hold.stale(read_at):  # another writer finished after our read: read again
-                    found = self._reread(found, subject)
-                return self._decide(request, found, subject, hold)
+                    found = self._reread(found, subject, deadline=deadline)
+                return self._decide(request, found, subject, hold, deadline=deadline)
         except LeaseBusyError as busy:
             raise _Refused(
                 build_failure(subject, self.source, reason=FailureReason.TIMEOUT, message=str(busy))
             ) from None
 
-    def _reread(self, found: Located, subject: Subject) -> Located:
+    def _reread(self, found: Located, subject: Subject, *, deadline: Deadline) -> Located:
         try:
-            conversation = self.genesys.get_conversation(subject.conversation_id)
+            conversation = self.genesys.get_conversation(subject.conversation_id, deadline=deadline)
         except GenesysError as exc:
             raise _Refused(build_failure(subject, self.source, error=exc)) from None
         participant = conversation.participant(subject.participant_id)
@@ -182,7 +192,9 @@ class WrapupService:
             return found
         return replace(found, conversation=conversation, participant=participant, state=window_state(participant))
 
-    def _decide(self, request: ApplyWrapupInput, found: Located, subject: Subject, hold: Hold) -> ApplyWrapupOutput:
+    def _decide(
+        self, request: ApplyWrapupInput, found: Located, subject: Subject, hold: Hold, *, deadline: Deadline
+    ) -> ApplyWrapupOutput:
         participant = found.participant
         assert participant is not None
         current = participant.wrapup_code_id
@@ -191,27 +203,31 @@ class WrapupService:
                 hold.applied(current)  # the flow was told this code: later writers must keep it
             return _output(Outcome.ALREADY_APPLIED, subject)
         if found.state is WindowState.NOT_OPEN:
-            return self._stage(request, subject)
+            return self._stage(request, subject, deadline=deadline)
         if found.state is WindowState.CLOSED:
             message = f"wrap-up window of participant {participant.id} is closed; Genesys accepts no code now"
             raise _Refused(build_failure(subject, self.source, reason=FailureReason.WINDOW_CLOSED, message=message))
         if current is not None and hold.state.wrapguard_code(current):
-            return self._superseded(subject, current, hold.state.applied_by)
-        written = self.writer.write(subject, request.notes, self.source, before=current)
+            return self._superseded(subject, current, hold.state.applied_by, deadline=deadline)
+        written = self.writer.write(subject, request.notes, self.source, before=current, deadline=deadline)
         if written.failure is not None:
             raise _Refused(written.failure)
         if not written.applied:
             assert written.current_code_id is not None
-            return self._superseded(subject, written.current_code_id, None)
+            return self._superseded(subject, written.current_code_id, None, deadline=deadline)
         hold.applied(subject.wrapup_code_id)
         return _output(Outcome.APPLIED, subject)
 
-    def _superseded(self, subject: Subject, winner: str, winner_source: str | None) -> ApplyWrapupOutput:
+    def _superseded(
+        self, subject: Subject, winner: str, winner_source: str | None, *, deadline: Deadline
+    ) -> ApplyWrapupOutput:
         """The request lost to a code set first in this window: report the winner, record the lost intent."""
         by = f" by {winner_source}" if winner_source else ""
         message = f"wrap-up code {winner} was applied first{by}; wrapguard does not replace it"
         record_failure(
-            self.failures, build_failure(subject, self.source, reason=FailureReason.SUPERSEDED, message=message)
+            self.failures,
+            build_failure(subject, self.source, reason=FailureReason.SUPERSEDED, message=message),
+            deadline=deadline,
         )
         result = _output(Outcome.SUPERSEDED, subject)
         result.winning_code_id = winner
@@ -220,7 +236,7 @@ class WrapupService:
         result.message = message
         return result
 
-    def _stage(self, request: ApplyWrapupInput, subject: Subject) -> ApplyWrapupOutput:
+    def _stage(self, request: ApplyWrapupInput, subject: Subject, *, deadline: Deadline) -> ApplyWrapupOutput:
         assert subject.wrapup_code_id is not None
         participant_id = None if subject.participant_id == UNRESOLVED_PARTICIPANT else subject.participant_id
         self.staging.put(
@@ -232,14 +248,15 @@ class WrapupService:
                 notes=request.notes,
                 staged_at=self.now(),
                 source=self.source.value,
-            )
+            ),
+            deadline=deadline,
         )
         result = _output(Outcome.STAGED, subject)
         result.message = "wrap-up window not open yet; code staged for when the agent reaches after-call work"
         return result
 
-    def _failed(self, failure: Failure) -> ApplyWrapupOutput:
-        record_failure(self.failures, failure)
+    def _failed(self, failure: Failure, *, deadline: Deadline) -> ApplyWrapupOutput:
+        record_failure(self.failures, failure, deadline=deadline)
         subject = Subject(failure.conversation_id, failure.participant_id).with_code(
             failure.wrapup_code_id, failure.wrapup_code_name
         )

@@ -26,6 +26,7 @@ from ..genesys.errors import GenesysError
 from ..genesys.models import Participant
 from .apply import queue_of
 from .codes import CodeCatalog
+from .deadline import Deadline
 from .event_results import CodeOrigin, EventAction, EventResult
 from .events import AgentEnded, AgentEvent, WrapupReported
 from .failures import Failure, FailureReason, FailureRecorder, FailureSource, Subject, build_failure, record_failure
@@ -81,25 +82,25 @@ class EventRules:
         self.writer = WrapupWriter(self.genesys)
 
     # --- agent ended ----------------------------------------------------------------------------
-    def on_agent_end(self, event: AgentEnded) -> EventResult:
+    def on_agent_end(self, event: AgentEnded, *, deadline: Deadline) -> EventResult:
         try:
-            with self.leases.hold(event.conversation_id, event.participant_id) as hold:
-                participant, subject = self._find_agent(event)
-                intended = self._intended(subject)
-                subject = self._resolve(intended, subject)
-                self._decide(event, intended, participant, subject, hold)
-                return self._apply(event, intended, subject, hold, before=participant.wrapup_code_id)
+            with self.leases.hold(event.conversation_id, event.participant_id, deadline=deadline) as hold:
+                participant, subject = self._find_agent(event, deadline=deadline)
+                intended = self._intended(subject, deadline=deadline)
+                subject = self._resolve(intended, subject, deadline=deadline)
+                self._decide(event, intended, participant, subject, hold, deadline=deadline)
+                return self._apply(event, intended, subject, hold, before=participant.wrapup_code_id, deadline=deadline)
         except _Finished as finished:
             return finished.result
         except LeaseBusyError as busy:
             raise RetryableEventError(str(busy)) from busy
 
-    def _find_agent(self, event: AgentEvent) -> tuple[Participant, Subject]:
-        participant, subject = self._read_agent(event)
+    def _find_agent(self, event: AgentEvent, *, deadline: Deadline) -> tuple[Participant, Subject]:
+        participant, subject = self._read_agent(event, deadline=deadline)
         return participant, replace(subject, user_id=participant.user_id)
 
-    def _intended(self, subject: Subject) -> Intended:
-        staged = self.staging.find(subject.conversation_id, subject.participant_id, subject.user_id)
+    def _intended(self, subject: Subject, *, deadline: Deadline) -> Intended:
+        staged = self.staging.find(subject.conversation_id, subject.participant_id, subject.user_id, deadline=deadline)
         if staged is not None:
             return Intended(staged.wrapup_code_id, staged.wrapup_code_name, staged.notes, CodeOrigin.STAGED, staged)
         rule = self.policy.for_queue(subject.queue_id)
@@ -107,15 +108,17 @@ class EventRules:
             raise _Finished(_result(EventAction.NOTHING_TO_APPLY, subject))
         return Intended(rule.default_code_id, rule.default_code_name, None, CodeOrigin.POLICY)
 
-    def _resolve(self, intended: Intended, subject: Subject) -> Subject:
+    def _resolve(self, intended: Intended, subject: Subject, *, deadline: Deadline) -> Subject:
         """Names are resolved among the queue's codes; ids are judged by Genesys on apply."""
         if intended.code_id:
             name = intended.code_name or self.catalog.known_name(subject.queue_id, intended.code_id)
             return subject.with_code(intended.code_id, name)
         try:
-            codes = self.catalog.valid_codes(subject.conversation_id, subject.participant_id, subject.queue_id)
+            codes = self.catalog.valid_codes(
+                subject.conversation_id, subject.participant_id, subject.queue_id, deadline=deadline
+            )
         except GenesysError as exc:
-            raise _Finished(self._error(exc, subject.with_code(None, intended.code_name))) from exc
+            raise _Finished(self._error(exc, subject.with_code(None, intended.code_name), deadline=deadline)) from exc
         found = CodeCatalog.find(codes, code_id=None, code_name=intended.code_name)
         if found is None:
             failure = build_failure(
@@ -124,11 +127,18 @@ class EventRules:
                 reason=FailureReason.INVALID_CODE,
                 message=f"{intended.origin.value} wrap-up code is not valid for queue {subject.queue_id}",
             )
-            raise _Finished(self._record(failure, EventAction.FAILED))
+            raise _Finished(self._record(failure, EventAction.FAILED, deadline=deadline))
         return subject.with_code(found.id, found.name)
 
     def _decide(
-        self, event: AgentEnded, intended: Intended, participant: Participant, subject: Subject, hold: Hold
+        self,
+        event: AgentEnded,
+        intended: Intended,
+        participant: Participant,
+        subject: Subject,
+        hold: Hold,
+        *,
+        deadline: Deadline,
     ) -> None:
         """Raise `_Finished` (or retry) unless the intended code should be applied now."""
         current = participant.wrapup_code_id
@@ -136,18 +146,18 @@ class EventRules:
             current = None  # a placeholder classifies nothing: the intended code may replace it
         if current == subject.wrapup_code_id:
             hold.applied(current)  # applied (by the agent or earlier): later writers must keep it
-            self._consume(intended, event)
+            self._consume(intended, event, deadline=deadline)
             raise _Finished(_result(EventAction.ALREADY_APPLIED, subject, code_id=current))
         if current and hold.state.wrapguard_code(current):
             # A request (data action) applied its code first: it outranks staged and policy codes.
-            self._consume(intended, event)
+            self._consume(intended, event, deadline=deadline)
             if intended.origin is CodeOrigin.STAGED:  # the staging flow's intent was not applied: say so
                 message = f"staged code not applied: wrap-up code {current} was applied first and is kept"
                 lost = build_failure(subject, SOURCE, reason=FailureReason.SUPERSEDED, message=message)
-                record_failure(self.failures, lost)
+                record_failure(self.failures, lost, deadline=deadline)
             raise _Finished(_result(EventAction.SUPERSEDED, subject, code_id=current, origin=intended.origin))
         if current and not self._may_overwrite(subject.queue_id):
-            self._consume(intended, event)
+            self._consume(intended, event, deadline=deadline)
             raise _Finished(_result(EventAction.AGENT_CODED, subject, code_id=current))
         state = window_state(participant)
         if state is WindowState.NOT_OPEN:
@@ -161,42 +171,50 @@ class EventRules:
                 message=f"wrap-up window closed before the {intended.origin.value} code could be applied",
             )
             # A late user.end (after acw) must not double-count what acw already recorded.
-            recorded = record_failure(self.failures, failure, only_if_absent=True)
+            recorded = record_failure(self.failures, failure, only_if_absent=True, deadline=deadline)
             action = EventAction.FAILED if recorded else EventAction.ALREADY_RECORDED
             raise _Finished(_result(action, subject, reason=FailureReason.WINDOW_CLOSED))
 
     def _apply(
-        self, event: AgentEnded, intended: Intended, subject: Subject, hold: Hold, *, before: str | None
+        self,
+        event: AgentEnded,
+        intended: Intended,
+        subject: Subject,
+        hold: Hold,
+        *,
+        before: str | None,
+        deadline: Deadline,
     ) -> EventResult:
-        written = self.writer.write(subject, intended.notes, SOURCE, before=before)
+        written = self.writer.write(subject, intended.notes, SOURCE, before=before, deadline=deadline)
         if written.failure is None and not written.applied:
             # The PATCH went unanswered and the re-read shows the agent's own code: keep it.
-            self._consume(intended, event)
+            self._consume(intended, event, deadline=deadline)
             return _result(EventAction.AGENT_CODED, subject, code_id=written.current_code_id)
         if written.failure is None:
             hold.applied(subject.wrapup_code_id)
-            self._consume(intended, event)
+            self._consume(intended, event, deadline=deadline)
             self.failures.resolve_open(
                 subject.conversation_id,
                 subject.participant_id,
                 f"applied {intended.origin.value} code by the event function",
                 subject.wrapup_code_id or "",
+                deadline=deadline,
             )
             return _result(EventAction.APPLIED, subject, code_id=subject.wrapup_code_id, origin=intended.origin)
-        record_failure(self.failures, written.failure)
+        record_failure(self.failures, written.failure, deadline=deadline)
         if written.failure.reason not in DECISIONS:
             raise RetryableEventError(f"{written.failure.reason.value}: {written.failure.message}")
         return _result(EventAction.FAILED, subject, reason=written.failure.reason)
 
     # --- wrap-up reported -----------------------------------------------------------------------
-    def on_wrapup_done(self, event: WrapupReported) -> EventResult:
+    def on_wrapup_done(self, event: WrapupReported, *, deadline: Deadline) -> EventResult:
         subject = _subject_of(event)
         code = event.wrapup_code
         if event.acw_ended and (code is None or code in self.placeholders):
             # Empty fields may be omitted from events (UNCONFIRMED): confirm from the conversation,
             # which also gives what the record carries for reporting.
             try:
-                participant, read = self._read_agent(event)
+                participant, read = self._read_agent(event, deadline=deadline)
             except _Finished as finished:
                 return finished.result
             code = participant.wrapup_code_id or code
@@ -209,11 +227,12 @@ class EventRules:
                 subject.participant_id,
                 f"wrap-up code {code} present at the end of after-call work",
                 code,
+                deadline=deadline,
             )
             return _result(EventAction.VERIFIED, subject, code_id=code)
         if not event.acw_ended:
             return _result(EventAction.NOTHING_TO_APPLY, subject)
-        staged = self.staging.find(subject.conversation_id, subject.participant_id, subject.user_id)
+        staged = self.staging.find(subject.conversation_id, subject.participant_id, subject.user_id, deadline=deadline)
         if staged is not None:
             subject = subject.with_code(staged.wrapup_code_id, staged.wrapup_code_name)
         if code:
@@ -231,16 +250,16 @@ class EventRules:
                 reason=FailureReason.MISSING_WRAPUP,
                 message="after-call work ended without a wrap-up code",
             )
-        return self._record(failure, EventAction.MISSING_WRAPUP)
+        return self._record(failure, EventAction.MISSING_WRAPUP, deadline=deadline)
 
     # --- shared steps ---------------------------------------------------------------------------
-    def _read_agent(self, event: AgentEvent) -> tuple[Participant, Subject]:
+    def _read_agent(self, event: AgentEvent, *, deadline: Deadline) -> tuple[Participant, Subject]:
         """The event's agent participant and what a record about it carries; `_Finished` when there is none."""
         subject = _subject_of(event)
         try:
-            conversation = self.genesys.get_conversation(event.conversation_id)
+            conversation = self.genesys.get_conversation(event.conversation_id, deadline=deadline)
         except GenesysError as exc:
-            raise _Finished(self._error(exc, subject)) from exc
+            raise _Finished(self._error(exc, subject, deadline=deadline)) from exc
         participant = conversation.participant(event.participant_id)
         if participant is None or not participant.is_agent:
             raise _Finished(_result(EventAction.NOT_AN_AGENT, subject))
@@ -251,24 +270,24 @@ class EventRules:
         rule = self.policy.for_queue(queue_id)
         return rule is not None and rule.overwrite_agent_code
 
-    def _consume(self, intended: Intended, event: AgentEnded) -> None:
+    def _consume(self, intended: Intended, event: AgentEnded, *, deadline: Deadline) -> None:
         """Consume the staged code, except a code staged for any agent when this agent transferred the
         call: the agent who takes it over gets the same code when their session ends."""
         if intended.staged is None:
             return
         if event.transferred and intended.staged.target == ANY_AGENT:
             return
-        self.staging.delete(intended.staged)
+        self.staging.delete(intended.staged, deadline=deadline)
 
-    def _error(self, exc: GenesysError, subject: Subject) -> EventResult:
+    def _error(self, exc: GenesysError, subject: Subject, *, deadline: Deadline) -> EventResult:
         failure = build_failure(subject, SOURCE, error=exc)
-        result = self._record(failure, EventAction.FAILED)
+        result = self._record(failure, EventAction.FAILED, deadline=deadline)
         if failure.reason not in DECISIONS:
             raise RetryableEventError(f"{failure.reason.value}: {exc}") from exc
         return result
 
-    def _record(self, failure: Failure, action: EventAction) -> EventResult:
-        record_failure(self.failures, failure)
+    def _record(self, failure: Failure, action: EventAction, *, deadline: Deadline) -> EventResult:
+        record_failure(self.failures, failure, deadline=deadline)
         subject = Subject(failure.conversation_id, failure.participant_id)
         return _result(action, subject, reason=failure.reason)
 

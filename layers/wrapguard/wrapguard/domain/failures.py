@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from .. import SERVICE
 from ..genesys.errors import GenesysAuthError, GenesysError, GenesysTimeoutError
 from ..genesys.models import Conversation, Participant
+from .deadline import Deadline
 
 logger = Logger(service=SERVICE, child=True)
 
@@ -169,32 +170,36 @@ def build_failure(
 class FailureRecorder(Protocol):
     """The failure table (DynamoDB in AWS, in-memory in unit tests)."""
 
-    def record(self, failure: Failure) -> int:
+    def record(self, failure: Failure, *, deadline: Deadline) -> int:
         """Create or update the participant's failure item; return its attempt count."""
         ...
 
-    def record_if_absent(self, failure: Failure) -> bool:
+    def record_if_absent(self, failure: Failure, *, deadline: Deadline) -> bool:
         """Create the item only if the participant has none yet (late events)."""
         ...
 
-    def resolve_open(self, conversation_id: str, participant_id: str, note: str, code_present: str) -> bool:
+    def resolve_open(
+        self, conversation_id: str, participant_id: str, note: str, code_present: str, *, deadline: Deadline
+    ) -> bool:
         """Resolve an open item now that `code_present` is set, if that settles it (same intended code,
         not a lost race or placeholder); False otherwise."""
         ...
 
 
-def record_failure(recorder: FailureRecorder, failure: Failure, *, only_if_absent: bool = False) -> bool:
+def record_failure(
+    recorder: FailureRecorder, failure: Failure, *, only_if_absent: bool = False, deadline: Deadline
+) -> bool:
     """Write the failure record and log it: the one record-and-log path of every source.
 
     Returns False only when `only_if_absent` and the participant already had an item. If the write
     fails the exception propagates: the invocation fails (Lambda retry, DLQ) rather than losing it.
     """
     if only_if_absent:
-        if not recorder.record_if_absent(failure):
+        if not recorder.record_if_absent(failure, deadline=deadline.for_failure_write()):
             return False
         attempts = 1
     else:
-        attempts = recorder.record(failure)
+        attempts = recorder.record(failure, deadline=deadline.for_failure_write())
     logger.warning(
         "wrap-up failure recorded",
         extra={

@@ -15,6 +15,7 @@ from aws_lambda_powertools import Logger
 from .. import SERVICE
 from ..genesys.errors import GenesysError
 from ..genesys.models import Participant, WrapupInput
+from .deadline import Deadline
 from .failures import Failure, FailureReason, FailureSource, Subject, build_failure
 from .ports import GenesysPort
 from .window import WindowState, window_state
@@ -45,7 +46,13 @@ class WrapupWriter:
     genesys: GenesysPort
 
     def write(
-        self, subject: Subject, notes: str | None, source: FailureSource, *, before: str | None = None
+        self,
+        subject: Subject,
+        notes: str | None,
+        source: FailureSource,
+        *,
+        before: str | None = None,
+        deadline: Deadline,
     ) -> WriteResult:
         """PATCH the code; `before` is the code the participant held when the writer decided (read
         under the lease), so an unanswered PATCH is not mistaken for another writer's code."""
@@ -53,13 +60,15 @@ class WrapupWriter:
         body = WrapupInput(code=subject.wrapup_code_id, name=subject.wrapup_code_name, notes=notes)
         for resend in range(MAX_RESENDS + 1):
             try:
-                self.genesys.apply_wrapup(subject.conversation_id, subject.participant_id, body)
+                self.genesys.apply_wrapup(subject.conversation_id, subject.participant_id, body, deadline=deadline)
             except GenesysError as exc:
                 if exc.status in AMBIGUOUS_REFUSALS:
-                    return WriteResult(False, self._classify_refusal(subject, exc, source))
+                    return WriteResult(False, self._classify_refusal(subject, exc, source, deadline=deadline))
                 if not outcome_unknown(exc):
                     return WriteResult(False, build_failure(subject, source, error=exc))
-                settled = self._settle_unknown(subject, exc, source, before=before, last_try=resend == MAX_RESENDS)
+                settled = self._settle_unknown(
+                    subject, exc, source, before=before, last_try=resend == MAX_RESENDS, deadline=deadline
+                )
                 if settled is not None:
                     return settled
                 continue
@@ -71,11 +80,18 @@ class WrapupWriter:
         raise AssertionError("unreachable: the last try always settles")  # pragma: no cover
 
     def _settle_unknown(
-        self, subject: Subject, exc: GenesysError, source: FailureSource, *, before: str | None, last_try: bool
+        self,
+        subject: Subject,
+        exc: GenesysError,
+        source: FailureSource,
+        *,
+        before: str | None,
+        last_try: bool,
+        deadline: Deadline,
     ) -> WriteResult | None:
         """After a PATCH with an unknown outcome: what Genesys holds now, or None to send it again."""
         try:
-            fresh = self._reread(subject)
+            fresh = self._reread(subject, deadline=deadline)
         except GenesysError:
             return WriteResult(False, build_failure(subject, source, error=exc))
         current = fresh.wrapup_code_id if fresh else None
@@ -88,20 +104,26 @@ class WrapupWriter:
             return WriteResult(False, build_failure(subject, source, reason=FailureReason.WINDOW_CLOSED, error=exc))
         return WriteResult(False, build_failure(subject, source, error=exc)) if last_try else None
 
-    def _classify_refusal(self, subject: Subject, exc: GenesysError, source: FailureSource) -> Failure:
+    def _classify_refusal(
+        self, subject: Subject, exc: GenesysError, source: FailureSource, *, deadline: Deadline
+    ) -> Failure:
         """Learn why Genesys refused: re-read the participant once, then check the code's validity."""
         reason = FailureReason.UPSTREAM_ERROR
         try:
-            fresh = self._reread(subject)
+            fresh = self._reread(subject, deadline=deadline)
             if fresh is None or window_state(fresh) is WindowState.CLOSED:
                 reason = FailureReason.WINDOW_CLOSED
             else:
-                valid = self.genesys.participant_wrapup_codes(subject.conversation_id, subject.participant_id)
+                valid = self.genesys.participant_wrapup_codes(
+                    subject.conversation_id, subject.participant_id, deadline=deadline
+                )
                 if subject.wrapup_code_id not in {c.id for c in valid}:
                     reason = FailureReason.INVALID_CODE
         except GenesysError as reread:
             logger.warning("could not re-read after a refused apply", extra={"error": str(reread)})
         return build_failure(subject, source, reason=reason, error=exc)
 
-    def _reread(self, subject: Subject) -> Participant | None:
-        return self.genesys.get_conversation(subject.conversation_id).participant(subject.participant_id)
+    def _reread(self, subject: Subject, *, deadline: Deadline) -> Participant | None:
+        return self.genesys.get_conversation(subject.conversation_id, deadline=deadline).participant(
+            subject.participant_id
+        )
