@@ -84,6 +84,8 @@ class OperatorRetryAnswer(BaseModel):
     participant_id: str = Field(alias="participantId")
     outcome: RetryOutcome
     failure_reason: str | None = Field(default=None, alias="failureReason")
+    winning_code_id: str | None = Field(default=None, alias="winningCodeId")  # superseded: the code Genesys holds
+    winning_code_name: str | None = Field(default=None, alias="winningCodeName")
     message: str | None = Field(default=None, max_length=2000)
     resolved: StrictBool = False  # the failure was marked resolved
 

@@ -50,10 +50,12 @@ def lambda_invoker(session: Any) -> Invoker:
     """Invoke over the workstation's boto3 session (lambda:InvokeFunction on the function is all it needs)."""
     from botocore.config import Config
 
-    client = session.client(
-        "lambda", config=Config(read_timeout=INVOKE_READ_TIMEOUT_SECONDS, retries={"mode": "standard"})
+    return invoker_for(
+        session.client("lambda", config=Config(read_timeout=INVOKE_READ_TIMEOUT_SECONDS, retries={"mode": "standard"}))
     )
 
+
+def invoker_for(client: Any) -> Invoker:
     def invoke(function: str, qualifier: str | None, payload: dict[str, Any]) -> Any:
         extra = {"Qualifier": qualifier} if qualifier else {}
         answer = client.invoke(
