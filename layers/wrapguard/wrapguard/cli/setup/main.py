@@ -13,27 +13,30 @@ functions' OAuth client and role `NAME-functions`, stored in the stack's credent
 Each carries this stack's mark `wrapguard-owner=STACK@ACCOUNT/REGION` (integration notes, role and client
 description, credential name); objects of the same name without it are reported and never changed.
 
-Stack outputs come from CloudFormation (--stack-name, default wrapguard; --region) or a JSON file
-(--outputs FILE, or - for stdin). The admin OAuth client (client credentials) comes from
-GENESYS_ADMIN_CLIENT_ID / GENESYS_ADMIN_CLIENT_SECRET or a Secrets Manager secret (--admin-secret NAME,
-JSON {"clientId", "clientSecret"}). Secrets are never printed.
+Stack outputs come from CloudFormation (--stack-name, default samconfig.toml's then wrapguard; --region,
+--profile: cli/stack_config.py) or a JSON file (--outputs FILE, or - for stdin). The admin OAuth client
+(client credentials) comes from GENESYS_ADMIN_CLIENT_ID / GENESYS_ADMIN_CLIENT_SECRET, a Secrets Manager
+secret (--admin-secret NAME, JSON {"clientId", "clientSecret"}), or, at a terminal, a prompt (the
+secret unechoed). Secrets are never printed.
 
-Exit codes: 0 done (plan: computed; verify: every check ok); 1 unexpected error; 2 usage or
-configuration error (no stack, no admin client, unreadable file); 3 verify found a problem, or
-plan/apply/destroy left an object alone (another stack's or the org's, or one it cannot repair); 4
-Genesys Cloud or AWS refused a call or gave an unreadable answer (apply/destroy stopped; what was done
-is listed). verify's warnings do not change the exit code.
+Exit codes: the one table of every wrapguard CLI (cli/exit_codes.py): 0 done (plan: computed; verify:
+every check ok); 1 unexpected error; 2 usage or configuration error (no stack, no admin client,
+unreadable file); 3 verify found a problem, or plan/apply/destroy left an object alone (another
+stack's or the org's, or one it cannot repair); 6 Genesys Cloud or AWS refused a call or gave an
+unreadable answer (apply/destroy stopped; what was done is listed); 130 interrupted. verify's warnings
+do not change the exit code.
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
 from ...genesys.client import GenesysClient
 from ...genesys.credentials import ClientCredentials
@@ -112,6 +115,7 @@ class Session:
 
     def __init__(self, args: argparse.Namespace, stdin: TextIO) -> None:
         self.args = args
+        self.stdin = stdin
         self.location = locate(args)
         self.boto = aws_session(self.location)
         if args.outputs:
@@ -137,7 +141,11 @@ class Session:
                     f"--admin-secret {self.args.admin_secret}: expected clientId/clientSecret JSON"
                 ) from None
         client_id, secret = self.env.genesys_admin_client_id, self.env.genesys_admin_client_secret
-        if not client_id or not secret:
+        if (not client_id or not secret) and self.stdin.isatty():
+            # Asked at the terminal (the secret unechoed): nothing to export, nothing in the shell's history.
+            client_id = client_id or input("Genesys admin OAuth client id: ").strip()
+            secret = secret or SecretStr(getpass.getpass("Genesys admin OAuth client secret: "))
+        if not client_id or not secret or not secret.get_secret_value():
             raise UsageError(
                 "no admin client: set GENESYS_ADMIN_CLIENT_ID and GENESYS_ADMIN_CLIENT_SECRET or --admin-secret"
             )
