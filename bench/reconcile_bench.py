@@ -14,6 +14,7 @@ from tests.support.aws import deadline_from, local_db
 from tests.support.world import World
 from wrapguard.domain.reconcile import Reconciler
 from wrapguard.genesys.analytics import AnalyticsApi
+from wrapguard.genesys.gateway import AnalyticsGateway
 from wrapguard.store.checkpoints import CheckpointTable
 from wrapguard.store.failures import FailureStore
 from wrapguard_local.dynamodb import local_dynamodb_server, use_local_aws
@@ -45,7 +46,7 @@ def reconcile_report() -> list[str]:
         db = local_db()
         db.api.http.event_hooks["request"].append(count)
         reconciler = Reconciler(
-            analytics=AnalyticsApi(world.client(base_url=server.url)),
+            analytics=AnalyticsGateway(AnalyticsApi(world.client(base_url=server.url))),
             failures=FailureStore(db, tables["FailuresTable"]),
             checkpoints=CheckpointTable(db, tables["ReconcileCheckpointTable"]),
         )

@@ -281,7 +281,7 @@ def warm_path() -> dict[str, float]:
 
     from tests.support.fakes import InMemoryFailures, InMemoryStaging, leases
     from tests.support.world import World
-    from wrapguard.contracts import ApplyWrapupInput
+    from wrapguard.contracts import ApplyWrapupInput, ApplyWrapupOutput
     from wrapguard.domain.apply import WrapupService
     from wrapguard.domain.codes import CodeCatalog
     from wrapguard.domain.deadline import Deadline
@@ -292,7 +292,7 @@ def warm_path() -> dict[str, float]:
 
     os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"  # the apply path logs each success at INFO
     world = World()
-    genesys = world.client()
+    genesys = world.gateway()
     service = WrapupService(genesys, InMemoryFailures(), InMemoryStaging(), CodeCatalog(genesys), leases())
     n = 50
 
@@ -304,8 +304,11 @@ def warm_path() -> dict[str, float]:
 
     def apply_once() -> None:
         cid, pid = world.call_in_acw()
-        request = ApplyWrapupInput.parse({"conversationId": cid, "participantId": pid, "wrapupCodeId": world.resolved})
-        assert service.apply(request, deadline=Deadline.unbounded()).outcome.value == "applied"
+        request = ApplyWrapupInput.parse(
+            {"conversationId": cid, "participantId": pid, "wrapupCodeId": world.resolved}
+        ).to_request()
+        result = ApplyWrapupOutput.answer(service.apply(request, deadline=Deadline.unbounded()))
+        assert result.outcome.value == "applied"
 
     apply_once()  # cold: token
     data_action = per_call(apply_once)
@@ -356,12 +359,13 @@ def own_code_seconds(world: Any) -> list[float]:
     from genesys_simulator.server import mock_transport
     from tests.support.fakes import InMemoryFailures, InMemoryStaging, leases
     from tests.support.world import CLIENT_ID
-    from wrapguard.contracts import ApplyWrapupInput
+    from wrapguard.contracts import ApplyWrapupInput, ApplyWrapupOutput
     from wrapguard.domain.apply import WrapupService
     from wrapguard.domain.codes import CodeCatalog
     from wrapguard.domain.deadline import Deadline
     from wrapguard.genesys.client import GenesysClient
     from wrapguard.genesys.credentials import ClientCredentials
+    from wrapguard.genesys.gateway import GenesysGateway
 
     cid, pid = world.call_in_acw()
     live = mock_transport(world.sim)
@@ -382,8 +386,11 @@ def own_code_seconds(world: Any) -> list[float]:
         credentials=ClientCredentials(client_id=CLIENT_ID, client_secret=SecretStr("s3cr3t-Do-Not-Log-7f9a")),
         http=httpx.Client(transport=httpx.MockTransport(record_or_replay)),
     )
-    service = WrapupService(client, InMemoryFailures(), InMemoryStaging(), CodeCatalog(client), leases())
-    request = ApplyWrapupInput.parse({"conversationId": cid, "participantId": pid, "wrapupCodeId": world.resolved})
+    genesys = GenesysGateway(client)
+    service = WrapupService(genesys, InMemoryFailures(), InMemoryStaging(), CodeCatalog(genesys), leases())
+    request = ApplyWrapupInput.parse(
+        {"conversationId": cid, "participantId": pid, "wrapupCodeId": world.resolved}
+    ).to_request()
     service.apply(
         request, deadline=Deadline.unbounded()
     )  # records token, code names, the conversation (in its window) and the PATCH
@@ -391,7 +398,7 @@ def own_code_seconds(world: Any) -> list[float]:
     samples = []
     for _ in range(300):
         t = time.perf_counter()
-        result = service.apply(request, deadline=Deadline.unbounded())
+        result = ApplyWrapupOutput.answer(service.apply(request, deadline=Deadline.unbounded()))
         samples.append(time.perf_counter() - t)
         assert result.outcome.value == "applied"
     return sorted(samples)

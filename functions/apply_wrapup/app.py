@@ -14,7 +14,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from wrapguard.aws.dynamodb import DynamoDB
-from wrapguard.contracts import ApplyWrapupInput
+from wrapguard.contracts import ApplyWrapupInput, ApplyWrapupOutput
 from wrapguard.domain.apply import WrapupService
 from wrapguard.domain.deadline import Deadline
 from wrapguard.domain.failures import FailureSource
@@ -75,7 +75,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         logger.info("operator retry done", extra={"outcome": answer.outcome.value, "resolved": answer.resolved})
         return answer.to_payload()
     request = ApplyWrapupInput.parse(event)
-    result = service().apply(request, deadline=deadline)
+    result = ApplyWrapupOutput.answer(service().apply(request.to_request(), deadline=deadline))
     count_outcome(result, FailureSource.DATA_ACTION.value)
     logger.info("data action done", extra={"outcome": result.outcome.value, "failure_reason": result.failure_reason})
     return result.to_response()

@@ -22,6 +22,8 @@ from typing import Any
 import boto3
 import pytest
 
+from tests.support.aws import local_db
+from wrapguard.domain.deadline import Deadline
 from wrapguard.domain.failures import Failure, FailureReason, FailureSource
 from wrapguard.store.failures import FailureStore
 from wrapguard_local.local_setup import ACCOUNT, LocalStack
@@ -82,7 +84,7 @@ def stack(tables: dict[str, str]) -> LocalStack:
 
 def record_failure(table: str) -> str:
     cid = str(uuid.uuid4())
-    FailureStore(table).record(
+    FailureStore(local_db(), table).record(
         Failure(
             conversation_id=cid,
             participant_id=str(uuid.uuid4()),
@@ -90,7 +92,8 @@ def record_failure(table: str) -> str:
             source=FailureSource.DATA_ACTION,
             message="m",
             occurred_at=datetime.now(UTC),
-        )
+        ),
+        deadline=Deadline.unbounded(),
     )
     return cid
 

@@ -53,13 +53,13 @@ class Copies:
         return ParticipantLeases(LeaseTable(local_db(), self.tables["LeaseTable"]), source=source.value)
 
     def data_action(self) -> WrapupService:
-        genesys = self.world.client(base_url=self.server.url)
+        genesys = self.world.gateway(base_url=self.server.url)
         return WrapupService(
             genesys, self.failures, self.staging, CodeCatalog(genesys), self.leases(FailureSource.DATA_ACTION)
         )
 
     def events(self) -> EventProcessor:
-        genesys = self.world.client(base_url=self.server.url)
+        genesys = self.world.gateway(base_url=self.server.url)
         rules = EventRules(
             genesys,
             self.failures,
@@ -119,7 +119,9 @@ def test_data_action_against_user_end(world: World, copies: Copies) -> None:
         cid, pid = world.sim.new_call(world.support_queue)
         stage(copies, cid, world.escalated)  # S: staged earlier by a flow
         (user_end,) = world.sim.agent_disconnect(cid, pid)
-        request = ApplyWrapupInput.parse({"conversationId": cid, "participantId": pid, "wrapupCodeId": world.resolved})
+        request = ApplyWrapupInput.parse(
+            {"conversationId": cid, "participantId": pid, "wrapupCodeId": world.resolved}
+        ).to_request()
         flow, event = together(
             partial(copies.data_action().apply, request, deadline=Deadline.after(20)),
             partial(copies.events().handle, user_end, deadline=Deadline.after(20)),
@@ -138,7 +140,7 @@ def test_two_data_actions(world: World, copies: Copies) -> None:
     for _ in range(TRIALS):
         cid, pid = world.call_in_acw()
         first, second = (
-            ApplyWrapupInput.parse({"conversationId": cid, "participantId": pid, "wrapupCodeId": code})
+            ApplyWrapupInput.parse({"conversationId": cid, "participantId": pid, "wrapupCodeId": code}).to_request()
             for code in (world.resolved, world.escalated)
         )
         results = together(

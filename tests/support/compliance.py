@@ -9,6 +9,7 @@ from tests.support.aws import local_db
 from tests.support.world import World
 from wrapguard.domain.reconcile import Reconciler
 from wrapguard.genesys.analytics import AnalyticsApi
+from wrapguard.genesys.gateway import AnalyticsGateway
 from wrapguard.settings import WRAPUP_TIMEOUT_CODE
 from wrapguard.store.checkpoints import CheckpointTable
 from wrapguard.store.compliance import ComplianceTable
@@ -67,7 +68,7 @@ def seed(world: World) -> Scenario:
 
 def reconciler(world: World, tables: dict[str, str], clock: Clock, placeholders: frozenset[str]) -> Reconciler:
     return Reconciler(
-        analytics=AnalyticsApi(world.client()),
+        analytics=AnalyticsGateway(AnalyticsApi(world.client())),
         failures=FailureStore(local_db(), tables["FailuresTable"]),
         checkpoints=CheckpointTable(local_db(), tables["ReconcileCheckpointTable"]),
         lookback=timedelta(hours=2),

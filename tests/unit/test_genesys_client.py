@@ -13,7 +13,7 @@ from genesys_simulator.server import mock_transport
 from genesys_simulator.state import ROUTES
 from tests.support.world import CLIENT_ID, CLIENT_SECRET, World
 from wrapguard.domain.deadline import Deadline
-from wrapguard.domain.failures import FailureReason, reason_for_error
+from wrapguard.domain.failures import FailureReason
 from wrapguard.genesys.analytics import AnalyticsApi
 from wrapguard.genesys.client import GenesysClient, RetryPolicy
 from wrapguard.genesys.credentials import ClientCredentials
@@ -26,6 +26,7 @@ from wrapguard.genesys.errors import (
     GenesysUnauthorizedError,
     GenesysUncertainApplyError,
 )
+from wrapguard.genesys.gateway import upstream_failure
 from wrapguard.genesys.models import ErrorBody, WrapupInput
 
 
@@ -247,7 +248,7 @@ def test_unparsable_2xx_is_a_transient_bad_response_quoting_nothing(
     assert error.status == 200 and error.transient and error.operation
     assert error.__cause__ is None and error.__suppress_context__ is False and error.__context__ is None
     assert "not valid JSON" in str(error) if kind != "wrong_shape" else "unexpected shape" in str(error)
-    assert reason_for_error(error) is FailureReason.UPSTREAM_ERROR
+    assert upstream_failure(error).reason is FailureReason.UPSTREAM_ERROR
     assert world.sim.counters[endpoint] == 1  # a garbled 2xx is not retried by the client
     assert_quotes_nothing(error, caplog)
 

@@ -9,7 +9,7 @@ import pytest
 from genesys_simulator import Fault
 from tests.support.fakes import InMemoryFailures, InMemoryLeases, InMemoryStaging, leases
 from tests.support.world import World
-from wrapguard.contracts import ApplyWrapupInput
+from wrapguard.contracts import ApplyWrapupInput, ApplyWrapupOutput
 from wrapguard.domain.apply import WrapupService
 from wrapguard.domain.codes import CodeCatalog
 from wrapguard.domain.deadline import Deadline
@@ -74,20 +74,24 @@ def busy_leases() -> ParticipantLeases:
 
 
 def test_data_action_records_a_timeout_when_the_lease_stays_busy(world: World) -> None:
-    genesys = world.client()
+    genesys = world.gateway()
     failures = InMemoryFailures()
     service = WrapupService(genesys, failures, InMemoryStaging(), CodeCatalog(genesys), busy_leases())
     cid, pid = world.call_in_acw()
-    result = service.apply(
-        ApplyWrapupInput.parse({"conversationId": cid, "participantId": pid, "wrapupCodeId": world.resolved}),
-        deadline=Deadline.unbounded(),
+    result = ApplyWrapupOutput.answer(
+        service.apply(
+            ApplyWrapupInput.parse(
+                {"conversationId": cid, "participantId": pid, "wrapupCodeId": world.resolved}
+            ).to_request(),
+            deadline=Deadline.unbounded(),
+        )
     )
     assert result.outcome.value == "failed" and result.failure_reason == "timeout"
     assert failures.items[(cid, pid)]["reason"] == "timeout" and world.sim.apply_count(cid, pid) == 0
 
 
 def test_event_path_retries_when_the_lease_stays_busy(world: World) -> None:
-    genesys = world.client()
+    genesys = world.gateway()
     rules = EventRules(
         genesys, InMemoryFailures(), InMemoryStaging(), CodeCatalog(genesys), WrapupPolicy(), busy_leases()
     )
@@ -98,7 +102,7 @@ def test_event_path_retries_when_the_lease_stays_busy(world: World) -> None:
 
 def test_an_unanswered_patch_over_the_agents_own_code_is_not_taken_for_another_writer(world: World) -> None:
     """Policy may overwrite the agent's code; the PATCH fails with a 500 that applied nothing."""
-    genesys = world.client(max_attempts=1)
+    genesys = world.gateway(max_attempts=1)
     failures, staging = InMemoryFailures(), InMemoryStaging()
     policy: dict[str, Any] = {"default": {"defaultCodeId": world.resolved, "overwriteAgentCode": True}}
     rules = EventRules(

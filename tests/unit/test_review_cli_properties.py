@@ -31,7 +31,7 @@ from wrapguard.domain.failures import FailureStatus
 from wrapguard.identifiers import is_uuid
 from wrapguard.store.failures import IndexPosition, ReviewOutcome, ReviewResult
 
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 DOCUMENTED = {int(code) for code in ExitCode}
 
 

@@ -19,6 +19,7 @@ from .domain.failures import FailureSource
 from .domain.lease import ParticipantLeases
 from .genesys.client import GenesysClient, RetryPolicy
 from .genesys.credentials import credentials_source
+from .genesys.gateway import GenesysGateway
 from .settings import ApplySettings, AwsSettings, EventSettings, GenesysSettings, ReconcileSettings, load_settings
 from .store.failures import FailureStore
 from .store.leases import LeaseTable
@@ -67,8 +68,9 @@ def build_leases(settings: ApplySettings, source: FailureSource, db: DynamoDB) -
 
 
 def build_wrapup_service(
-    settings: ApplySettings, source: FailureSource, genesys: GenesysClient, db: DynamoDB
+    settings: ApplySettings, source: FailureSource, client: GenesysClient, db: DynamoDB
 ) -> WrapupService:
+    genesys = GenesysGateway(client)
     return WrapupService(
         genesys=genesys,
         failures=FailureStore(db, settings.failures_table_name, settings.failure_ttl_days),
@@ -79,13 +81,14 @@ def build_wrapup_service(
     )
 
 
-def build_event_processor(settings: EventSettings, genesys: GenesysClient, db: DynamoDB) -> EventProcessor:
+def build_event_processor(settings: EventSettings, client: GenesysClient, db: DynamoDB) -> EventProcessor:
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 
     from .domain.event_rules import EventRules
     from .eventbridge.processing import EventProcessor
     from .store.idempotency import IdempotencyTable
 
+    genesys = GenesysGateway(client)
     rules = EventRules(
         genesys=genesys,
         failures=FailureStore(db, settings.failures_table_name, settings.failure_ttl_days),
@@ -106,17 +109,17 @@ def build_event_processor(settings: EventSettings, genesys: GenesysClient, db: D
     )
 
 
-def build_reconciler(settings: ReconcileSettings, genesys: GenesysClient, db: DynamoDB) -> Reconciler:
+def build_reconciler(settings: ReconcileSettings, client: GenesysClient, db: DynamoDB) -> Reconciler:
     from datetime import timedelta
 
     from .domain.reconcile import Reconciler
-    from .genesys.analytics import AnalyticsApi
+    from .genesys.gateway import AnalyticsGateway
     from .observability import count_compliance
     from .store.checkpoints import CheckpointTable
     from .store.compliance import ComplianceTable
 
     return Reconciler(
-        analytics=AnalyticsApi(genesys),
+        analytics=AnalyticsGateway.over(client),
         failures=FailureStore(db, settings.failures_table_name, settings.failure_ttl_days),
         checkpoints=CheckpointTable(db, settings.checkpoint_table_name),
         lookback=timedelta(minutes=settings.reconcile_lookback_minutes),

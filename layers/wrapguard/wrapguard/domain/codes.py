@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from ..genesys.models import WrapupCode
 from .deadline import Deadline
+from .model import WrapupCode
 from .ports import GenesysPort
 
 

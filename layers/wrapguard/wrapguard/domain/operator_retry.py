@@ -13,12 +13,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Protocol
 
-from ..contracts import ApplyWrapupInput, InvalidInputError, Outcome
+from ..contracts import ApplyWrapupInput, InvalidInputError
 from ..operator_requests import OperatorRetryAnswer, OperatorRetryRequest, RetryOutcome
 from .apply import WrapupService
 from .deadline import Deadline
 from .failures import UNRESOLVED_PARTICIPANT, FailureSource, FailureStatus
 from .lease import ParticipantLeases
+from .model import ApplyResult, NotAnAgent, Outcome
 from .staging import StagedCode
 
 
@@ -84,28 +85,15 @@ def operator_retry(
         return answer(RetryOutcome.NOT_FOUND, "no failure recorded for this participant")
     if item.get("status") != FailureStatus.OPEN.value and not request.force:
         return answer(RetryOutcome.ALREADY_REVIEWED, f"already {item.get('status')}; retry with force")
-    try:
-        apply_input = ApplyWrapupInput.parse(
-            {
-                "conversationId": cid,
-                "participantId": None if pid == UNRESOLVED_PARTICIPANT else pid,
-                "wrapupCodeId": request.code_id,
-                "wrapupCodeName": request.code_name,
-            }
-        )
-    except InvalidInputError as exc:
-        return answer(RetryOutcome.NOT_APPLIED, str(exc))
     source = FailureSource(item.get("source", FailureSource.DATA_ACTION.value))
-    reviewer_service = replace(service, staging=_NoStaging(), leases=leases, source=source)
-    try:
-        result = reviewer_service.apply(apply_input, deadline=deadline)
-    except _NotInAfterCallWork as exc:
-        return answer(RetryOutcome.NOT_APPLIED, str(exc))
+    result = _apply(request, replace(service, staging=_NoStaging(), leases=leases, source=source), deadline)
+    if isinstance(result, str):
+        return answer(RetryOutcome.NOT_APPLIED, result)
     if result.outcome not in _DONE:
         return answer(
             _OTHER.get(result.outcome, RetryOutcome.NOT_APPLIED),
             result.message,
-            failure_reason=result.failure_reason,
+            failure_reason=result.failure_reason.value if result.failure_reason else None,
             winning_code_id=result.winning_code_id,
             winning_code_name=result.winning_code_name,
         )
@@ -119,3 +107,23 @@ def operator_retry(
         deadline=deadline.for_failure_write(),
     )
     return answer(_DONE[result.outcome], result.message, resolved=review.outcome == "updated")
+
+
+def _apply(request: OperatorRetryRequest, service: WrapupService, deadline: Deadline) -> ApplyResult | str:
+    """The apply's result, or why nothing was sent (bad code id, agent still talking, not an agent)."""
+    pid = request.participant_id
+    try:
+        apply_input = ApplyWrapupInput.parse(
+            {
+                "conversationId": request.conversation_id,
+                "participantId": None if pid == UNRESOLVED_PARTICIPANT else pid,
+                "wrapupCodeId": request.code_id,
+                "wrapupCodeName": request.code_name,
+            }
+        )
+        result = service.apply(apply_input.to_request(), deadline=deadline)
+    except (InvalidInputError, _NotInAfterCallWork) as exc:
+        return str(exc)
+    if isinstance(result, NotAnAgent):
+        return f"participant is not an agent (purpose {result.purpose})"
+    return result

@@ -10,16 +10,17 @@ resolved or ignored.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from ..genesys.analytics import AnalyticsConversation, DetailsQueryResponse
 from ..timestamps import iso, parse_iso
 from .compliance import CheckOutcome, ComplianceCounts, ParticipantCheck, check_conversation
 from .deadline import Deadline
 from .failures import Failure, FailureReason, FailureSource, Subject, build_failure
+from .model import ConversationDetails
+from .ports import AnalyticsPort
 
 WRITE_BATCH = 100
 FINISHED_JOB_STATES = frozenset({"FAILED", "CANCELLED", "EXPIRED"})
@@ -59,7 +60,7 @@ def failure_of(check: ParticipantCheck, detected_at: datetime) -> Failure | None
 
 
 def missing_wrapups(
-    conversation: AnalyticsConversation, detected_at: datetime, placeholders: Collection[str] = frozenset()
+    conversation: ConversationDetails, detected_at: datetime, placeholders: Collection[str] = frozenset()
 ) -> list[Failure]:
     """Agent participants of an *ended* conversation that handled it and have no real wrap-up code
     (the participant rules: domain/compliance.py)."""
@@ -89,18 +90,18 @@ class MissingWrapupRecorder(Protocol):
         ...
 
 
-class ComplianceRecorder(Protocol):
-    def record(self, checks: Iterable[ParticipantCheck], *, deadline: Deadline) -> Any:
-        """Count each participant once (re-reads of an overlapping window count nothing); the result's
-        `new` holds the checks counted for the first time."""
+class NewlyCounted(Protocol):
+    @property
+    def new(self) -> Sequence[ParticipantCheck]:
+        """The checks counted for the first time."""
         ...
 
 
-class AnalyticsPort(Protocol):
-    def query(self, interval: str, page_number: int, page_size: int, *, deadline: Deadline) -> DetailsQueryResponse: ...
-    def create_job(self, interval: str, *, deadline: Deadline) -> str: ...
-    def job_state(self, job_id: str, *, deadline: Deadline) -> Any: ...
-    def job_results(self, job_id: str, cursor: str | None, page_size: int, *, deadline: Deadline) -> Any: ...
+class ComplianceRecorder(Protocol):
+    def record(self, checks: Iterable[ParticipantCheck], *, deadline: Deadline) -> NewlyCounted:
+        """Count each participant once (re-reads of an overlapping window count nothing); the result's
+        `new` holds the checks counted for the first time."""
+        ...
 
 
 @dataclass
@@ -145,24 +146,24 @@ class Reconciler:
     def run(self, *, deadline: Deadline) -> ReconcileReport:
         self.report = ReconcileReport()
         cp = self.checkpoints.load(deadline=deadline)
-        if cp.interval is None and not self._start_pass(cp, deadline=deadline):
+        if cp.interval is None and not self._start_pass(cp, deadline):
             self.report.status = "nothing_to_do"
             self._measure_lag(cp)
             return self.report
         self.report.interval, self.report.mode = cp.interval, cp.mode
         while True:
             if deadline.remaining() < self.seconds_per_page:
-                return self._pause(cp, deadline=deadline)
+                return self._pause(cp, deadline)
             done = self._job_page(cp, deadline) if cp.mode == "job" else self._query_page(cp, deadline)
             if done is None:
-                return self._pause(cp, deadline=deadline)
+                return self._pause(cp, deadline)
             if done:
-                self._finish_pass(cp, deadline=deadline)
+                self._finish_pass(cp, deadline)
                 return self.report
             self.checkpoints.save(cp, deadline=deadline)
 
     # --- passes ---------------------------------------------------------------------------------
-    def _start_pass(self, cp: Checkpoint, *, deadline: Deadline) -> bool:
+    def _start_pass(self, cp: Checkpoint, deadline: Deadline) -> bool:
         end = self.now()
         start = (cp.watermark - self.overlap) if cp.watermark else (end - self.lookback)
         start = max(start, end - timedelta(days=7))  # the details query's interval limit (commonly quoted)
@@ -183,7 +184,7 @@ class Reconciler:
         if cp.watermark is not None:
             self.report.lag_seconds = max(0.0, (self.now() - cp.watermark).total_seconds())
 
-    def _finish_pass(self, cp: Checkpoint, *, deadline: Deadline) -> None:
+    def _finish_pass(self, cp: Checkpoint, deadline: Deadline) -> None:
         assert cp.interval is not None
         end = parse_iso(cp.interval.split("/")[1])
         # Hold the watermark at the oldest conversation still in progress, so its end is seen later.
@@ -194,7 +195,7 @@ class Reconciler:
         self.report.status = "complete"
         self._measure_lag(cp)
 
-    def _pause(self, cp: Checkpoint, *, deadline: Deadline) -> ReconcileReport:
+    def _pause(self, cp: Checkpoint, deadline: Deadline) -> ReconcileReport:
         self.checkpoints.save(cp, deadline=deadline)
         self.report.status = "partial"
         self._measure_lag(cp)
@@ -223,7 +224,7 @@ class Reconciler:
     def _job_page(self, cp: Checkpoint, deadline: Deadline) -> bool | None:
         assert cp.job_id is not None
         while True:
-            state = self.analytics.job_state(cp.job_id, deadline=deadline).state
+            state = self.analytics.job_state(cp.job_id, deadline=deadline)
             if state == "FULFILLED":
                 break
             if state in FINISHED_JOB_STATES:
@@ -243,7 +244,7 @@ class Reconciler:
         cp.cursor = results.cursor
         return False
 
-    def _process(self, cp: Checkpoint, conversations: Iterable[AnalyticsConversation], deadline: Deadline) -> bool:
+    def _process(self, cp: Checkpoint, conversations: Iterable[ConversationDetails], deadline: Deadline) -> bool:
         """Check a page's settled conversations: record the uncoded participants and count every
         checked one, in batches; False if time ran out (the page is redone next run)."""
         detected = self.now()
@@ -264,17 +265,19 @@ class Reconciler:
             if len(batch) >= self.write_batch:
                 if deadline.remaining() < self.seconds_per_page / 2:
                     return False
-                self._write(batch, detected, deadline=deadline)
+                self._write(batch, detected, deadline)
                 batch = []
-        self._write(batch, detected, deadline=deadline)
+        self._write(batch, detected, deadline)
         return True
 
-    def _write(self, batch: list[ParticipantCheck], detected: datetime, *, deadline: Deadline) -> None:
+    def _write(self, batch: list[ParticipantCheck], detected: datetime, deadline: Deadline) -> None:
         failures = [failure for check in batch if (failure := failure_of(check, detected)) is not None]
         self.report.missing += len(failures)
         self.report.placeholder += sum(f.reason is FailureReason.PLACEHOLDER_CODE for f in failures)
         for reason in {f.reason for f in failures}:
-            new = self.failures.record_missing([f for f in failures if f.reason is reason], deadline=deadline)
+            new = self.failures.record_missing(
+                [f for f in failures if f.reason is reason], deadline=deadline.for_failure_write()
+            )
             self.report.recorded += new
             if new:
                 self.report.recorded_by_reason[reason.value] = self.report.recorded_by_reason.get(reason.value, 0) + new
