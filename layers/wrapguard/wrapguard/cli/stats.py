@@ -3,12 +3,13 @@
   wrapguard-review stats [--since 7d] [--until DATE] [--by queue|agent|media|day|reason|source ...]
                          [--format table|csv] [--json] [--compliance-table NAME] [--ids]
 
-Errors and exit codes as every subcommand (common.py): a bad --by or period is a usage error (2).
+Errors and exit codes as every subcommand (exit_codes.py): a bad --by or period is a usage error (2).
 
 The figures come from domain/stats.py (the HTML report shows the same ones). Compliance needs the
 reconciler's compliance table (--compliance-table, WRAPGUARD_COMPLIANCE_TABLE or
-COMPLIANCE_TABLE_NAME); without it only failures are shown. Queue and agent names are read from
-Genesys once per run when its settings are present (as for `retry`), ids otherwise or with --ids.
+COMPLIANCE_TABLE_NAME, else the stack's ComplianceTableName when the run reads the stack); without it
+only failures are shown. Queue and agent names are read from Genesys once per run when Genesys
+settings (GENESYS_*) are present in the environment, ids otherwise or with --ids.
 """
 
 from __future__ import annotations
