@@ -22,7 +22,7 @@ from wrapguard.domain.lease import ParticipantLeases
 from wrapguard.domain.operator_retry import operator_retry
 from wrapguard.genesys.client import GenesysClient
 from wrapguard.observability import count_outcome, logger, metrics, tracer
-from wrapguard.operator_requests import OperatorRetryRequest, is_operator_request
+from wrapguard.operator_requests import OperatorRetryAnswer, OperatorRetryRequest, is_operator_request
 from wrapguard.probe import probe_result
 from wrapguard.runtime import build_dynamodb, build_genesys, build_leases, build_wrapup_service
 from wrapguard.settings import ApplySettings, load_settings
@@ -65,12 +65,14 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         return probe
     deadline = Deadline.from_lambda_context(context)
     if is_operator_request(event):  # wrapguard-review retry (Lambda Invoke of the live alias)
-        answer = operator_retry(
-            OperatorRetryRequest.parse(event),
-            service=service(),
-            failures=failures(),
-            leases=review_leases(),
-            deadline=deadline,
+        answer = OperatorRetryAnswer.of(
+            operator_retry(
+                OperatorRetryRequest.parse(event).to_domain(),
+                service=service(),
+                failures=failures(),
+                leases=review_leases(),
+                deadline=deadline,
+            )
         )
         logger.info("operator retry done", extra={"outcome": answer.outcome.value, "resolved": answer.resolved})
         return answer.to_payload()

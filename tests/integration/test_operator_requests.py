@@ -168,14 +168,16 @@ def call(handler: Any, event: dict[str, Any]) -> dict[str, Any]:
 def test_the_data_action_validates_operator_requests_strictly(data_action: InProcessLambda) -> None:
     handler = data_action.functions[ALIAS]
     cid = str(uuid.uuid4())
+    code = str(uuid.uuid4())
     base = {"wrapguardOperation": "retry", "conversationId": cid, "participantId": "unresolved", "requestedBy": "ana"}
     cases = {
-        "extra": ({**base, "codeId": "c", "wrapupCodeId": "secret-ish"}, "wrapupCodeId"),
-        "operation": ({**base, "wrapguardOperation": "delete", "codeId": "c"}, "wrapguardOperation"),
-        "codes": ({**base, "codeId": "c", "codeName": "n"}, "codeId"),
-        "uuid": ({**base, "conversationId": "not-a-uuid-xyz", "codeId": "c"}, "conversationId"),
-        "force": ({**base, "codeId": "c", "force": "yes"}, "force"),
-        "who": ({k: v for k, v in base.items() if k != "requestedBy"} | {"codeId": "c"}, "requestedBy"),
+        "extra": ({**base, "codeId": code, "wrapupCodeId": "secret-ish"}, "wrapupCodeId"),
+        "operation": ({**base, "wrapguardOperation": "delete", "codeId": code}, "wrapguardOperation"),
+        "codes": ({**base, "codeId": code, "codeName": "n"}, "codeId"),
+        "uuid": ({**base, "conversationId": "not-a-uuid-xyz", "codeId": code}, "conversationId"),
+        "force": ({**base, "codeId": code, "force": "yes"}, "force"),
+        "code": ({**base, "codeId": "not-a-code-id"}, "codeId"),
+        "who": ({k: v for k, v in base.items() if k != "requestedBy"} | {"codeId": code}, "requestedBy"),
     }
     for name, (event, field) in cases.items():
         with pytest.raises(InvalidInputError) as raised:

@@ -27,11 +27,11 @@ from wrapguard.domain.deadline import Deadline
 from wrapguard.domain.event_rules import EventRules
 from wrapguard.domain.failures import Failure, FailureReason, FailureSource
 from wrapguard.domain.lease import ParticipantLeases
-from wrapguard.domain.operator_retry import operator_retry
+from wrapguard.domain.operator_retry import RetryRequest, operator_retry
 from wrapguard.domain.policy import WrapupPolicy
 from wrapguard.domain.staging import ANY_AGENT, StagedCode
 from wrapguard.eventbridge.processing import EventProcessor
-from wrapguard.operator_requests import OperatorRetryRequest
+from wrapguard.operator_requests import OperatorRetryAnswer
 from wrapguard.store.failures import FailureStore
 from wrapguard.store.leases import LeaseTable
 from wrapguard.store.staging import StagedCodeTable
@@ -173,8 +173,8 @@ def test_review_retry_against_user_end(world: World, copies: Copies) -> None:
             deadline=Deadline.unbounded(),
         )
         # wrapguard-review retry, as the data action function runs it (its own copy, lease and deadline).
-        request = OperatorRetryRequest(
-            conversation_id=cid, participant_id=pid, code_id=world.resolved, requested_by="reviewer"
+        request = RetryRequest(
+            conversation_id=cid, participant_id=pid, code_id=world.resolved, code_name=None, requested_by="reviewer"
         )
         retry = partial(
             operator_retry,
@@ -185,7 +185,7 @@ def test_review_retry_against_user_end(world: World, copies: Copies) -> None:
             deadline=Deadline.after(20),
         )
         answer, event = together(retry, partial(copies.events().handle, user_end, deadline=Deadline.after(20)))
-        retried = answer.to_payload()
+        retried = OperatorRetryAnswer.of(answer).to_payload()
         final = world.sim.applied_code(cid, pid)
         assert world.sim.apply_count(cid, pid) == 1
         record = copies.failures.get(cid, pid, deadline=Deadline.unbounded())

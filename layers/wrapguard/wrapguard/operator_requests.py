@@ -10,13 +10,13 @@ and Genesys secret (issue 16, item 3), so none of these is ever on a reviewer's 
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator, model_validator
 
 from .contracts import InvalidInputError
 from .domain.failures import UNRESOLVED_PARTICIPANT
+from .domain.operator_retry import RetryAnswer, RetryOutcome, RetryRequest
 from .identifiers import canonical_uuid
 
 OPERATION_FIELD = "wrapguardOperation"
@@ -34,12 +34,12 @@ class OperatorRetryRequest(BaseModel):
     operation: Literal["retry"] = Field(default="retry", alias=OPERATION_FIELD)
     conversation_id: str = Field(alias="conversationId")
     participant_id: str = Field(alias="participantId")  # the failure's key: a UUID or `unresolved`
-    code_id: str | None = Field(default=None, alias="codeId", min_length=1, max_length=100)
+    code_id: str | None = Field(default=None, alias="codeId")  # a UUID, as the data action's wrapupCodeId
     code_name: str | None = Field(default=None, alias="codeName", min_length=1, max_length=200)
     requested_by: str = Field(alias="requestedBy", min_length=1, max_length=200)
     force: StrictBool = False  # retry a failure already resolved or ignored
 
-    @field_validator("conversation_id", mode="before")
+    @field_validator("conversation_id", "code_id", mode="before")
     @classmethod
     def _uuid(cls, value: Any) -> Any:
         return canonical_uuid(value) if isinstance(value, str) else value
@@ -66,15 +66,15 @@ class OperatorRetryRequest(BaseModel):
     def to_payload(self) -> dict[str, Any]:
         return self.model_dump(by_alias=True, exclude_none=True, mode="json")
 
-
-class RetryOutcome(StrEnum):
-    APPLIED = "applied"
-    ALREADY_APPLIED = "already_applied"
-    SUPERSEDED = "superseded"  # another writer's code is on the participant (README "Precedence")
-    FAILED = "failed"  # recorded in the failure table like any other apply
-    NOT_APPLIED = "not_applied"  # nothing was sent: e.g. the agent is not in after-call work yet
-    NOT_FOUND = "not_found"  # no failure with this key
-    ALREADY_REVIEWED = "already_reviewed"  # resolved or ignored, and the request did not force
+    def to_domain(self) -> RetryRequest:
+        return RetryRequest(
+            conversation_id=self.conversation_id,
+            participant_id=self.participant_id,
+            code_id=self.code_id,
+            code_name=self.code_name,
+            requested_by=self.requested_by,
+            force=self.force,
+        )
 
 
 class OperatorRetryAnswer(BaseModel):
@@ -89,9 +89,18 @@ class OperatorRetryAnswer(BaseModel):
     message: str | None = Field(default=None, max_length=2000)
     resolved: StrictBool = False  # the failure was marked resolved
 
-    @property
-    def done(self) -> bool:
-        return self.outcome in {RetryOutcome.APPLIED, RetryOutcome.ALREADY_APPLIED}
+    @classmethod
+    def of(cls, answer: RetryAnswer) -> OperatorRetryAnswer:
+        return cls(
+            conversation_id=answer.conversation_id,
+            participant_id=answer.participant_id,
+            outcome=answer.outcome,
+            failure_reason=answer.failure_reason,
+            winning_code_id=answer.winning_code_id,
+            winning_code_name=answer.winning_code_name,
+            message=answer.message,
+            resolved=answer.resolved,
+        )
 
     def to_payload(self) -> dict[str, Any]:
         return self.model_dump(by_alias=True, exclude_none=True, mode="json")

@@ -44,7 +44,9 @@ def register(commands: Commands) -> None:
         "participant_id", nargs="?", type=participant_id, metavar="PARTICIPANT_ID", help="default: every open failure"
     )
     code = parser.add_mutually_exclusive_group()
-    code.add_argument("--code-id", type=bounded_text(100), help="code to apply instead of the recorded intended code")
+    code.add_argument(
+        "--code-id", type=conversation_id, metavar="UUID", help="code to apply instead of the recorded intended code"
+    )
     code.add_argument("--code-name", type=bounded_text(200))
     parser.add_argument("--force", action="store_true", help="retry an item already resolved or ignored")
     parser.add_argument("--by", type=bounded_text(200), help="who asks (default: current user)")
@@ -121,14 +123,17 @@ def retry_one(
     wanted_name = code_name or (None if wanted_id else item.get("wrapupCodeName"))
     if not (wanted_id or wanted_name):
         return {**base, "outcome": "skipped", "message": "no intended code recorded: pass --code-id or --code-name"}
-    request = OperatorRetryRequest(
-        conversation_id=item["conversationId"],
-        participant_id=item["participantId"],
-        code_id=wanted_id,
-        code_name=wanted_name,
-        requested_by=requested_by,
-        force=force,
-    )
+    try:
+        request = OperatorRetryRequest(
+            conversation_id=item["conversationId"],
+            participant_id=item["participantId"],
+            code_id=wanted_id,
+            code_name=wanted_name,
+            requested_by=requested_by,
+            force=force,
+        )
+    except ValueError:  # e.g. a recorded code that is no code id (pydantic's text would quote it)
+        return {**base, "outcome": "skipped", "message": "the recorded code is unusable: pass --code-id or --code-name"}
     payload = invoke(function, alias, request.to_payload())
     try:
         answer = OperatorRetryAnswer.model_validate(payload)
