@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from tests.support.aws import local_db
+from tests.support.lambda_invoke import InProcessLambda
 from tests.support.world import World
 from wrapguard.cli.review import main
 from wrapguard.domain.deadline import Deadline
@@ -22,6 +23,7 @@ from wrapguard.store.failures import FailureStore
 from wrapguard_local.handlers import FakeLambdaContext, load_handler
 
 pytestmark = pytest.mark.integration
+ALIAS = "arn:aws:lambda:us-east-1:123456789012:function:wg-ApplyWrapupFunction:live"
 
 
 def review(*argv: str) -> Any:
@@ -130,8 +132,9 @@ def test_observe_enforce_and_off_side_by_side_and_the_figures_they_leave(
 def test_review_retry_follows_the_mode(
     function_env: dict[str, Any], world: World, monkeypatch: pytest.MonkeyPatch, mode: str
 ) -> None:
-    """`wrapguard-review retry` decides through the same domain path: no PATCH in observe (the code it
-    would apply is kept on the item, which stays open for the reviewer) and nothing at all in off."""
+    """`wrapguard-review retry`, run by the data action function, decides through the same domain path: no
+    PATCH in observe (the code it would apply is kept on the item, which stays open for the reviewer) and
+    nothing at all in off."""
     store = FailureStore(local_db(), function_env["FAILURES_TABLE_NAME"])
     cid, pid = world.call_in_acw()
     failure = build_failure(
@@ -140,10 +143,11 @@ def test_review_retry_follows_the_mode(
         reason=FailureReason.TIMEOUT,
     )
     store.record(failure, deadline=Deadline.unbounded())
-    monkeypatch.setenv("WRAPGUARD_DEFAULT_MODE", mode)
-    monkeypatch.setenv("WRAPGUARD_LEASE_TABLE", function_env["LEASE_TABLE_NAME"])
+    monkeypatch.setenv("WRAPGUARD_DEFAULT_MODE", mode)  # the function's (the stack's) mode
+    monkeypatch.setenv("WRAPGUARD_APPLY_FUNCTION", ALIAS)
+    data_action = InProcessLambda({ALIAS: load_handler("apply_wrapup")})
     out = io.StringIO()
-    assert main(["--json", "retry", cid, pid], out=out) == 3  # still failing: nothing was written
+    assert main(["--json", "retry", cid, pid], out=out, invoker=data_action) == 3  # not done: nothing written
     (result,) = json.loads(out.getvalue())["results"]
     assert result["outcome"] == {"observe": "observed", "off": "disabled"}[mode]
     assert world.sim.counters["patch_participant"] == 0 and world.sim.applied_code(cid, pid) is None
