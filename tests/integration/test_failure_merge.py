@@ -121,3 +121,22 @@ def test_resolve_open_never_resolves_what_was_recorded_after_its_decision(
     item = other.get(CID, PID, deadline=deadline)
     assert item is not None
     assert (item["status"], item["reason"], item["wrapupCodeId"]) == ("open", racer.reason.value, "code-A")
+
+
+def test_a_later_failure_never_overwrites_an_open_lost_intent(tables: dict[str, str]) -> None:
+    """Review P1-C: window_closed for code B after a lost intent for code A kept A (and its reason), so a
+    code B on the participant does not resolve it; a repeat of the same lost intent into an ignored item
+    does not reopen it (P2)."""
+    store = FailureStore(local_db(), tables["FailuresTable"])
+    deadline = Deadline.after(30)
+    store.record(failure(FailureReason.SUPERSEDED, "code-A"), deadline=deadline)
+    assert store.record(failure(FailureReason.WINDOW_CLOSED, "code-B"), deadline=deadline) == 2
+    item = store.get(CID, PID, deadline=deadline)
+    assert item is not None
+    assert (item["status"], item["reason"], item["wrapupCodeId"]) == ("open", "superseded", "code-A")
+    assert not store.resolve_open(CID, PID, "code B present", "code-B", deadline=deadline)
+    store.set_status(CID, PID, FailureStatus.IGNORED, note="known", reviewer="ops", deadline=deadline)
+    store.record(failure(FailureReason.SUPERSEDED, "code-A"), deadline=deadline)
+    assert store.get(CID, PID, deadline=deadline)["status"] == "ignored"  # type: ignore[index]
+    store.record(failure(FailureReason.SUPERSEDED, "code-C"), deadline=deadline)
+    assert store.get(CID, PID, deadline=deadline)["status"] == "open"  # type: ignore[index]

@@ -150,7 +150,7 @@ class FailureStore:
         raise _concurrent("UpdateItem", failure.conversation_id, failure.participant_id)
 
     def _merge_write(self, failure: Failure, seen: Item | None) -> tuple[Expression, Expression]:
-        change = merge(_state(seen), failure.reason)
+        change = merge(_state(seen), failure.reason, failure.wrapup_code_id)
         moment = failure.occurred_at or self._now()
         sets = [
             "#status = :status",
