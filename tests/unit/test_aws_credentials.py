@@ -179,3 +179,15 @@ def test_a_failed_refresh_keeps_cached_keys_only_while_valid_for_more_than_a_min
     else:
         with pytest.raises(CredentialsUnavailable, match="HTTP 500"):
             provider.credentials(deadline=Deadline.after(5))
+
+
+def test_one_provider_per_process_shared_by_every_client() -> None:
+    """Review P3: each client built its own provider (its own container-credentials cache and fetches)."""
+    from wrapguard.aws import wiring
+
+    env = {"aws_region": "eu-west-1", "aws_access_key_id": "AKID", "aws_secret_access_key": "sk"}
+    aws = AwsSettings.model_validate(env)
+    first = wiring.dynamodb(aws).api._credentials
+    assert wiring.secrets_manager(AwsSettings.model_validate(env))._api._credentials is first
+    rotated = wiring.dynamodb(AwsSettings.model_validate({**env, "aws_secret_access_key": "sk-2"})).api._credentials
+    assert rotated is not first and rotated.credentials(deadline=Deadline.after(1)).access_key_id == "AKID"
