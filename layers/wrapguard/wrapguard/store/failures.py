@@ -64,7 +64,6 @@ class ReviewOutcome(StrEnum):
     UPDATED = "updated"
     NOT_FOUND = "not_found"
     ALREADY_REVIEWED = "already_reviewed"
-    UNCHANGED = "unchanged"  # the item as read did not meet the caller's `only_if`
 
 
 @dataclass(frozen=True)
@@ -260,8 +259,9 @@ class FailureStore:
         Only an open item changes unless `force`: a reviewer's decision is never overwritten silently.
         Read, then a write conditioned on what was read (status, reason, code and history unchanged), so
         two reviewers racing cannot both "win" on an open item or drop each other's history entry.
-        `only_if` is asked on each item as read (UNCHANGED when it says no): a caller's decision is
-        made on exactly what the write is conditioned on.
+        `only_if` is asked on each item as read, so a caller's decision is made on exactly what the
+        write is conditioned on; when it says no nothing is written (ALREADY_REVIEWED: not for this
+        caller to change; only resolve_open uses it, as a bool).
         """
         key = _key(conversation_id, participant_id)
         for _ in range(_REVIEW_WRITE_ATTEMPTS):
@@ -271,7 +271,7 @@ class FailureStore:
             if item["status"] != FailureStatus.OPEN.value and not force:
                 return ReviewResult(ReviewOutcome.ALREADY_REVIEWED, _review_of(item))
             if only_if is not None and not only_if(item):
-                return ReviewResult(ReviewOutcome.UNCHANGED, _review_of(item))
+                return ReviewResult(ReviewOutcome.ALREADY_REVIEWED, _review_of(item))
             entry = {"status": status.value, "by": reviewer, "at": iso(self._now()), "note": note}
             seen = item.get("reviews")
             values: dict[str, Any] = {
