@@ -14,6 +14,7 @@ from tests.support.world import CLIENT_ID, CLIENT_SECRET, World
 from wrapguard.aws import wiring
 from wrapguard.domain.deadline import Deadline
 from wrapguard.genesys.credentials import SecretCredentials
+from wrapguard.genesys.errors import GenesysError
 from wrapguard.settings import AwsSettings, SettingsError, load_settings
 from wrapguard_local.handlers import FakeLambdaContext, load_handler
 
@@ -79,15 +80,58 @@ def test_a_warm_data_action_picks_up_a_rotated_secret(
     assert handler.lambda_handler(event, FakeLambdaContext())["outcome"] == "applied"
 
 
+@pytest.mark.parametrize("unreachable", [True, False], ids=["cold-start-no-answer", "cold-start-missing-secret"])
+def test_a_secret_outage_on_the_token_grant_is_answered_failed_and_recorded(
+    function_env: dict[str, Any], world: World, monkeypatch: pytest.MonkeyPatch, unreachable: bool
+) -> None:
+    """Review P1-A: Secrets Manager failing during the token grant (cold start) escaped the data action
+    unrecorded; now it is a classified Genesys failure: `failed`, and an item in the failure table."""
+    name = f"wrapguard/{uuid.uuid4().hex[:8]}"
+    if unreachable:
+        boto3.client("secretsmanager").create_secret(Name=name, SecretString=secret(name, CLIENT_SECRET))
+        monkeypatch.setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", "http://127.0.0.1:9")  # only Secrets Manager is down
+    else:
+        name += "-missing"  # never created: ResourceNotFoundException
+    monkeypatch.delenv("GENESYS_CLIENT_ID")
+    monkeypatch.delenv("GENESYS_CLIENT_SECRET")
+    monkeypatch.setenv("GENESYS_CREDENTIALS_SECRET", name)
+    handler = load_handler("apply_wrapup")
+    cid, pid = world.call_in_acw()
+    event = {"conversationId": cid, "participantId": pid, "wrapupCodeId": world.resolved}
+    result = handler.lambda_handler(event, FakeLambdaContext())
+    assert result["outcome"] == "failed", result
+    item = boto3.client("dynamodb").get_item(
+        TableName=function_env["FAILURES_TABLE_NAME"],
+        Key={"conversationId": {"S": cid}, "participantId": {"S": pid}},
+    )["Item"]
+    assert item["reason"]["S"] == ("timeout" if unreachable else "unauthorized"), item
+    assert CLIENT_SECRET not in json.dumps(item)
+
+
+def test_a_failed_re_read_after_the_cache_age_keeps_the_cached_secret(local_aws: str) -> None:
+    """Review P1-A: only a refresh after a refusal needs a fresh read; an expired cache age does not."""
+    name = f"wrapguard/{uuid.uuid4().hex[:8]}"
+    client = boto3.client("secretsmanager")
+    client.create_secret(Name=name, SecretString=secret(name, "top-secret-1"))
+    clock = Clock()
+    credentials = source(name, clock)
+    assert credentials.current(deadline=Deadline.after(10)).client_secret.get_secret_value() == "top-secret-1"
+    client.delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)
+    clock.now += 301
+    assert credentials.current(deadline=Deadline.after(10)).client_secret.get_secret_value() == "top-secret-1"
+    with pytest.raises(GenesysError, match="GENESYS_CREDENTIALS_SECRET"):
+        credentials.refresh(deadline=Deadline.after(10))
+
+
 def test_missing_secret_names_the_variable(local_aws: str) -> None:
-    with pytest.raises(SettingsError, match=r"GENESYS_CREDENTIALS_SECRET: .*ResourceNotFoundException"):
+    with pytest.raises(GenesysError, match=r"GENESYS_CREDENTIALS_SECRET: .*ResourceNotFoundException"):
         source("wrapguard/does-not-exist", Clock()).current(deadline=Deadline.after(10))
 
 
 def test_malformed_secret_names_the_variable_not_the_value(local_aws: str) -> None:
     name = f"wrapguard/{uuid.uuid4().hex[:8]}"
     boto3.client("secretsmanager").create_secret(Name=name, SecretString=json.dumps({"id": "leaky-value"}))
-    with pytest.raises(SettingsError, match="GENESYS_CREDENTIALS_SECRET") as raised:
+    with pytest.raises(GenesysError, match="GENESYS_CREDENTIALS_SECRET") as raised:
         source(name, Clock()).current(deadline=Deadline.after(10))
     assert "leaky-value" not in str(raised.value)
 

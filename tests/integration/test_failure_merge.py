@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
 from tests.support.aws import local_db
+from wrapguard.aws.dynamodb import DynamoDB, Item
 from wrapguard.domain.deadline import Deadline
 from wrapguard.domain.failure_rules import SPECIFIC_REASONS
 from wrapguard.domain.failures import Failure, FailureReason, FailureSource, FailureStatus
@@ -84,3 +86,57 @@ def test_a_lost_intent_recorded_into_a_resolved_item_reopens_it(tables: dict[str
     open_items = list(store.by_status(FailureStatus.OPEN, deadline=deadline))
     assert [(i["conversationId"], i["participantId"]) for i in open_items] == [(CID, PID)]
     assert item["reviews"][-1]["status"] == "resolved"  # the earlier resolution stays in the history
+
+
+def _racing_db(other: FailureStore, racer: Failure) -> DynamoDB:
+    """A DynamoDB whose first write lands just after a concurrent writer recorded `racer`."""
+    db = local_db()
+    real_update = db.update_item
+    pending = [racer]
+
+    def update_item(*args: Any, **kwargs: Any) -> Item:
+        while pending:
+            other.record(pending.pop(), deadline=Deadline.after(10))
+        return real_update(*args, **kwargs)
+
+    db.update_item = update_item  # type: ignore[method-assign]
+    return db
+
+
+@pytest.mark.parametrize(
+    "racer",
+    [failure(FailureReason.SUPERSEDED, "code-A"), failure(FailureReason.TIMEOUT, "code-A")],
+    ids=["lost-intent-recorded-in-between", "other-intended-code-recorded-in-between"],
+)
+def test_resolve_open_never_resolves_what_was_recorded_after_its_decision(
+    tables: dict[str, str], racer: Failure
+) -> None:
+    """Review P1-B: resolve_open decided on its read (an open timeout for code B, settled by B); a
+    concurrent write in between (a lost intent, or another intended code) must not be resolved."""
+    deadline = Deadline.after(30)
+    other = FailureStore(local_db(), tables["FailuresTable"])
+    other.record(failure(FailureReason.TIMEOUT, "code-B"), deadline=deadline)
+    store = FailureStore(_racing_db(other, racer), tables["FailuresTable"])
+    assert not store.resolve_open(CID, PID, "code B present", "code-B", deadline=deadline)
+    item = other.get(CID, PID, deadline=deadline)
+    assert item is not None
+    assert (item["status"], item["reason"], item["wrapupCodeId"]) == ("open", racer.reason.value, "code-A")
+
+
+def test_a_later_failure_never_overwrites_an_open_lost_intent(tables: dict[str, str]) -> None:
+    """Review P1-C: window_closed for code B after a lost intent for code A kept A (and its reason), so a
+    code B on the participant does not resolve it; a repeat of the same lost intent into an ignored item
+    does not reopen it (P2)."""
+    store = FailureStore(local_db(), tables["FailuresTable"])
+    deadline = Deadline.after(30)
+    store.record(failure(FailureReason.SUPERSEDED, "code-A"), deadline=deadline)
+    assert store.record(failure(FailureReason.WINDOW_CLOSED, "code-B"), deadline=deadline) == 2
+    item = store.get(CID, PID, deadline=deadline)
+    assert item is not None
+    assert (item["status"], item["reason"], item["wrapupCodeId"]) == ("open", "superseded", "code-A")
+    assert not store.resolve_open(CID, PID, "code B present", "code-B", deadline=deadline)
+    store.set_status(CID, PID, FailureStatus.IGNORED, note="known", reviewer="ops", deadline=deadline)
+    store.record(failure(FailureReason.SUPERSEDED, "code-A"), deadline=deadline)
+    assert store.get(CID, PID, deadline=deadline)["status"] == "ignored"  # type: ignore[index]
+    store.record(failure(FailureReason.SUPERSEDED, "code-C"), deadline=deadline)
+    assert store.get(CID, PID, deadline=deadline)["status"] == "open"  # type: ignore[index]

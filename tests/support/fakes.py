@@ -49,7 +49,7 @@ class InMemoryFailures:
         key = (failure.conversation_id, failure.participant_id)
         existing = self.items.get(key)
         # Records only move forward: the same pure rules the DynamoDB store applies.
-        write = merge(_state(existing), failure.reason)
+        write = merge(_state(existing), failure.reason, failure.wrapup_code_id)
         item = self.items.setdefault(key, {"attempts": 0})
         item["attempts"] += 1
         item["status"] = write.status.value

@@ -142,3 +142,52 @@ def test_refused_or_unreachable_endpoint_is_a_typed_error_without_secrets(endpoi
         ContainerCredentials("http://127.0.0.1:1/x").credentials(deadline=Deadline.after(5))
     with pytest.raises(CredentialsUnavailable, match="no time"):
         ContainerCredentials(uri, token=SecretStr("container-token")).credentials(deadline=Deadline.after(0))
+
+
+def test_an_unreadable_token_file_is_credentials_unavailable(endpoint: tuple[Endpoint, str], tmp_path: Path) -> None:
+    """Review P1-A: an OSError reading the token file escaped raw; it is CredentialsUnavailable, naming the variable."""
+    _, uri = endpoint
+    provider = ContainerCredentials(uri, token_file=tmp_path / "absent")
+    with pytest.raises(CredentialsUnavailable, match="AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"):
+        provider.credentials(deadline=Deadline.after(5))
+
+
+@pytest.mark.parametrize(
+    ("minutes_later", "kept"),
+    [(56, True), (58.5, True), (59.5, False), (61, False)],
+    ids=["advisory-window", "advisory-late", "mandatory-window", "expired"],
+)
+def test_a_failed_refresh_keeps_cached_keys_only_while_valid_for_more_than_a_minute(
+    endpoint: tuple[Endpoint, str], minutes_later: float, kept: bool
+) -> None:
+    """Review P1-A: an advisory refresh (inside REFRESH_MARGIN) that fails keeps the cached keys while
+    they are valid for > 1 min (like botocore); a mandatory one (<= 1 min left) fails."""
+    state, uri = endpoint
+    provider = ContainerCredentials(uri, token=SecretStr("container-token"), now=lambda: state.now)
+    assert provider.credentials(deadline=Deadline.after(5)).access_key_id == "ASIA1"
+    state.status = 500
+    state.now = T0 + timedelta(minutes=minutes_later)
+    if kept:
+        assert provider.credentials(deadline=Deadline.after(5)).access_key_id == "ASIA1"
+        calls = len(state.calls)
+        assert provider.credentials(deadline=Deadline.after(5)).access_key_id == "ASIA1"
+        assert len(state.calls) == calls  # not fetched again on every call while the endpoint fails
+        state.status = 200
+        state.now += timedelta(seconds=11)  # after RETRY_AFTER: fetched again, new keys
+        assert provider.credentials(deadline=Deadline.after(5)).access_key_id.startswith("ASIA")
+        assert provider.credentials(deadline=Deadline.after(5)).access_key_id != "ASIA1"
+    else:
+        with pytest.raises(CredentialsUnavailable, match="HTTP 500"):
+            provider.credentials(deadline=Deadline.after(5))
+
+
+def test_one_provider_per_process_shared_by_every_client() -> None:
+    """Review P3: each client built its own provider (its own container-credentials cache and fetches)."""
+    from wrapguard.aws import wiring
+
+    env = {"aws_region": "eu-west-1", "aws_access_key_id": "AKID", "aws_secret_access_key": "sk"}
+    aws = AwsSettings.model_validate(env)
+    first = wiring.dynamodb(aws).api._credentials
+    assert wiring.secrets_manager(AwsSettings.model_validate(env))._api._credentials is first
+    rotated = wiring.dynamodb(AwsSettings.model_validate({**env, "aws_secret_access_key": "sk-2"})).api._credentials
+    assert rotated is not first and rotated.credentials(deadline=Deadline.after(1)).access_key_id == "AKID"

@@ -39,20 +39,45 @@ INFRASTRUCTURE = [r for r in R if r not in SPECIFIC_REASONS]
         # ... except a lost intent, which reopens it with its own details (D4).
         (RecordState(S.RESOLVED, "timeout"), R.SUPERSEDED, Merge(S.OPEN, take_details=True)),
         (RecordState(S.RESOLVED, "window_closed"), R.SUPERSEDED, Merge(S.OPEN, take_details=True)),
-        (RecordState(S.IGNORED, "superseded"), R.SUPERSEDED, Merge(S.OPEN, take_details=True)),
+        (RecordState(S.IGNORED, "superseded", "c2"), R.SUPERSEDED, Merge(S.OPEN, take_details=True)),
         # Older versions' unknown reasons count as infrastructure.
         (RecordState(S.OPEN, "something_old"), R.TIMEOUT, Merge(S.OPEN, take_details=True)),
     ],
 )
 def test_merge(existing: RecordState | None, reason: R, expected: Merge) -> None:
-    assert merge(existing, reason) == expected
+    assert merge(existing, reason, "c1") == expected
+
+
+# Review P1-C and P2: (existing record, later failure, its intended code) -> the write.
+@pytest.mark.parametrize(
+    ("existing", "reason", "code", "expected"),
+    [
+        # An open lost intent for c1 keeps its reason and code: any later failure only counts.
+        (RecordState(S.OPEN, "superseded", "c1"), R.WINDOW_CLOSED, "c2", Merge(S.OPEN, take_details=False)),
+        (RecordState(S.OPEN, "superseded", "c1"), R.INVALID_CODE, "c2", Merge(S.OPEN, take_details=False)),
+        (RecordState(S.OPEN, "superseded", "c1"), R.SUPERSEDED, "c2", Merge(S.OPEN, take_details=False)),
+        (RecordState(S.OPEN, "superseded", "c1"), R.TIMEOUT, None, Merge(S.OPEN, take_details=False)),
+        # The same lost intent again: counted.
+        (RecordState(S.OPEN, "superseded", "c1"), R.SUPERSEDED, "c1", Merge(S.OPEN, take_details=False)),
+        # A closed item holding the same lost intent stays closed (the reviewer decided it) ...
+        (RecordState(S.IGNORED, "superseded", "c1"), R.SUPERSEDED, "c1", Merge(S.IGNORED, take_details=False)),
+        (RecordState(S.RESOLVED, "superseded", "c1"), R.SUPERSEDED, "c1", Merge(S.RESOLVED, take_details=False)),
+        # ... a different lost intent (other code, or other reason) reopens it.
+        (RecordState(S.IGNORED, "superseded", "c1"), R.SUPERSEDED, "c2", Merge(S.OPEN, take_details=True)),
+        (RecordState(S.RESOLVED, "window_closed", "c1"), R.SUPERSEDED, "c1", Merge(S.OPEN, take_details=True)),
+        (RecordState(S.RESOLVED, "timeout", None), R.SUPERSEDED, "c1", Merge(S.OPEN, take_details=True)),
+    ],
+)
+def test_merge_keeps_lost_intents(existing: RecordState, reason: R, code: str | None, expected: Merge) -> None:
+    assert merge(existing, reason, code) == expected
 
 
 @pytest.mark.parametrize("status", list(S))
-def test_a_lost_intent_is_never_hidden_under_a_closed_status(status: S) -> None:
+def test_a_new_lost_intent_is_never_hidden_under_a_closed_status(status: S) -> None:
     for old in [None, *R]:
-        result = merge(RecordState(status, old.value if old else None), R.SUPERSEDED)
-        assert result.status is S.OPEN and result.take_details
+        result = merge(RecordState(status, old.value if old else None, "c1"), R.SUPERSEDED, "c2")
+        expected_open = status is not S.OPEN or old is not R.SUPERSEDED  # an open lost intent is only counted
+        assert result.status is S.OPEN and result.take_details is expected_open
 
 
 @pytest.mark.parametrize("reason", INFRASTRUCTURE)

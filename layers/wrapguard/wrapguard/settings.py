@@ -305,7 +305,7 @@ class ReviewSettings(BaseModel):
     wrapguard_apply_function: str | None = None  # retry: the data action's alias ARN
     wrapguard_events_function: str | None = None  # redrive: the events function
     wrapguard_dead_letter_queue_url: str | None = None  # redrive
-    aws_endpoint_url: str | None = None  # read by boto3; here only to name it in error messages
+    aws_endpoint_url: str | None = None  # the tables' endpoint (aws/wiring.py); named in "table not found" errors
 
     @property
     def compliance_table(self) -> str | None:

@@ -4,7 +4,9 @@ Chosen explicitly, in this order, by `provider_from_environment` (Lambda process
 1. static keys in the environment: what Lambda sets for an ordinary function (the role's session);
 2. the container credentials endpoint (`AWS_CONTAINER_CREDENTIALS_FULL_URI` or `_RELATIVE_URI`, with
    `AWS_CONTAINER_AUTHORIZATION_TOKEN` or `_TOKEN_FILE`): what Lambda SnapStart and container runtimes
-   use. Fetched over httpx, cached, fetched again `REFRESH_MARGIN` before `Expiration`.
+   use. Fetched over httpx, cached, fetched again `REFRESH_MARGIN` before `Expiration` (advisory: if
+   that fetch fails, the cached keys serve on while they have more than `MANDATORY_MARGIN` left, and
+   the fetch is tried again after `RETRY_AFTER`; like botocore's advisory/mandatory refresh).
 Nothing else: a Lambda process with neither fails at once, naming the variables.
 
 Workstation CLIs use `BotoSessionCredentials` (profiles, SSO), which imports boto3 lazily; only CLI
@@ -30,6 +32,10 @@ CONTAINER_HOST = "http://169.254.170.2"
 # Fetch new credentials this long before the old ones expire (botocore uses 15 min advisory, 10 min
 # mandatory for container credentials; 5 min leaves every in-flight call valid credentials).
 REFRESH_MARGIN = timedelta(minutes=5)
+# Keys this close to Expiration are not used: a failed fetch then fails the call.
+MANDATORY_MARGIN = timedelta(minutes=1)
+# After a failed advisory fetch, the cached keys serve this long before the next try.
+RETRY_AFTER = timedelta(seconds=10)
 CONTAINER_TIMEOUT_SECONDS = 1.0
 
 
@@ -82,18 +88,39 @@ class ContainerCredentials:
         self._http = http or httpx.Client()
         self._now = now
         self._cached: AwsCredentials | None = None
+        self._retry_at: datetime | None = None  # after a failed advisory fetch
         self._lock = threading.Lock()
 
     def credentials(self, *, deadline: Deadline) -> AwsCredentials:
         with self._lock:
-            if self._cached is None or not self._cached.fresh_at(self._now()):
+            now = self._now()
+            cached = self._cached
+            if cached is not None and cached.fresh_at(now):
+                return cached
+            usable = cached is not None and cached.expires_at is not None and now < cached.expires_at - MANDATORY_MARGIN
+            if cached is not None and usable and self._retry_at is not None and now < self._retry_at:
+                return cached
+            try:
                 self._cached = self._fetch(deadline)
+            except CredentialsUnavailable:
+                if cached is None or not usable:
+                    raise
+                # Advisory refresh failed: the cached keys are still valid for more than MANDATORY_MARGIN.
+                self._retry_at = now + RETRY_AFTER
+                return cached
+            self._retry_at = None
             return self._cached
 
     def _authorization(self) -> str | None:
         # The token file is read on every fetch: the runtime rotates it.
         if self._token_file is not None:
-            return self._token_file.read_text().strip()
+            try:
+                return self._token_file.read_text().strip()
+            except OSError as exc:
+                # Names the variable and the error kind only (never the path's content).
+                raise CredentialsUnavailable(
+                    f"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE unreadable ({type(exc).__name__})"
+                ) from None
         return self._token.get_secret_value() if self._token else None
 
     def _fetch(self, deadline: Deadline) -> AwsCredentials:

@@ -1,10 +1,13 @@
 """Builds the AWS clients of a process from the standard AWS variables (settings.AwsSettings).
 
-Lambda processes pass nothing else: credentials come from `provider_from_environment`. The CLIs pass
-`BotoSessionCredentials()` (a workstation profile or SSO) and the session's region.
+Lambda processes pass nothing else: credentials come from `provider_from_environment`, built once per
+process and shared by every client (one container-credentials cache and fetch, not one per client).
+The CLIs pass `BotoSessionCredentials()` (a workstation profile or SSO) and the session's region.
 """
 
 from __future__ import annotations
+
+import threading
 
 import httpx
 
@@ -22,6 +25,29 @@ def _region(aws: AwsSettings, region: str | None) -> str:
     if not chosen:
         raise SettingsError("AWS_REGION: not set (needed to sign AWS requests)")
     return chosen
+
+
+_provider_lock = threading.Lock()
+_providers: dict[tuple[object, ...], CredentialProvider] = {}  # at most one: the current environment's
+
+
+def process_credentials(aws: AwsSettings) -> CredentialProvider:
+    """This process's provider from the environment: built once, rebuilt only if the variables changed."""
+    # SecretStr compares by value and never shows it.
+    key: tuple[object, ...] = (
+        aws.aws_access_key_id,
+        aws.aws_secret_access_key,
+        aws.aws_session_token,
+        aws.aws_container_authorization_token,
+        aws.aws_container_credentials_full_uri,
+        aws.aws_container_credentials_relative_uri,
+        aws.aws_container_authorization_token_file,
+    )
+    with _provider_lock:
+        if key not in _providers:
+            _providers.clear()
+            _providers[key] = provider_from_environment(aws)
+        return _providers[key]
 
 
 def _fips(aws: AwsSettings) -> bool:
@@ -46,7 +72,7 @@ def dynamodb(
         json_version="1.0",
         endpoint=endpoint,
         region=chosen,
-        credentials=credentials or provider_from_environment(aws),
+        credentials=credentials or process_credentials(aws),
         timeouts=timeouts,
         http=http,
     )
@@ -72,7 +98,7 @@ def secrets_manager(
         json_version="1.1",
         endpoint=endpoint,
         region=chosen,
-        credentials=credentials or provider_from_environment(aws),
+        credentials=credentials or process_credentials(aws),
         # A secret read happens once per cache age; a slower answer than DynamoDB's is normal.
         timeouts=Timeouts(connect=1.0, read=3.0),
         http=http,

@@ -4,8 +4,13 @@ The store reads the record, asks these rules what the write is, and writes it co
 read (store/failures.py); so the rules below hold however many writers record at once.
 
 - Records only move forward: a repeat never reopens an item a reviewer (or wrapguard) closed ...
-- ... except a lost intent (`superseded`): a request whose code was never applied is new work for a
+- ... except a new lost intent (`superseded`): a request whose code was never applied is new work for a
   reviewer, so it reopens a closed item rather than hide as `status=resolved reason=superseded` (issue 15, D4).
+  A repeat of the lost intent the closed item already holds (same reason and code) does not reopen it:
+  a reviewer already decided that one.
+- An open lost intent keeps its reason and intended code: any later failure (another code's
+  window_closed, a second lost race, a retry's timeout) is only counted, so the intent is neither
+  lost nor made resolvable by a code on the participant.
 - A specific reason (why a code is missing: window_closed, invalid_code, ...) is never replaced by an
   infrastructure one (timeout, upstream_error, ...): the repeat is only counted.
 - What a repeat does not know is kept: the intended code, the agent and queue, and the reporting context.
@@ -65,12 +70,18 @@ class Merge:
         return not self.take_details
 
 
-def merge(existing: RecordState | None, reason: FailureReason) -> Merge:
-    """What recording a failure with `reason` does to `existing` (None: no record yet)."""
+def merge(existing: RecordState | None, reason: FailureReason, wrapup_code_id: str | None = None) -> Merge:
+    """What recording a failure with `reason` (for intended code `wrapup_code_id`) does to `existing`
+    (None: no record yet; an observation-only record is opened by any failure)."""
     if existing is None or existing.status is FailureStatus.OBSERVED:
         return Merge(FailureStatus.OPEN, take_details=True)
+    holds_lost_intent = existing.reason == FailureReason.SUPERSEDED.value
+    if existing.status is FailureStatus.OPEN and holds_lost_intent:
+        return Merge(existing.status, take_details=False)  # the open lost intent stays (review P1-C)
     if reason is FailureReason.SUPERSEDED and existing.status is not FailureStatus.OPEN:
-        return Merge(FailureStatus.OPEN, take_details=True)  # a lost intent is never hidden (D4)
+        if holds_lost_intent and existing.wrapup_code_id == wrapup_code_id:
+            return Merge(existing.status, take_details=False)  # the reviewer decided this one (review P2)
+        return Merge(FailureStatus.OPEN, take_details=True)  # a new lost intent is never hidden (D4)
     keeps_specific = existing.reason in _SPECIFIC_VALUES and reason not in SPECIFIC_REASONS
     return Merge(existing.status, take_details=not keeps_specific)
 

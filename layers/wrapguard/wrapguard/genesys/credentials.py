@@ -2,7 +2,12 @@
 
 - `SecretCredentials`: the Secrets Manager secret (JSON clientId/clientSecret), read over aws/ (no
   boto3), cached for `max_age_seconds` per source, and re-read at once when the token grant is
-  refused (`refresh`): a warm container picks up a rotated secret (issue 15, D1).
+  refused (`refresh`): a warm container picks up a rotated secret (issue 15, D1). A failed re-read
+  after the cache age keeps serving the cached secret (retried after `RETRY_SECONDS`): only a refresh
+  after a refusal needs a fresh read.
+- A failed read leaves as a GenesysError the gateway already classifies (genesys/errors.py): a
+  misconfiguration as `CredentialsMisconfiguredError` (auth_refused), no answer or throttling as
+  `CredentialsUnreachableError` (timeout), so the domain answers `failed` and records it.
 - `FixedCredentials`: environment variables (local runs, tests).
 """
 
@@ -19,10 +24,14 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from ..aws.json_api import AwsRequestError
 from ..aws.secretsmanager import SecretReadError, SecretsManager
 from ..domain.deadline import Deadline
-from ..settings import GenesysSettings, SettingsError
+from ..settings import GenesysSettings
+from .errors import CredentialsMisconfiguredError, CredentialsUnreachableError, GenesysError
 
 # Secrets Manager errors that a retry cannot fix: a misconfiguration, named as one.
 _MISCONFIGURED = {"ResourceNotFoundException", "AccessDeniedException", "DecryptionFailure"}
+# After a failed cache-age re-read, the cached secret is served this long before the next try.
+RETRY_SECONDS = 30.0
+_OPERATION = "read client credentials"
 _SHAPE = "GENESYS_CREDENTIALS_SECRET: the secret must be JSON with clientId and clientSecret"
 
 
@@ -75,8 +84,14 @@ class SecretCredentials:
 
     def current(self, *, deadline: Deadline) -> ClientCredentials:
         with self._lock:
-            if self._cached is None or self._clock() >= self._cached[0]:
+            if self._cached is None:
                 self._cached = (self._clock() + self._max_age, self._read(deadline))
+            elif self._clock() >= self._cached[0]:
+                try:
+                    self._cached = (self._clock() + self._max_age, self._read(deadline))
+                except GenesysError:
+                    # The cached secret still works until a grant refuses it (then `refresh` must read).
+                    self._cached = (self._clock() + min(RETRY_SECONDS, self._max_age), self._cached[1])
             return self._cached[1]
 
     def refresh(self, *, deadline: Deadline) -> ClientCredentials:
@@ -88,16 +103,17 @@ class SecretCredentials:
         try:
             raw = self._secrets.secret_string(self._secret_id, deadline=deadline)
         except AwsRequestError as exc:
-            if exc.code in _MISCONFIGURED:
-                raise SettingsError(f"GENESYS_CREDENTIALS_SECRET: {exc}") from None
-            raise
+            message = f"GENESYS_CREDENTIALS_SECRET: {exc}"
+            if exc.code in _MISCONFIGURED or (exc.status is not None and not exc.retryable and exc.status < 500):
+                raise CredentialsMisconfiguredError(message, operation=_OPERATION) from None
+            raise CredentialsUnreachableError(message, operation=_OPERATION) from None
         except SecretReadError as exc:
-            raise SettingsError(f"GENESYS_CREDENTIALS_SECRET: {exc}") from None
+            raise CredentialsMisconfiguredError(f"GENESYS_CREDENTIALS_SECRET: {exc}", operation=_OPERATION) from None
         try:
             return ClientCredentials.model_validate(_accept_snake_case(json.loads(raw)))
         except (ValueError, ValidationError):
             # Deliberately not echoing pydantic's message: it would include the secret's input values.
-            raise SettingsError(_SHAPE) from None
+            raise CredentialsMisconfiguredError(_SHAPE, operation=_OPERATION) from None
 
 
 def credentials_source(

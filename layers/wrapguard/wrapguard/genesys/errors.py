@@ -10,6 +10,8 @@ Every answer is classified (callers decide on the type and on `transient`, never
 | GenesysTimeoutError          | no answer in time, after the bounded retries                | yes       |
 | GenesysBadResponseError      | a 2xx whose body does not parse (HTML, truncated, wrong shape) | yes    |
 | GenesysUncertainApplyError   | the apply PATCH timed out or got a 5xx: outcome unknown      | yes       |
+| CredentialsMisconfiguredError | the credentials secret is missing, denied or malformed (an AuthError) | no |
+| CredentialsUnreachableError  | the credentials secret could not be read now (a TimeoutError) | yes      |
 
 `transient` means "the same request may succeed later": the event path raises (Lambda retries),
 only non-transient errors are decisions worth saving as idempotent results. 400/403/404/409/422
@@ -115,3 +117,13 @@ class GenesysUncertainApplyError(GenesysError):
     @property
     def transient(self) -> bool:
         return True
+
+
+class CredentialsMisconfiguredError(GenesysAuthError):
+    """The client credentials cannot be had: the secret is missing, access or its KMS key is denied,
+    or it is not JSON with clientId and clientSecret. The token grant cannot even be tried, which the
+    domain treats like a refused grant (auth_refused, recorded; not transient). Names the variable only."""
+
+
+class CredentialsUnreachableError(GenesysTimeoutError):
+    """The credentials secret could not be read now (no answer, throttled, 5xx): like a timeout, transient."""

@@ -9,8 +9,9 @@ DynamoDB's 400 KB. The keys are not cut: they are canonical UUIDs (or `unresolve
 before a Failure is built.
 
 The store only persists: what a recorded failure does to an item is decided by the pure rules of
-domain/failure_rules.py on the item as read, and written conditioned on what was read (status and
-reason unchanged), in bounded rounds: concurrent writers end in what the rules say, whatever their order.
+domain/failure_rules.py on the item as read, and written conditioned on what was read (status,
+reason and intended code unchanged), in bounded rounds: concurrent writers end in what the rules
+say, whatever their order.
 The failure writes are called with `deadline.for_failure_write()` (they may use the reserve).
 """
 
@@ -148,7 +149,7 @@ class FailureStore:
         raise _concurrent("UpdateItem", failure.conversation_id, failure.participant_id)
 
     def _merge_write(self, failure: Failure, seen: Item | None) -> tuple[Expression, Expression]:
-        change = merge(_state(seen), failure.reason)
+        change = merge(_state(seen), failure.reason, failure.wrapup_code_id)
         moment = failure.occurred_at or self._now()
         sets = [
             "#status = :status",
@@ -294,9 +295,8 @@ class FailureStore:
         self, conversation_id: str, participant_id: str, note: str, code_present: str, *, deadline: Deadline
     ) -> bool:
         """Resolve an open item because `code_present` is now set, if domain/failure_rules.py says that settles it."""
-        item = self.get(conversation_id, participant_id, deadline=deadline)
-        if not settled_by_code(_state(item), code_present):
-            return False
+        # Decided on each read round, and written only if status, reason and code are still as read:
+        # a lost intent recorded between the read and the write is never resolved (review P1-B).
         result = self.set_status(
             conversation_id,
             participant_id,
@@ -304,6 +304,7 @@ class FailureStore:
             note=note,
             reviewer="wrapguard",
             deadline=deadline,
+            only_if=lambda item: settled_by_code(_state(item), code_present),
         )
         return result.outcome is ReviewOutcome.UPDATED
 
@@ -317,12 +318,16 @@ class FailureStore:
         reviewer: str,
         deadline: Deadline,
         force: bool = False,
+        only_if: Callable[[Mapping[str, Any]], bool] | None = None,
     ) -> ReviewResult:
         """Review an item: set its status and append (status, by, at, note) to its bounded `reviews` history.
 
         Only an open item changes unless `force`: a reviewer's decision is never overwritten silently.
-        Read, then a write conditioned on what was read (status and history unchanged), so two
-        reviewers racing cannot both "win" on an open item or drop each other's history entry.
+        Read, then a write conditioned on what was read (status, reason, code and history unchanged), so
+        two reviewers racing cannot both "win" on an open item or drop each other's history entry.
+        `only_if` is asked on each item as read, so a caller's decision is made on exactly what the
+        write is conditioned on; when it says no nothing is written (ALREADY_REVIEWED: not for this
+        caller to change; only resolve_open uses it, as a bool).
         """
         key = _key(conversation_id, participant_id)
         for _ in range(_REVIEW_WRITE_ATTEMPTS):
@@ -330,6 +335,8 @@ class FailureStore:
             if item is None:
                 return ReviewResult(ReviewOutcome.NOT_FOUND)
             if item["status"] != FailureStatus.OPEN.value and not force:
+                return ReviewResult(ReviewOutcome.ALREADY_REVIEWED, _review_of(item))
+            if only_if is not None and not only_if(item):
                 return ReviewResult(ReviewOutcome.ALREADY_REVIEWED, _review_of(item))
             entry = {"status": status.value, "by": reviewer, "at": iso(self._now()), "note": note}
             seen = item.get("reviews")
@@ -459,17 +466,20 @@ def _observation_of(item: Mapping[str, Any] | None) -> dict[str, Any]:
 
 
 def _as_read(item: Mapping[str, Any] | None) -> Expression:
-    """The condition that the item is still what the rules decided on: absent, or same status and reason."""
+    """The condition that the item is still what the rules decided on: absent, or same status, reason
+    and intended code (`settled_by_code` decides on the code too)."""
     if item is None:
         return Expression("attribute_not_exists(conversationId)")
-    names = {"#status": "status", "#reason": "reason"}
+    names = {"#status": "status"}
     values: dict[str, Any] = {":seen_status": item["status"]}
-    text = "attribute_exists(conversationId) AND #status = :seen_status AND "
-    if item.get("reason") is None:
-        text += "attribute_not_exists(#reason)"
-    else:
-        text += "#reason = :seen_reason"
-        values[":seen_reason"] = item["reason"]
+    text = "attribute_exists(conversationId) AND #status = :seen_status"
+    for attribute, alias in (("reason", "reason"), ("wrapupCodeId", "code")):
+        names[f"#{alias}"] = attribute
+        if item.get(attribute) is None:
+            text += f" AND attribute_not_exists(#{alias})"
+        else:
+            text += f" AND #{alias} = :seen_{alias}"
+            values[f":seen_{alias}"] = item[attribute]
     return Expression(text, names, values)
 
 

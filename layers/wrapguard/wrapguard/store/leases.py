@@ -5,6 +5,8 @@ A hold is `holder` + `heldUntil` (epoch ms); the item keeps `appliedCode`/`appli
 
 The acquire accepts its own hold (`OR holder = :me`): a retried acquire whose first answer was lost
 (DynamoDB applied it, the response never came) must not lock its own writer out (issue 15, D2).
+Reading back its own hold, it reports `taken_over` (conservative): the lost first attempt may have
+taken over a dead writer's expired hold, whose code must then count as wrapguard's.
 Every timestamp comes from one clock, this process's `clock` (time.time); heldUntil covers the
 writer's whole deadline (domain/lease.py `hold_seconds`).
 """
@@ -30,14 +32,15 @@ ACQUIRE_IF_FREE_OR_OURS = "attribute_not_exists(holder) OR heldUntil < :now OR h
 RELEASE_IF_OURS = "holder = :me"
 
 
-def lease_state(old: Mapping[str, Any], holder: str) -> LeaseState:
-    """What the item held before this writer took it. Our own earlier (lost-answer) hold is not a takeover."""
+def lease_state(old: Mapping[str, Any]) -> LeaseState:
+    """What the item held before this writer took it. Any hold counts as a takeover, our own too: our
+    own means a retried acquire whose lost first attempt may itself have taken over (module doc)."""
     released = old.get("releasedAt")
     return LeaseState(
         applied_code=str(old["appliedCode"]) if old.get("appliedCode") else None,
         applied_by=str(old["appliedBy"]) if old.get("appliedBy") else None,
         released_at=float(Decimal(str(released)) / 1000) if released is not None else None,
-        taken_over=bool(old.get("holder")) and old.get("holder") != holder,
+        taken_over=bool(old.get("holder")),
     )
 
 
@@ -66,7 +69,7 @@ class LeaseTable:
             )
         except ConditionFailed:
             return None
-        return lease_state(old, holder)
+        return lease_state(old)
 
     def release(
         self, key: str, holder: str, applied_code: str | None, applied_by: str | None, *, deadline: Deadline
