@@ -94,6 +94,10 @@ COMPLIANCE_CODED_TOTAL = "ComplianceCodedTotal"
 GENESYS_THROTTLED = "GenesysThrottled"  # HTTP 429
 GENESYS_SERVER_ERROR = "GenesysServerError"  # HTTP 5xx
 GENESYS_RETRY = "GenesysRetry"
+# Ledger versions Firehose did not take after its retries (the ledger table still holds them). Alarmed.
+LEDGER_DELIVERY_FAILED = "LedgerDeliveryFailed"
+# Ledger versions written by a reconcile pass (new participants and changed effective codes).
+LEDGER_VERSIONS = "LedgerVersions"
 COLD_START = "ColdStart"  # emitted by Powertools (log_metrics(capture_cold_start_metric=True))
 
 
@@ -117,6 +121,8 @@ def emitted() -> dict[str, frozenset[str]]:
             GENESYS_THROTTLED: SERVICE,
             GENESYS_SERVER_ERROR: SERVICE,
             GENESYS_RETRY: SERVICE,
+            LEDGER_DELIVERY_FAILED: SERVICE,
+            LEDGER_VERSIONS: SERVICE,
             COLD_START: BY_FUNCTION,
         }
     )
