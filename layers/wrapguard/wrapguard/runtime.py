@@ -147,7 +147,7 @@ def build_ledger_book(
 ) -> LedgerBook:
     """The ledger table and, when the stack has a delivery stream, Firehose over the same transport.
     Undelivered versions are the LedgerDeliveryFailed metric in Lambda (a CLI passes its own warning)."""
-    from .observability import count_ledger_undelivered
+    from .observability import count_ledger_undelivered, count_settled_by_review
     from .store.ledger import LedgerBook, LedgerTable
 
     firehose = (
@@ -158,6 +158,7 @@ def build_ledger_book(
         firehose=firehose,
         stream=stream_name,
         on_undelivered=on_undelivered or count_ledger_undelivered,
+        on_settled_by_review=count_settled_by_review if on_undelivered is None else lambda _: None,
     )
 
 

@@ -304,3 +304,10 @@ def reviewed_row(previous: LedgerRow, review: Review, *, recorded_at: datetime) 
     return ledger_row(
         interaction_of(previous), held=held_in(previous), intended=intended, review=review, recorded_at=recorded_at
     )
+
+
+def settled_by_review(previous: LedgerRow | None, row: LedgerRow) -> bool:
+    """`row` is the version in which a reviewer's code became the effective code of a miss (the
+    settled-by-review figure counts each participant once, when this happens)."""
+    was_review = previous is not None and previous.effective_source is EffectiveSource.REVIEW
+    return row.effective_source is EffectiveSource.REVIEW and not was_review

@@ -29,7 +29,16 @@ from ..aws.firehose import Firehose
 from ..domain.compliance import ParticipantCheck
 from ..domain.deadline import Deadline
 from ..domain.errors import StorageUnavailable
-from ..domain.ledger import CodeRef, LedgerRow, Recorded, Review, ReviewStatus, checked_row, next_version
+from ..domain.ledger import (
+    CodeRef,
+    LedgerRow,
+    Recorded,
+    Review,
+    ReviewStatus,
+    checked_row,
+    next_version,
+    settled_by_review,
+)
 
 logger = Logger(service=SERVICE, child=True)
 
@@ -89,6 +98,7 @@ class LedgerBook:
     firehose: Firehose | None = None
     stream: str | None = None
     on_undelivered: Callable[[int], None] = lambda _: None  # the LedgerDeliveryFailed metric
+    on_settled_by_review: Callable[[int], None] = lambda _: None  # the LedgerSettledByReview metric
 
     def settle(
         self, key: Key, compute: Compute, *, deadline: Deadline, previous: LedgerRow | None = None, read: bool = True
@@ -107,6 +117,8 @@ class LedgerBook:
             if row is None:
                 return None
             if self.table.write(row, deadline=deadline):
+                if settled_by_review(latest, row):
+                    self.on_settled_by_review(1)
                 return row
             latest = self.table.latest(key, deadline=deadline)
         raise StorageUnavailable(
