@@ -3,6 +3,11 @@
 An item already resolved or ignored keeps its review unless `--force`; every review is appended to
 the item's bounded `reviews` history either way. A batch is read and checked in full first
 (batch_input.py: strict CSV or JSON lines, size-capped): one bad line rejects the batch with nothing written.
+
+`resolve --code-id ID` (or a `codeId` column) settles the miss with a code: the reporting ledger's
+effective code becomes the reviewer's (source `review`). With the ledger table configured
+(WRAPGUARD_LEDGER_TABLE) every review writes the participant's new ledger version
+(review_ledger.py); Genesys is never changed by a review.
 """
 
 from __future__ import annotations
@@ -13,8 +18,10 @@ from collections import Counter
 from pathlib import Path
 
 from ..domain.failures import FailureStatus
+from ..domain.ledger import CodeRef, LedgerRow
 from ..store.failures import ReviewOutcome, ReviewResult
-from .batch_input import MAX_BYTES, MAX_ITEMS, NOTE_LIMIT, ReviewTarget, read_targets
+from . import review_ledger
+from .batch_input import CODE_LIMIT, MAX_BYTES, MAX_ITEMS, NOTE_LIMIT, ReviewTarget, read_targets
 from .common import (
     Commands,
     Context,
@@ -50,6 +57,16 @@ def register(commands: Commands) -> None:
         )
         parser.add_argument("--by", type=bounded_text(200), help="reviewer name (default: current user)")
         parser.add_argument("--force", action="store_true", help="also change items already resolved or ignored")
+        if status is FailureStatus.RESOLVED:
+            codes = parser.add_mutually_exclusive_group()
+            codes.add_argument(
+                "--code-id",
+                type=bounded_text(CODE_LIMIT),
+                help="settle the miss with this wrap-up code id (the ledger's effective code; recorded unverified)",
+            )
+            codes.add_argument(
+                "--code", metavar="NAME", help="settle with a code by name (needs the deployed functions)"
+            )
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
@@ -57,9 +74,19 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     targets = _targets(ctx, args)
     if args.note is None and (lacking := next((t for t in targets if t.note is None), None)):
         raise UsageError(f"--note is required (no note for {lacking.conversation_id} / {lacking.participant_id})")
+    code_id = getattr(args, "code_id", None)
+    if getattr(args, "code", None) is not None or any(t.code_name and not t.code_id for t in targets):
+        raise UsageError(review_ledger.CODE_NAMES_NEED_THE_FUNCTIONS)
+    coded = code_id is not None or any(t.code_id for t in targets)
+    if coded and status is not FailureStatus.RESOLVED:
+        raise UsageError(f"{_VERBS[status]}: a code settles a miss; use resolve")
+    # The ledger is written when configured; a code without it would reach no report: refused up front.
+    book = review_ledger.ledger_book(ctx) if coded or ctx.settings.ledger_table else None
     reviewer = args.by or _current_user()
     results: list[tuple[ReviewTarget, ReviewResult]] = []
+    versions: list[LedgerRow] = []
     for target in targets:
+        chosen = target.code_id or code_id
         result = ctx.failures.set_status(
             target.conversation_id,
             target.participant_id,
@@ -68,9 +95,16 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
             reviewer=reviewer,
             force=args.force,
             deadline=ctx.deadline,
+            code=CodeRef(chosen, target.code_name) if chosen else None,
+            code_verified=False,  # no check against the org's codes from a workstation (review_ledger.py)
         )
         results.append((target, result))
         _report_problem(ctx, target, result)
+        if book is not None and result.outcome is ReviewOutcome.UPDATED:
+            version = review_ledger.write_review(ctx, book, target.conversation_id, target.participant_id)
+            versions += [version] if version else []
+    if book is not None:
+        book.deliver(versions, deadline=ctx.deadline)
     counts = Counter(result.outcome for _, result in results)
     if ctx.json:
         ctx.emit_json(

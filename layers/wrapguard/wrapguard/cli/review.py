@@ -8,6 +8,8 @@
   wrapguard-review export --format csv|jsonl [--status ...] [--output FILE]
   wrapguard-review stats [--since 7d] [--by queue|agent|media|day|reason|source ...] [--format csv]
   wrapguard-review report --html FILE [--since 7d]
+  wrapguard-review resolve C P --code-id ID --note TEXT     (settles the miss in the ledger; Genesys unchanged)
+  wrapguard-review ledger [--since 7d] [--format csv|jsonl] [--latest] [--output FILE]
 
 Global options (`--table`, `--json`) go before or after the subcommand. Works against AWS (standard
 credential chain and region) or a local DynamoDB server (AWS_ENDPOINT_URL). The table comes from
@@ -25,11 +27,11 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from ..settings import ReviewSettings, SettingsError, load_settings
-from . import export, list_cmd, report, resolve, retry, show, stats
+from . import export, ledger_cmd, list_cmd, report, resolve, retry, show, stats
 from .common import EXIT_CODES_HELP, GLOBAL_OPTIONS, CliError, Context, ExitCode, Parser, one_line
 
 # Each module registers its own subcommand(s): adding one is a new module and one entry here.
-SUBCOMMANDS = (list_cmd, show, retry, resolve, export, stats, report)
+SUBCOMMANDS = (list_cmd, show, retry, resolve, export, stats, report, ledger_cmd)
 
 # DynamoDB operations whose ResourceNotFoundException means "no such table" (not e.g. a missing secret).
 _TABLE_OPERATIONS = {"Query", "Scan", "GetItem", "UpdateItem", "PutItem", "BatchGetItem", "BatchWriteItem"}

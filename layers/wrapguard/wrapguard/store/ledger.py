@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -31,6 +31,8 @@ from ..domain.deadline import Deadline
 from ..domain.errors import StorageUnavailable
 from ..domain.ledger import (
     CodeRef,
+    HeldCode,
+    Interaction,
     LedgerRow,
     Recorded,
     Review,
@@ -39,10 +41,12 @@ from ..domain.ledger import (
     next_version,
     settled_by_review,
 )
+from ..timestamps import iso, parse_iso
 
 logger = Logger(service=SERVICE, child=True)
 
 Key = tuple[str, str]
+DAY_INDEX = "DayIndex"
 # Each round lets at least one concurrent writer through.
 _WRITE_ROUNDS = 10
 
@@ -82,9 +86,21 @@ class LedgerTable:
             return False
         return True
 
-    def rows(self, *, deadline: Deadline) -> Iterator[LedgerRow]:
-        """Every participant's latest row (a scan: page by page, in no particular order)."""
-        return (row_of(item) for item in self._db.scan(self.table_name, deadline=deadline))
+    def since(self, moment: datetime, *, deadline: Deadline, until: datetime | None = None) -> Iterator[LedgerRow]:
+        """The latest row of every participant whose conversation ended at or after `moment` (UTC),
+        oldest day first: one DayIndex query per day (paged), no scan."""
+        start = moment.astimezone(UTC)
+        end = (until or datetime.now(UTC)).astimezone(UTC)
+        day = start.date()
+        while day <= end.date():
+            condition = Expression(
+                "#day = :day AND conversationEnd >= :from",
+                {"#day": "day"},
+                {":day": day.isoformat(), ":from": iso(start)},
+            )
+            for item in self._db.query(self.table_name, condition, index=DAY_INDEX, deadline=deadline):
+                yield row_of(item)
+            day += timedelta(days=1)
 
 
 Compute = Callable[[LedgerRow | None], LedgerRow | None]
@@ -164,6 +180,28 @@ def recorded_of(item: Mapping[str, Any] | None) -> Recorded | None:
             status = ReviewStatus.RESOLVED_UNVERIFIED
         review = Review(status, str(item["reviewedBy"]), code)
     return Recorded(intended, review)
+
+
+def interaction_from_failure(item: Mapping[str, Any]) -> Interaction | None:
+    """Who a failure item is about, for a first ledger row; None without the conversation's end."""
+    ended = item.get("conversationEnd")
+    if not ended:
+        return None
+    return Interaction(
+        conversation_id=str(item["conversationId"]),
+        participant_id=str(item["participantId"]),
+        conversation_end=parse_iso(str(ended)),
+        user_id=item.get("userId"),
+        queue_id=item.get("queueId"),
+        media_type=item.get("mediaType"),
+        direction=item.get("direction"),
+    )
+
+
+def held_in_failure(item: Mapping[str, Any]) -> HeldCode | None:
+    """The placeholder a failure item found (reason placeholder_code); a failure item never holds a real code."""
+    found = item.get("foundCode")
+    return HeldCode(CodeRef(str(found)), placeholder=True) if found else None
 
 
 @dataclass
