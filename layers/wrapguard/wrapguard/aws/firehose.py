@@ -20,6 +20,7 @@ from .json_api import AwsRequestError, JsonApi
 TARGET_PREFIX = "Firehose_20150804"
 BATCH_LIMIT = 500
 DELIVERY_ROUNDS = 3
+UNMATCHED_ANSWER = "UnmatchedAnswer"  # 200, but RequestResponses does not line up with the records
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class Firehose:
                 # An answer we cannot match to the records: we cannot tell which were taken. Resending
                 # all risks duplicates, which the ledger's readers tolerate (they pick one row per
                 # version); losing one they would not.
+                pending = dict.fromkeys(order, UNMATCHED_ANSWER)
                 continue
             pending = {
                 i: str(response.get("ErrorCode"))
