@@ -4,6 +4,7 @@ version Firehose does not take is counted and logged while the table keeps it.""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -89,7 +90,7 @@ def test_since_reads_the_days_of_the_conversation_ends(tables: dict[str, str]) -
     for number, ended in enumerate(ends):
         who = Interaction(f"3c1c8b8e-5d6f-4b5e-9a59-1d1f0c0a100{number}", WHO.participant_id, ended)
         computed = ledger_row(who, held=None, intended=None, review=None, recorded_at=ended)
-        book.settle((who.conversation_id, who.participant_id), lambda _, r=computed: r, deadline=Deadline.after(10))
+        book.settle((who.conversation_id, who.participant_id), constant(computed), deadline=Deadline.after(10))
     found = list(table.since(datetime.now(UTC) - timedelta(days=2), deadline=Deadline.after(10)))
     assert [r.conversation_end for r in found] == sorted(
         e.replace(microsecond=e.microsecond // 1000 * 1000) for e in ends[:2]
@@ -97,3 +98,7 @@ def test_since_reads_the_days_of_the_conversation_ends(tables: dict[str, str]) -
 
 
 WHO_KEY = (WHO.conversation_id, WHO.participant_id)
+
+
+def constant(computed: LedgerRow) -> Callable[[LedgerRow | None], LedgerRow]:
+    return lambda _: computed
