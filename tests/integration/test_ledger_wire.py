@@ -211,3 +211,38 @@ def test_without_the_stream_the_table_is_written_and_nothing_is_sent(
     ended_call(world, datetime.now(UTC) - timedelta(minutes=12), coded=False)
     assert reconcile()["ledger_versions"] == 1
     assert delivered_records() == []
+
+
+def test_a_code_without_the_ledger_table_is_refused_before_anything_is_written(
+    ledger_env: dict[str, str], world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cid, pid = ended_call(world, datetime.now(UTC) - timedelta(minutes=12), coded=False)
+    reconcile()
+    monkeypatch.delenv("WRAPGUARD_LEDGER_TABLE")
+    monkeypatch.delenv("LEDGER_TABLE_NAME")  # the functions' name answers too
+    code, _, err = review("resolve", cid, pid, "--code-id", world.sales, "--note", "n", "--by", "ana")
+    assert code == 2 and "no ledger table" in err
+    item = (
+        boto3.resource("dynamodb")
+        .Table(ledger_env["WRAPGUARD_FAILURES_TABLE"])
+        .get_item(Key={"conversationId": cid, "participantId": pid})["Item"]
+    )
+    assert item["status"] == "open" and "reviewCodeId" not in item
+
+
+def test_from_file_codes_settle_each_miss(ledger_env: dict[str, str], world: World, tmp_path: Path) -> None:
+    start = datetime.now(UTC) - timedelta(minutes=12)
+    calls = [ended_call(world, start + timedelta(seconds=i), coded=False) for i in range(2)]
+    reconcile()
+    batch = tmp_path / "settle.csv"
+    batch.write_text(
+        "conversationId,participantId,codeId,note\n"
+        + "".join(f"{c},{p},{code},from the CRM\n" for (c, p), code in zip(calls, (world.sales, ""), strict=True))
+    )
+    code, out, _ = review("resolve", "--from-file", str(batch), "--by", "ana")
+    assert code == 0 and "2 resolved" in out
+    _, printed, _ = review("ledger", "--format", "jsonl")
+    rows = {(r["conversationId"], r["participantId"]): r for r in map(json.loads, printed.splitlines())}
+    assert (rows[calls[0]]["effectiveSource"], rows[calls[0]]["reviewStatus"]) == ("review", "resolved_unverified")
+    assert (rows[calls[1]]["effectiveSource"], rows[calls[1]]["reviewStatus"]) == ("none", "resolved")
+    assert len(delivered_records()) == 4  # two first versions, two reviews
