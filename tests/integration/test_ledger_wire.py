@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -180,6 +181,12 @@ def test_the_issues_mix_through_the_handlers_equals_athena_and_the_cli(
     records = delivered_records()
     assert len(records) == 7 + 2 + 1
     assert all(list(record) == list(COLUMN_NAMES) for record in records)
+
+    # The report's settled-by-review figure: misses whose effective code is now a reviewer's.
+    code, page, _ = review("report", "--html", "-", "--ids")
+    assert code == 0
+    assert re.search(r'data-field="settledByReview"><span class="muted">Settled by review</span><b>1</b>', page)
+    assert re.search(r'data-field="missesInGenesys">.*?<b>4</b>', page)  # none, placeholder, intended, review
 
     connection = as_parquet(tmp_path, records)
     cursor = connection.execute(named_query_sql(LATEST_QUERY, "interactions"))

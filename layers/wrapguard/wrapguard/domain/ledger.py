@@ -15,6 +15,7 @@ the review fields (`VERSIONED_FIELDS`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -311,3 +312,26 @@ def settled_by_review(previous: LedgerRow | None, row: LedgerRow) -> bool:
     settled-by-review figure counts each participant once, when this happens)."""
     was_review = previous is not None and previous.effective_source is EffectiveSource.REVIEW
     return row.effective_source is EffectiveSource.REVIEW and not was_review
+
+
+@dataclass(frozen=True)
+class LedgerFigures:
+    """Over a set of latest rows: the misses in Genesys' own reports and how many a reviewer settled
+    with a code (the settled-by-review figure: misses that now have an effective code from a review)."""
+
+    interactions: int
+    misses_in_genesys: int
+    settled_by_review: int
+    by_source: dict[str, int]
+
+
+def ledger_figures(rows: Iterable[LedgerRow]) -> LedgerFigures:
+    by_source = dict.fromkeys((s.value for s in EffectiveSource), 0)
+    for row in rows:
+        by_source[row.effective_source.value] += 1
+    return LedgerFigures(
+        interactions=sum(by_source.values()),
+        misses_in_genesys=sum(by_source[s.value] for s in MISSING_IN_GENESYS),
+        settled_by_review=by_source[EffectiveSource.REVIEW.value],
+        by_source=by_source,
+    )
