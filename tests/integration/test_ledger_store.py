@@ -102,3 +102,64 @@ WHO_KEY = (WHO.conversation_id, WHO.participant_id)
 
 def constant(computed: LedgerRow) -> Callable[[LedgerRow | None], LedgerRow]:
     return lambda _: computed
+
+
+def test_a_review_between_the_reconcilers_read_and_write_is_not_lost(tables: dict[str, str]) -> None:
+    """Version 1 says `none`; analytics now shows the wrap-up timeout, so the reconciler computes a new
+    version from the failure item it read in its batch (no review). A reviewer settles the miss with a
+    code before the reconciler's write: that write fails on the version, the reconciler reads the
+    failure item again, and the review stays the effective code (no version drops it)."""
+    from wrapguard.domain.compliance import CheckOutcome, ParticipantCheck
+    from wrapguard.domain.failures import Failure, FailureReason, FailureSource, FailureStatus
+    from wrapguard.domain.ledger import EffectiveSource, reviewed_row
+    from wrapguard.store.failures import FailureStore
+    from wrapguard.store.ledger import CheckLedger, recorded_of
+
+    db = local_db()
+    failures = FailureStore(db, tables["FailuresTable"])
+    cid, pid = WHO_KEY
+    missing = Failure(
+        conversation_id=cid,
+        participant_id=pid,
+        reason=FailureReason.MISSING_WRAPUP,
+        source=FailureSource.RECONCILE,
+        message="m",
+    )
+    failures.record_if_absent(missing, deadline=Deadline.after(10))
+    reviewer_book = LedgerBook(LedgerTable(db, tables["LedgerTable"]))
+    assert reviewer_book.table.write(row(held=None), deadline=Deadline.after(10))  # version 1: none
+
+    def review_now(deadline: Deadline) -> None:
+        failures.set_status(
+            cid, pid, FailureStatus.RESOLVED, note="n", reviewer="ana", code=CodeRef("x"), deadline=deadline
+        )
+        recorded = recorded_of(failures.get(cid, pid, deadline=deadline))
+        assert recorded is not None and recorded.review is not None
+        given = recorded.review
+        assert reviewer_book.settle(
+            WHO_KEY,
+            lambda previous: reviewed_row(previous, given, recorded_at=datetime.now(UTC)) if previous else None,
+            deadline=deadline,
+        )
+
+    class ReviewedFirst(LedgerTable):
+        interleaved = False
+
+        def write(self, written: LedgerRow, *, deadline: Deadline) -> bool:
+            if not self.interleaved:
+                self.interleaved = True
+                review_now(deadline)
+            return super().write(written, deadline=deadline)
+
+    reconciler = CheckLedger(db, LedgerBook(ReviewedFirst(db, tables["LedgerTable"])), tables["FailuresTable"])
+    check = ParticipantCheck(
+        cid, pid, None, None, None, None, WHO.conversation_end, CheckOutcome.PLACEHOLDER, "ININ-WRAP-UP-TIMEOUT"
+    )
+    assert reconciler.record_checks([check], deadline=Deadline.after(20)) == 0
+    latest = reviewer_book.table.latest(WHO_KEY, deadline=Deadline.after(10))
+    assert latest is not None and latest.version == 2
+    assert (latest.effective_source, latest.effective_code_id, latest.review_status) == (
+        EffectiveSource.REVIEW,
+        "x",
+        ReviewStatus.RESOLVED_UNVERIFIED,
+    )
