@@ -11,6 +11,7 @@ import boto3
 import pytest
 
 from tests.support.aws import local_db
+from tests.support.lambda_invoke import InProcessLambda
 from tests.support.world import World
 from wrapguard.cli.redrive import redrive
 from wrapguard.domain.deadline import Deadline
@@ -147,8 +148,9 @@ def test_fault_burst_loses_nothing_and_applies_nothing_twice(
     dead = report.dead_lettered_messages
     conversations = [(c.id, c.participants[-1].id) for c in world.sim.conversations.values()]
 
-    events_fn = load_handler("wrapup_events")
-    handle = lambda event: events_fn.lambda_handler(event, FakeLambdaContext())  # noqa: E731
-    redriven = redrive(sqs, queue_url, handle)
+    # wrapguard-redrive hands each dead letter to the events function (here in-process, as Lambda runs it).
+    events_function = "arn:aws:lambda:us-east-1:123456789012:function:wrapguard-WrapupEventsFunction"
+    invoke = InProcessLambda({events_function: load_handler("wrapup_events")})
+    redriven = redrive(sqs, queue_url, events_function, invoke)
     assert redriven.failed == 0 and redriven.redriven == dead
     assert all(world.sim.apply_count(cid, pid) <= 1 for cid, pid in conversations)

@@ -253,3 +253,71 @@ def test_from_file_codes_settle_each_miss(ledger_env: dict[str, str], world: Wor
     assert (rows[calls[0]]["effectiveSource"], rows[calls[0]]["reviewStatus"]) == ("review", "resolved_unverified")
     assert (rows[calls[1]]["effectiveSource"], rows[calls[1]]["reviewStatus"]) == ("none", "resolved")
     assert len(delivered_records()) == 4  # two first versions, two reviews
+
+
+ALIAS = "arn:aws:lambda:us-east-1:123456789012:function:wg-ApplyWrapupFunction:live"
+
+
+def test_the_data_action_checks_the_reviewers_code(
+    ledger_env: dict[str, str], world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the deployed function reachable: a name is resolved to the org's code and the row is verified
+    (`resolved`); a code the participant's queue does not have is refused with nothing written."""
+    from tests.support.lambda_invoke import InProcessLambda
+
+    monkeypatch.setenv("WRAPGUARD_APPLY_FUNCTION", ALIAS)
+    data_action = InProcessLambda({ALIAS: load_handler("apply_wrapup")})
+    start = datetime.now(UTC) - timedelta(minutes=12)
+    by_name, unknown = (ended_call(world, start + timedelta(seconds=i), coded=False) for i in range(2))
+    reconcile()
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        out, err = io.StringIO(), io.StringIO()
+        code = review_main(list(argv), out, err=err, invoker=data_action)
+        return code, out.getvalue(), err.getvalue()
+
+    assert run("resolve", *by_name, "--code", "escalated", "--note", "n", "--by", "ana")[0] == 0
+    code, _, err = run("resolve", *unknown, "--code-id", world.sales, "--note", "n", "--by", "ana")
+    assert code == 2 and "is not a wrap-up code valid for" in err  # Sale is not a support queue code
+    assert [payload["wrapguardOperation"] for _, _, payload in data_action.calls] == ["check_code", "check_code"]
+    _, printed, _ = run("ledger", "--format", "jsonl")
+    rows = {(r["conversationId"], r["participantId"]): r for r in map(json.loads, printed.splitlines())}
+    settled = rows[by_name]
+    assert (settled["effectiveSource"], settled["effectiveCodeId"], settled["effectiveCodeName"]) == (
+        "review",
+        world.escalated,
+        "Escalated",
+    )
+    assert settled["reviewStatus"] == "resolved"  # verified by the function
+    assert (rows[unknown]["effectiveSource"], rows[unknown]["version"]) == ("none", 1)
+    failure = (
+        boto3.resource("dynamodb")
+        .Table(ledger_env["WRAPGUARD_FAILURES_TABLE"])
+        .get_item(Key={"conversationId": unknown[0], "participantId": unknown[1]})["Item"]
+    )
+    assert failure["status"] == "open"
+
+
+def test_a_failing_function_leaves_ids_unverified_and_refuses_names(
+    ledger_env: dict[str, str], world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.support.lambda_invoke import InProcessLambda
+
+    monkeypatch.setenv("WRAPGUARD_APPLY_FUNCTION", ALIAS)
+    cid, pid = ended_call(world, datetime.now(UTC) - timedelta(minutes=12), coded=False)
+    reconcile()
+    monkeypatch.setenv("GENESYS_CLIENT_SECRET", "wrong")  # the function cannot reach Genesys: it raises
+    broken = InProcessLambda({ALIAS: load_handler("apply_wrapup")})
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        out, err = io.StringIO(), io.StringIO()
+        code = review_main(list(argv), out, err=err, invoker=broken)
+        return code, out.getvalue(), err.getvalue()
+
+    code, _, err = run("resolve", cid, pid, "--code", "Escalated", "--note", "n", "--by", "ana")
+    assert code == 2 and "could not be reached" in err and err.count("\n") == 1
+    code, _, err = run("resolve", cid, pid, "--code-id", world.escalated, "--note", "n", "--by", "ana")
+    assert code == 0 and "unverified" in err
+    _, printed, _ = run("ledger", "--format", "jsonl")
+    (row,) = map(json.loads, printed.splitlines())
+    assert (row["effectiveSource"], row["reviewStatus"]) == ("review", "resolved_unverified")

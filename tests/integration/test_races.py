@@ -20,7 +20,6 @@ from genesys_simulator import Fault
 from genesys_simulator.server import SimulatorServer
 from tests.support.aws import local_db
 from tests.support.world import World
-from wrapguard.cli.retry import retry_failures
 from wrapguard.contracts import ApplyWrapupInput
 from wrapguard.domain.apply import WrapupService
 from wrapguard.domain.codes import CodeCatalog
@@ -28,9 +27,11 @@ from wrapguard.domain.deadline import Deadline
 from wrapguard.domain.event_rules import EventRules
 from wrapguard.domain.failures import Failure, FailureReason, FailureSource
 from wrapguard.domain.lease import ParticipantLeases
+from wrapguard.domain.operator_retry import RetryRequest, operator_retry
 from wrapguard.domain.policy import WrapupPolicy
 from wrapguard.domain.staging import ANY_AGENT, StagedCode
 from wrapguard.eventbridge.processing import EventProcessor
+from wrapguard.operator_requests import OperatorRetryAnswer
 from wrapguard.store.failures import FailureStore
 from wrapguard.store.leases import LeaseTable
 from wrapguard.store.staging import StagedCodeTable
@@ -171,18 +172,20 @@ def test_review_retry_against_user_end(world: World, copies: Copies) -> None:
             ),
             deadline=Deadline.unbounded(),
         )
-        item = copies.failures.get(cid, pid, deadline=Deadline.unbounded())
-        assert item is not None
-        retry = partial(
-            retry_failures,
-            copies.failures,
-            [item],
-            code_id=None,
-            code_name=None,
-            leases=copies.leases(FailureSource.REVIEW),
-            genesys=world.client(base_url=copies.server.url),
+        # wrapguard-review retry, as the data action function runs it (its own copy, lease and deadline).
+        request = RetryRequest(
+            conversation_id=cid, participant_id=pid, code_id=world.resolved, code_name=None, requested_by="reviewer"
         )
-        (retried,), event = together(retry, partial(copies.events().handle, user_end, deadline=Deadline.after(20)))
+        retry = partial(
+            operator_retry,
+            request,
+            service=copies.data_action(),
+            failures=copies.failures,
+            leases=copies.leases(FailureSource.REVIEW),
+            deadline=Deadline.after(20),
+        )
+        answer, event = together(retry, partial(copies.events().handle, user_end, deadline=Deadline.after(20)))
+        retried = OperatorRetryAnswer.of(answer).to_payload()
         final = world.sim.applied_code(cid, pid)
         assert world.sim.apply_count(cid, pid) == 1
         record = copies.failures.get(cid, pid, deadline=Deadline.unbounded())

@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 
 from tests.support.aws import local_db
-from tests.support.world import World
 from wrapguard.cli.review import main
 from wrapguard.domain.deadline import Deadline
 from wrapguard.domain.failures import Failure, FailureReason, FailureSource
@@ -161,31 +160,6 @@ def test_show_resolve_ignore_needs_force_and_keeps_history(store: FailureStore) 
     assert code == 4 and "no failure" in one_error_line(err)
     _, out = run("--json", "list", "--status", "ignored")
     assert [i["conversationId"] for i in json.loads(out)["items"]] == [cid]
-
-
-def test_retry_inside_and_outside_the_window(store: FailureStore, world: World) -> None:
-    open_cid, open_pid = world.call_in_acw()
-    record(store, 1, FailureReason.RATE_LIMITED, cid=open_cid, pid=open_pid, code=world.escalated)
-    code, out = run("--json", "retry", open_cid)
-    assert code == 0, out
-    assert json.loads(out)["results"][0]["outcome"] == "applied"
-    assert world.sim.applied_code(open_cid, open_pid) == world.escalated
-    assert store.get(open_cid, open_pid, deadline=Deadline.unbounded())["status"] == "resolved"  # type: ignore[index]
-
-    closed_cid, closed_pid = world.call_in_acw()
-    world.sim.complete_acw(closed_cid, closed_pid)
-    record(store, 2, FailureReason.TIMEOUT, cid=closed_cid, pid=closed_pid, code=world.resolved)
-    code, out = run("retry", closed_cid, closed_pid)
-    assert code == 3
-    item = store.get(closed_cid, closed_pid, deadline=Deadline.unbounded())
-    assert item is not None and item["reason"] == "window_closed" and item["attempts"] == 2
-    assert item["status"] == "open"
-
-    missing_cid, missing_pid = world.call_in_acw()
-    record(store, 3, FailureReason.MISSING_WRAPUP, FailureSource.RECONCILE, cid=missing_cid, pid=missing_pid)
-    assert run("retry", missing_cid)[0] == 3  # no intended code recorded
-    assert run("retry", missing_cid, "--code-name", "Resolved")[0] == 0
-    assert world.sim.applied_code(missing_cid, missing_pid) == world.resolved
 
 
 def test_export_csv_and_jsonl_round_trip(store: FailureStore, tmp_path: Path) -> None:

@@ -120,7 +120,7 @@ class Endless:
         return text
 
 
-@pytest.mark.parametrize("line", [f"{A},{B},ok\n", "x" * 100_000])
+@pytest.mark.parametrize("line", [f"{A},{B},ok\n", "x" * 100_000], ids=["valid-rows", "one-long-line"])
 def test_an_endless_input_is_refused_after_reading_only_the_cap(line: str) -> None:
     stream = Endless(line)
     with pytest.raises(UsageError, match="more than 65,536 bytes"):

@@ -105,7 +105,10 @@ class HostileNames:
 
 def test_stats_csv_neutralises_names_and_keys_and_keeps_figures() -> None:
     out = io.StringIO()
-    with patch.object(common, "FailureStore", HostileStore), patch.object(stats_cli, "genesys_directory", HostileNames):
+    with (
+        patch.object(common, "FailureStore", HostileStore),
+        patch.object(stats_cli, "genesys_directory", lambda ctx: HostileNames()),
+    ):
         code = main(
             [
                 "--table",

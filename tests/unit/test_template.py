@@ -548,7 +548,7 @@ def test_reviewer_policy_reads_reviews_and_invokes_never_scans_or_writes_items(r
         "ReviewFailures": {"dynamodb:UpdateItem"},
         "ReadComplianceFigures": {"dynamodb:Query"},
         "AskTheFunctionsToAct": {"lambda:InvokeFunction"},
-        "ReadDeadLetters": {"sqs:GetQueueAttributes", "sqs:ReceiveMessage", "sqs:DeleteMessage"},
+        "ReadDeadLetters": {"sqs:ReceiveMessage", "sqs:DeleteMessage"},
         "LedgerRows": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"},
         "DeliverLedgerRows": {"firehose:PutRecordBatch"},
     }

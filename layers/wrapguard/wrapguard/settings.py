@@ -247,7 +247,8 @@ class SetupSettings(BaseModel):
 
 
 class ReviewSettings(BaseModel):
-    """wrapguard-review's environment: its tables (`retry` loads GenesysSettings itself).
+    """wrapguard-review's and wrapguard-redrive's environment: each variable overrides the deployed
+    stack's value (cli/stack_config.py), none is needed.
 
     Each table also answers to the functions' variable name, so a function's environment works too.
     """
@@ -264,6 +265,9 @@ class ReviewSettings(BaseModel):
     ledger_table_name: str | None = None
     wrapguard_ledger_stream: str | None = None  # where a review's new ledger version is delivered
     ledger_stream_name: str | None = None
+    wrapguard_apply_function: str | None = None  # retry: the data action's alias ARN
+    wrapguard_events_function: str | None = None  # redrive: the events function
+    wrapguard_dead_letter_queue_url: str | None = None  # redrive
     aws_endpoint_url: str | None = None  # read by boto3; here only to name it in error messages
 
     @property

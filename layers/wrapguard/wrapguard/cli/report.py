@@ -52,7 +52,7 @@ def register(commands: Commands) -> None:
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
-    directory = None if args.ids else genesys_directory()  # one directory: each name looked up once
+    directory = None if args.ids else genesys_directory(ctx)  # one directory: each name looked up once
     sections = [(title, load_stats(ctx, args, (key,), directory or _NoNames())) for key, title in SECTIONS]
     page = render_report(sections, generated=datetime.now(UTC), ledger=_ledger_figures(ctx, sections[0][1]))
     if args.html == "-":

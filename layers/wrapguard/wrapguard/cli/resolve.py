@@ -18,7 +18,7 @@ from collections import Counter
 from pathlib import Path
 
 from ..domain.failures import FailureStatus
-from ..domain.ledger import CodeRef, LedgerRow
+from ..domain.ledger import LedgerRow
 from ..store.failures import ReviewOutcome, ReviewResult
 from . import review_ledger
 from .batch_input import CODE_LIMIT, MAX_BYTES, MAX_ITEMS, NOTE_LIMIT, ReviewTarget, read_targets
@@ -62,7 +62,7 @@ def register(commands: Commands) -> None:
             codes.add_argument(
                 "--code-id",
                 type=bounded_text(CODE_LIMIT),
-                help="settle the miss with this wrap-up code id (the ledger's effective code; recorded unverified)",
+                help="settle the miss with this code id (checked by the data action; if unreachable: unverified)",
             )
             codes.add_argument(
                 "--code", metavar="NAME", help="settle with a code by name (needs the deployed functions)"
@@ -74,19 +74,18 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     targets = _targets(ctx, args)
     if args.note is None and (lacking := next((t for t in targets if t.note is None), None)):
         raise UsageError(f"--note is required (no note for {lacking.conversation_id} / {lacking.participant_id})")
-    code_id = getattr(args, "code_id", None)
-    if getattr(args, "code", None) is not None or any(t.code_name and not t.code_id for t in targets):
-        raise UsageError(review_ledger.CODE_NAMES_NEED_THE_FUNCTIONS)
-    coded = code_id is not None or any(t.code_id for t in targets)
+    code_id, code_name = getattr(args, "code_id", None), getattr(args, "code", None)
+    coded = code_id is not None or code_name is not None or any(t.code_id or t.code_name for t in targets)
     if coded and status is not FailureStatus.RESOLVED:
         raise UsageError(f"{_VERBS[status]}: a code settles a miss; use resolve")
     # The ledger is written when configured; a code without it would reach no report: refused up front.
     book = review_ledger.ledger_book(ctx) if coded or ctx.settings.ledger_table else None
-    reviewer = args.by or _current_user()
+    reviewer = args.by or current_user()
+    codes = _checked_codes(ctx, targets, code_id, code_name, reviewer) if coded else {}
     results: list[tuple[ReviewTarget, ReviewResult]] = []
     versions: list[LedgerRow] = []
     for target in targets:
-        chosen = target.code_id or code_id
+        checked = codes.get((target.conversation_id, target.participant_id))
         result = ctx.failures.set_status(
             target.conversation_id,
             target.participant_id,
@@ -95,8 +94,8 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
             reviewer=reviewer,
             force=args.force,
             deadline=ctx.deadline,
-            code=CodeRef(chosen, target.code_name) if chosen else None,
-            code_verified=False,  # no check against the org's codes from a workstation (review_ledger.py)
+            code=checked.code if checked else None,
+            code_verified=checked.verified if checked else False,
         )
         results.append((target, result))
         _report_problem(ctx, target, result)
@@ -130,6 +129,35 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     return ExitCode.ALREADY_REVIEWED if counts[ReviewOutcome.ALREADY_REVIEWED] else ExitCode.OK
 
 
+def _checked_codes(
+    ctx: Context, targets: list[ReviewTarget], code_id: str | None, code_name: str | None, reviewer: str
+) -> dict[tuple[str, str], review_ledger.CheckedCode]:
+    """Every target's code checked before anything is written (one unknown code rejects the batch)."""
+    checker = review_ledger.CodeChecker(ctx, reviewer)
+    codes: dict[tuple[str, str], review_ledger.CheckedCode] = {}
+    for target in targets:
+        given_id, given_name = (
+            (target.code_id, target.code_name)
+            if target.code_id or target.code_name
+            else (
+                code_id,
+                code_name,
+            )
+        )
+        if given_id is None and given_name is None:
+            continue
+        item = ctx.failures.get(target.conversation_id, target.participant_id, deadline=ctx.deadline)
+        if item is None:
+            continue  # reported as not found by the review itself
+        # An id is checked as an id (a name beside it is only what the file says).
+        codes[(target.conversation_id, target.participant_id)] = checker.check(
+            item, given_id, None if given_id else given_name
+        )
+    if checker.unreachable:
+        ctx.warn(f"codes recorded unverified: the data action could not check them ({checker.unreachable})")
+    return codes
+
+
 def _targets(ctx: Context, args: argparse.Namespace) -> list[ReviewTarget]:
     given = [a for a in (args.conversation_id, args.participant_id) if a is not None]
     if args.from_file is not None:
@@ -157,7 +185,7 @@ def _report_problem(ctx: Context, target: ReviewTarget, result: ReviewResult) ->
         ctx.warn(f"{item} is already {review.status} by {review.by} at {review.at}; pass --force to change it")
 
 
-def _current_user() -> str:
+def current_user() -> str:
     try:
         return getpass.getuser()  # $LOGNAME, $USER, ... then the password database
     except (OSError, KeyError):

@@ -1,21 +1,28 @@
 """A review's ledger version: `resolve`/`ignore` write one when the stack's ledger table is configured.
 
-The reviewer's code is recorded as given and marked unverified (`resolved_unverified`): checking it
-against the org's wrap-up codes needs the deployed functions (no Genesys secret on a workstation),
-which do not offer that yet. So `--code-id` is accepted as given and `--code NAME` is refused.
+A reviewer's code is checked against the participant's valid wrap-up codes by the deployed data action
+(an OperatorCodeCheckRequest to its `live` alias: no Genesys secret on a workstation). A code the org
+does not have is refused before anything is written. When the function cannot be reached (not
+configured, no permission, it failed), `--code-id` is recorded as given and marked unverified
+(`resolved_unverified`), and `--code NAME` is refused: a name means nothing unchecked.
 A review never changes Genesys (it cannot after the wrap-up window): the code lives in the ledger.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from ..domain.ledger import LedgerRow, Review, ledger_row, reviewed_row
+from ..domain.ledger import CodeRef, LedgerRow, Review, ledger_row, reviewed_row
+from ..operator_requests import OperatorCodeCheckAnswer, OperatorCodeCheckRequest
 from ..store.ledger import LedgerBook, held_in_failure, interaction_from_failure, recorded_of
-from .common import Context, UsageError
+from .common import CliError, Context, UsageError
+from .invoke import FunctionFailed
 
 CODE_NAMES_NEED_THE_FUNCTIONS = (
-    "--code NAME: checking a code name needs the deployed functions, which cannot do it yet; "
+    "--code NAME: checking a code name needs the deployed functions, which could not be reached ({why}); "
     "pass --code-id ID (recorded as given, marked unverified)"
 )
 NO_LEDGER_TABLE = "no ledger table: set WRAPGUARD_LEDGER_TABLE (the stack's LedgerTableName output)"
@@ -69,3 +76,72 @@ def write_review(ctx: Context, book: LedgerBook, conversation_id: str, participa
         )
 
     return book.settle((conversation_id, participant_id), compute, deadline=ctx.deadline)
+
+
+@dataclass(frozen=True)
+class CheckedCode:
+    code: CodeRef
+    verified: bool
+
+
+class CodeChecker:
+    """Checks reviewers' codes through the data action, once per (queue, code); remembers whether the
+    function could be reached at all (`unreachable`: why not), so a batch asks at most once in vain."""
+
+    def __init__(self, ctx: Context, requested_by: str) -> None:
+        self._ctx = ctx
+        self._requested_by = requested_by
+        self._seen: dict[tuple[str | None, str | None, str | None], CheckedCode | None] = {}
+        self.unreachable: str | None = None
+
+    def check(self, item: Mapping[str, Any], code_id: str | None, code_name: str | None) -> CheckedCode:
+        """The code as the org names it (verified), or as given (unverified, ids only); UsageError when the
+        org has no such code for the participant, or a name cannot be checked."""
+        queue = item.get("queueId")
+        key = (queue, code_id, code_name)
+        if key not in self._seen:
+            self._seen[key] = self._ask(item, code_id, code_name)
+        checked = self._seen[key]
+        given = code_id or code_name or ""
+        where = f"{item['conversationId']} / {item['participantId']}"
+        if checked is None:
+            raise UsageError(f"{given!r} is not a wrap-up code valid for {where} (checked by the data action)")
+        return checked
+
+    def _ask(self, item: Mapping[str, Any], code_id: str | None, code_name: str | None) -> CheckedCode | None:
+        if self.unreachable is None:
+            try:
+                return self._invoke(item, code_id, code_name)
+            except FunctionFailed as exc:
+                self.unreachable = str(exc)
+            except CliError as exc:  # no function configured (no stack, no WRAPGUARD_APPLY_FUNCTION)
+                self.unreachable = str(exc)
+            except Exception as exc:  # botocore: endpoint, permission, throttling - the function is not reachable
+                if not type(exc).__module__.startswith("botocore"):
+                    raise
+                self.unreachable = type(exc).__name__
+        if code_id is None:
+            raise UsageError(CODE_NAMES_NEED_THE_FUNCTIONS.format(why=self.unreachable))
+        return CheckedCode(CodeRef(code_id, code_name), verified=False)
+
+    def _invoke(self, item: Mapping[str, Any], code_id: str | None, code_name: str | None) -> CheckedCode | None:
+        from .invoke import lambda_invoker
+        from .retry import data_action
+
+        function, alias = data_action(self._ctx)
+        invoke = self._ctx.invoker or lambda_invoker(self._ctx.config.session)
+        request = OperatorCodeCheckRequest(
+            conversation_id=str(item["conversationId"]),
+            participant_id=str(item["participantId"]),
+            queue_id=item.get("queueId"),
+            code_id=code_id,
+            code_name=code_name,
+            requested_by=self._requested_by,
+        )
+        try:
+            answer = OperatorCodeCheckAnswer.model_validate(invoke(function, alias, request.to_payload()))
+        except ValueError:
+            raise FunctionFailed(function, "BadAnswer", "the answer is not a code check answer") from None
+        if not answer.found or answer.code_id is None:
+            return None
+        return CheckedCode(CodeRef(answer.code_id, answer.code_name), verified=True)
