@@ -321,3 +321,49 @@ def test_a_failing_function_leaves_ids_unverified_and_refuses_names(
     _, printed, _ = run("ledger", "--format", "jsonl")
     (row,) = map(json.loads, printed.splitlines())
     assert (row["effectiveSource"], row["reviewStatus"]) == ("review", "resolved_unverified")
+
+
+def test_a_retry_that_applied_writes_a_wrapguard_version(
+    ledger_env: dict[str, str], world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`retry` through the data action applies the recorded code inside the window: the participant's
+    ledger version says Genesys holds it and wrapguard put it there."""
+    from tests.support.lambda_invoke import InProcessLambda
+    from wrapguard.domain.deadline import Deadline
+    from wrapguard.domain.failures import Failure, FailureReason, FailureSource
+    from wrapguard.store.failures import FailureStore
+    from wrapguard.store.ledger import LedgerTable
+
+    monkeypatch.setenv("WRAPGUARD_APPLY_FUNCTION", ALIAS)
+    data_action = InProcessLambda({ALIAS: load_handler("apply_wrapup")})
+    cid, pid = world.call_in_acw()
+    ended = datetime.now(UTC) - timedelta(minutes=1)
+    FailureStore(tests_db(), ledger_env["WRAPGUARD_FAILURES_TABLE"]).record(
+        Failure(
+            conversation_id=cid,
+            participant_id=pid,
+            reason=FailureReason.RATE_LIMITED,
+            source=FailureSource.DATA_ACTION,
+            message="earlier attempt failed",
+            wrapup_code_id=world.escalated,
+            conversation_end=ended,  # the agent's end, as the data action records it
+        ),
+        deadline=Deadline.unbounded(),
+    )
+    out, err = io.StringIO(), io.StringIO()
+    assert review_main(["retry", cid, "--by", "ana"], out, err=err, invoker=data_action) == 0, err.getvalue()
+    row = LedgerTable(tests_db(), ledger_env["LEDGER_TABLE_NAME"]).latest((cid, pid), deadline=Deadline.after(5))
+    assert row is not None
+    assert (row.effective_source, row.effective_code_id, row.genesys_code_id, row.reviewed_by) == (
+        EffectiveSource.WRAPGUARD,
+        world.escalated,
+        world.escalated,
+        "ana",
+    )
+    assert [r["effectiveSource"] for r in delivered_records()] == ["wrapguard"]
+
+
+def tests_db() -> Any:
+    from tests.support.aws import local_db
+
+    return local_db()

@@ -25,7 +25,7 @@ from ..ledger_schema import COLUMN_NAMES
 from ..store.ledger import LedgerTable
 from .common import Commands, Context, ExitCode, UsageError, add_command, shown
 from .filters import parse_since
-from .review_ledger import NO_LEDGER_TABLE
+from .review_ledger import ledger_table
 from .safe_csv import SafeCsvWriter
 
 PROGRESS_EVERY = 1000
@@ -46,9 +46,8 @@ def register(commands: Commands) -> None:
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
-    table_name = ctx.settings.ledger_table
-    if not table_name:
-        raise UsageError(NO_LEDGER_TABLE)
+    table_name = ledger_table(ctx, required=True)
+    assert table_name is not None
     fmt = args.format or ("jsonl" if ctx.json else "csv")
     target = _open(args.output) if args.output else ctx.out
     rows = LedgerTable(ctx.db, table_name).since(args.since, deadline=ctx.deadline)

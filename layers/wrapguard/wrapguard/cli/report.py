@@ -68,9 +68,12 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
 
 def _ledger_figures(ctx: Context, stats: Stats) -> LedgerFigures | None:
     """The ledger's figures over the report's days, when the stack's ledger table is configured."""
-    if not ctx.settings.ledger_table:
+    from .review_ledger import ledger_table
+
+    name = ledger_table(ctx, required=False)
+    if not name:
         return None
-    table = LedgerTable(ctx.db, ctx.settings.ledger_table)
+    table = LedgerTable(ctx.db, name)
     start = datetime.combine(stats.since, time.min, tzinfo=UTC)
     end = datetime.combine(stats.until, time.max, tzinfo=UTC)
     rows = table.since(start, until=end, deadline=ctx.deadline)

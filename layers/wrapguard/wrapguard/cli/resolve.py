@@ -79,7 +79,8 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     if coded and status is not FailureStatus.RESOLVED:
         raise UsageError(f"{_VERBS[status]}: a code settles a miss; use resolve")
     # The ledger is written when configured; a code without it would reach no report: refused up front.
-    book = review_ledger.ledger_book(ctx) if coded or ctx.settings.ledger_table else None
+    table = review_ledger.ledger_table(ctx, required=coded)
+    book = review_ledger.ledger_book(ctx, table) if table else None
     reviewer = args.by or current_user()
     codes = _checked_codes(ctx, targets, code_id, code_name, reviewer) if coded else {}
     results: list[tuple[ReviewTarget, ReviewResult]] = []

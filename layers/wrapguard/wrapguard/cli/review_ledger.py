@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ..domain.ledger import CodeRef, LedgerRow, Review, ledger_row, reviewed_row
+from ..domain.ledger import CodeRef, LedgerRow, Review, applied_row, interaction_of, ledger_row, reviewed_row
 from ..operator_requests import OperatorCodeCheckAnswer, OperatorCodeCheckRequest
 from ..store.ledger import LedgerBook, held_in_failure, interaction_from_failure, recorded_of
 from .common import CliError, Context, UsageError
@@ -25,18 +25,34 @@ CODE_NAMES_NEED_THE_FUNCTIONS = (
     "--code NAME: checking a code name needs the deployed functions, which could not be reached ({why}); "
     "pass --code-id ID (recorded as given, marked unverified)"
 )
-NO_LEDGER_TABLE = "no ledger table: set WRAPGUARD_LEDGER_TABLE (the stack's LedgerTableName output)"
+NO_LEDGER_TABLE = "no ledger table: pass --stack-name or set WRAPGUARD_LEDGER_TABLE (the stack's LedgerTableName)"
 
 
-def ledger_book(ctx: Context) -> LedgerBook:
-    """The ledger table, and the stack's stream when WRAPGUARD_LEDGER_STREAM is set, over the workstation session."""
+_TABLE_VARIABLES = "env WRAPGUARD_LEDGER_TABLE / LEDGER_TABLE_NAME"
+
+
+def ledger_table(ctx: Context, *, required: bool) -> str | None:
+    """The ledger table: WRAPGUARD_LEDGER_TABLE (or the functions' LEDGER_TABLE_NAME), else the stack's
+    LedgerTableName output (read when required, or when this run reads the stack anyway)."""
+    given = (_TABLE_VARIABLES, ctx.settings.ledger_table)
+    if not required:
+        return ctx.config.optional("LedgerTableName", given)
+    try:
+        return ctx.config.value("LedgerTableName", given)
+    except UsageError:
+        raise UsageError(NO_LEDGER_TABLE) from None
+
+
+def ledger_book(ctx: Context, table: str | None = None) -> LedgerBook:
+    """The ledger table, and the stack's stream (LedgerStreamName, or WRAPGUARD_LEDGER_STREAM) when it has
+    one, over the workstation session."""
     from ..aws.credentials import BotoSessionCredentials
     from ..runtime import build_ledger_book
 
-    table = ctx.settings.ledger_table
-    if not table:
-        raise UsageError(NO_LEDGER_TABLE)
-    session = BotoSessionCredentials()
+    table = table or ledger_table(ctx, required=True)
+    assert table is not None
+    stream = ctx.config.optional("LedgerStreamName", ("env WRAPGUARD_LEDGER_STREAM", ctx.settings.ledger_stream))
+    session = BotoSessionCredentials(ctx.config.session)
 
     def undelivered(records: int) -> None:
         ctx.warn(f"{records} ledger version(s) not delivered to the stream; the ledger table holds them")
@@ -44,7 +60,7 @@ def ledger_book(ctx: Context) -> LedgerBook:
     return build_ledger_book(
         ctx.db,
         table,
-        ctx.settings.ledger_stream,
+        stream,
         credentials=session,
         region=session.region,
         on_undelivered=undelivered,
@@ -145,3 +161,42 @@ class CodeChecker:
         if not answer.found or answer.code_id is None:
             return None
         return CheckedCode(CodeRef(answer.code_id, answer.code_name), verified=True)
+
+
+APPLIED = frozenset({"applied", "already_applied"})
+
+
+def record_retries(
+    ctx: Context, items: list[dict[str, Any]], results: list[dict[str, Any]], code_id: str | None, code_name: str | None
+) -> int:
+    """After `retry`: a new ledger version for each participant the data action applied the code to (its
+    effective source becomes `wrapguard`). Needs the code's id (given, or the recorded one); a code given by
+    name only is left to the reconciler. Returns the versions written; nothing when no ledger table."""
+    table = ledger_table(ctx, required=False)
+    if not table:
+        return 0
+    book = ledger_book(ctx, table)
+    written: list[LedgerRow] = []
+    for item, result in zip(items, results, strict=True):
+        applied_id = code_id or (None if code_name else item.get("wrapupCodeId"))
+        if result.get("outcome") not in APPLIED or not applied_id:
+            continue
+        name = item.get("wrapupCodeName") if applied_id == item.get("wrapupCodeId") else None
+        row = _settle_applied(ctx, book, item, CodeRef(str(applied_id), name))
+        written += [row] if row else []
+    book.deliver(written, deadline=ctx.deadline)
+    return len(written)
+
+
+def _settle_applied(ctx: Context, book: LedgerBook, item: Mapping[str, Any], applied: CodeRef) -> LedgerRow | None:
+    key = (str(item["conversationId"]), str(item["participantId"]))
+    now = datetime.now(UTC)
+    current = ctx.failures.get(*key, deadline=ctx.deadline) or item
+    recorded = recorded_of(current)
+    review = recorded.review if recorded else None
+
+    def compute(previous: LedgerRow | None) -> LedgerRow | None:
+        interaction = interaction_of(previous) if previous else interaction_from_failure(current)
+        return applied_row(interaction, applied, review, recorded_at=now) if interaction else None
+
+    return book.settle(key, compute, deadline=ctx.deadline)

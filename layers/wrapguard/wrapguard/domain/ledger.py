@@ -335,3 +335,16 @@ def ledger_figures(rows: Iterable[LedgerRow]) -> LedgerFigures:
         settled_by_review=by_source[EffectiveSource.REVIEW.value],
         by_source=by_source,
     )
+
+
+def applied_row(
+    interaction: Interaction, applied: CodeRef, review: Review | None, *, recorded_at: datetime
+) -> LedgerRow:
+    """The row once wrapguard applied `applied` in Genesys (an operator's retry): a real code it holds."""
+    return ledger_row(
+        interaction,
+        held=HeldCode(applied, applied_by_wrapguard=True),
+        intended=None,
+        review=review,
+        recorded_at=recorded_at,
+    )
