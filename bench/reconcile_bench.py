@@ -12,6 +12,7 @@ import boto3
 from genesys_simulator import running_simulator
 from tests.support.aws import deadline_from, local_db
 from tests.support.world import World
+from wrapguard.domain.modes import Mode, fixed_policy
 from wrapguard.domain.reconcile import Reconciler
 from wrapguard.genesys.analytics import AnalyticsApi
 from wrapguard.genesys.gateway import AnalyticsGateway
@@ -49,6 +50,8 @@ def reconcile_report() -> list[str]:
             analytics=AnalyticsGateway(AnalyticsApi(world.client(base_url=server.url))),
             failures=FailureStore(db, tables["FailuresTable"]),
             checkpoints=CheckpointTable(db, tables["ReconcileCheckpointTable"]),
+            policy=fixed_policy(),
+            default_mode=Mode.ENFORCE,
         )
         world.sim.reset_counters()
         started = time.perf_counter()

@@ -279,21 +279,20 @@ def warm_path() -> dict[str, float]:
     """Genesys requests per apply / per event (simulator counters) and our own code's time per warm apply."""
     from datetime import UTC as utc
 
-    from tests.support.fakes import InMemoryFailures, InMemoryStaging, leases
+    from tests.support.fakes import InMemoryFailures, InMemoryStaging, leases, modes
     from tests.support.world import World
     from wrapguard.contracts import ApplyWrapupInput, ApplyWrapupOutput
     from wrapguard.domain.apply import WrapupService
     from wrapguard.domain.codes import CodeCatalog
     from wrapguard.domain.deadline import Deadline
     from wrapguard.domain.event_rules import EventRules
-    from wrapguard.domain.policy import WrapupPolicy
     from wrapguard.domain.staging import ANY_AGENT, StagedCode
     from wrapguard.eventbridge.processing import EventProcessor
 
     os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"  # the apply path logs each success at INFO
     world = World()
     genesys = world.gateway()
-    service = WrapupService(genesys, InMemoryFailures(), InMemoryStaging(), CodeCatalog(genesys), leases())
+    service = WrapupService(genesys, InMemoryFailures(), InMemoryStaging(), CodeCatalog(genesys), leases(), **modes())
     n = 50
 
     def per_call(action: Callable[[], None]) -> float:
@@ -314,7 +313,7 @@ def warm_path() -> dict[str, float]:
     data_action = per_call(apply_once)
 
     staging = InMemoryStaging()
-    rules = EventRules(genesys, InMemoryFailures(), staging, CodeCatalog(genesys), WrapupPolicy(), leases())
+    rules = EventRules(genesys, InMemoryFailures(), staging, CodeCatalog(genesys), leases=leases(), **modes())
     processor = EventProcessor(rules, persistence=None)
 
     def user_end_once() -> None:
@@ -357,7 +356,7 @@ def own_code_seconds(world: Any) -> list[float]:
     from pydantic import SecretStr
 
     from genesys_simulator.server import mock_transport
-    from tests.support.fakes import InMemoryFailures, InMemoryStaging, leases
+    from tests.support.fakes import InMemoryFailures, InMemoryStaging, leases, modes
     from tests.support.world import CLIENT_ID
     from wrapguard.contracts import ApplyWrapupInput, ApplyWrapupOutput
     from wrapguard.domain.apply import WrapupService
@@ -387,7 +386,7 @@ def own_code_seconds(world: Any) -> list[float]:
         http=httpx.Client(transport=httpx.MockTransport(record_or_replay)),
     )
     genesys = GenesysGateway(client)
-    service = WrapupService(genesys, InMemoryFailures(), InMemoryStaging(), CodeCatalog(genesys), leases())
+    service = WrapupService(genesys, InMemoryFailures(), InMemoryStaging(), CodeCatalog(genesys), leases(), **modes())
     request = ApplyWrapupInput.parse(
         {"conversationId": cid, "participantId": pid, "wrapupCodeId": world.resolved}
     ).to_request()

@@ -92,6 +92,9 @@ def function_env(
         "FAILURES_TABLE_NAME": tables["FailuresTable"],
         "STAGED_CODES_TABLE_NAME": tables["StagedCodesTable"],
         "LEASE_TABLE_NAME": tables["LeaseTable"],
+        # A new stack observes (settings WRAPGUARD_DEFAULT_MODE); these tests exercise the writes, so they
+        # enforce unless a test sets the mode itself (tests/integration/test_modes_handlers.py).
+        "WRAPGUARD_DEFAULT_MODE": "enforce",
     }
     for optional in ("IdempotencyTable", "ReconcileCheckpointTable", "ComplianceTable"):
         if optional in tables:

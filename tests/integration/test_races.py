@@ -19,6 +19,7 @@ import pytest
 from genesys_simulator import Fault
 from genesys_simulator.server import SimulatorServer
 from tests.support.aws import local_db
+from tests.support.fakes import modes
 from tests.support.world import World
 from wrapguard.contracts import ApplyWrapupInput
 from wrapguard.domain.apply import WrapupService
@@ -28,7 +29,6 @@ from wrapguard.domain.event_rules import EventRules
 from wrapguard.domain.failures import Failure, FailureReason, FailureSource
 from wrapguard.domain.lease import ParticipantLeases
 from wrapguard.domain.operator_retry import RetryRequest, operator_retry
-from wrapguard.domain.policy import WrapupPolicy
 from wrapguard.domain.staging import ANY_AGENT, StagedCode
 from wrapguard.eventbridge.processing import EventProcessor
 from wrapguard.operator_requests import OperatorRetryAnswer
@@ -55,7 +55,12 @@ class Copies:
     def data_action(self) -> WrapupService:
         genesys = self.world.gateway(base_url=self.server.url)
         return WrapupService(
-            genesys, self.failures, self.staging, CodeCatalog(genesys), self.leases(FailureSource.DATA_ACTION)
+            genesys,
+            self.failures,
+            self.staging,
+            CodeCatalog(genesys),
+            self.leases(FailureSource.DATA_ACTION),
+            **modes(),
         )
 
     def events(self) -> EventProcessor:
@@ -65,8 +70,8 @@ class Copies:
             self.failures,
             self.staging,
             CodeCatalog(genesys),
-            WrapupPolicy(),
-            self.leases(FailureSource.EVENTBRIDGE),
+            leases=self.leases(FailureSource.EVENTBRIDGE),
+            **modes(),
         )
         return EventProcessor(rules, persistence=None)
 

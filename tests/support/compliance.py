@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from tests.support.aws import local_db
+from tests.support.fakes import modes
 from tests.support.world import World
 from wrapguard.domain.reconcile import Reconciler
 from wrapguard.genesys.analytics import AnalyticsApi
@@ -71,6 +72,7 @@ def reconciler(world: World, tables: dict[str, str], clock: Clock, placeholders:
         analytics=AnalyticsGateway(AnalyticsApi(world.client())),
         failures=FailureStore(local_db(), tables["FailuresTable"]),
         checkpoints=CheckpointTable(local_db(), tables["ReconcileCheckpointTable"]),
+        **modes(),
         lookback=timedelta(hours=2),
         overlap=timedelta(minutes=15),
         now=clock,

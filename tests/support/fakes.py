@@ -7,11 +7,15 @@ import threading
 import time
 from typing import Any
 
+from wrapguard.domain.compliance import UNKNOWN, ParticipantCheck, utc_day
 from wrapguard.domain.deadline import Deadline
 from wrapguard.domain.errors import StorageUnavailable
 from wrapguard.domain.failure_rules import RecordState, merge, replaces_if_absent, settled_by_code
-from wrapguard.domain.failures import Failure, FailureStatus
+from wrapguard.domain.failures import Failure, FailureStatus, Observation
 from wrapguard.domain.lease import LeaseState, ParticipantLeases
+from wrapguard.domain.modes import Mode, fixed_policy
+from wrapguard.domain.observations import status_after_observation
+from wrapguard.domain.policy import WrapupPolicy
 from wrapguard.domain.reconcile import Checkpoint
 from wrapguard.domain.staging import StagedCode, most_specific
 
@@ -56,13 +60,33 @@ class InMemoryFailures:
     def record_if_absent(self, failure: Failure, *, deadline: Deadline) -> bool:
         self._write("failures.record_if_absent", deadline)
         key = (failure.conversation_id, failure.participant_id)
-        if not replaces_if_absent(_state(self.items.get(key)), failure.reason):
+        existing = self.items.get(key)
+        if not replaces_if_absent(_state(existing), failure.reason):
             return False
-        self.items[key] = {**failure.model_dump(exclude_none=True), "attempts": 1, "status": "open"}
+        kept = {k: v for k, v in (existing or {}).items() if k.startswith("observed")}  # as the store keeps them
+        self.items[key] = {**failure.model_dump(exclude_none=True), **kept, "attempts": 1, "status": "open"}
         return True
 
     def record_missing(self, failures: list[Failure], *, deadline: Deadline) -> int:
         return sum(self.record_if_absent(f, deadline=deadline) for f in failures)
+
+    def record_observation(self, observation: Observation, *, deadline: Deadline) -> None:
+        self._write("failures.record_observation", deadline)
+        subject = observation.subject
+        key = (subject.conversation_id, subject.participant_id)
+        item = self.items.setdefault(key, {"conversation_id": subject.conversation_id, "attempts": 0})
+        status = status_after_observation(FailureStatus(item["status"]) if "status" in item else None)
+        item.update(
+            status=status.value,
+            observedCodeId=observation.code_id,
+            observedCodeName=subject.wrapup_code_name,
+            observedAt=observation.observed_at.isoformat(),
+            observedSource=observation.source.value,
+        )
+        item.setdefault("queue_id", subject.queue_id)
+
+    def observed_participants(self, keys: Any, *, deadline: Deadline) -> frozenset[tuple[str, str]]:
+        return frozenset(k for k in keys if "observedCodeId" in self.items.get(k, {}))
 
     def resolve_open(
         self, conversation_id: str, participant_id: str, note: str, code_present: str, *, deadline: Deadline
@@ -157,3 +181,41 @@ class InMemoryStaging:
 
     def delete(self, staged: StagedCode, *, deadline: Deadline) -> None:
         self.items.pop((staged.conversation_id, staged.target), None)
+
+
+class InMemoryCompliance:
+    """The compliance table's observe-mode counters: once per participant (per counter)."""
+
+    def __init__(self) -> None:
+        self.counted: dict[str, set[tuple[str, str]]] = {"wouldApply": set(), "wouldFix": set()}
+        self.figures: dict[tuple[str, str, str], dict[str, int]] = {}
+
+    def _once(self, counter: str, key: tuple[str, str], group: tuple[str, str, str]) -> bool:
+        if key in self.counted[counter]:
+            return False
+        self.counted[counter].add(key)
+        figures = self.figures.setdefault(group, {})
+        figures[counter] = figures.get(counter, 0) + 1
+        return True
+
+    def count_would_apply(self, observation: Observation, *, deadline: Deadline) -> bool:
+        s = observation.subject
+        day = utc_day(s.conversation_end or observation.observed_at)
+        group = (s.queue_id or UNKNOWN, s.media_type or UNKNOWN, day)
+        return self._once("wouldApply", (s.conversation_id, s.participant_id), group)
+
+    def count_would_fix(self, checks: Any, *, deadline: Deadline) -> int:
+        return sum(
+            self._once(
+                "wouldFix",
+                (c.conversation_id, c.participant_id),
+                (c.queue_id or UNKNOWN, c.media_type or UNKNOWN, c.day),
+            )
+            for c in checks
+            if isinstance(c, ParticipantCheck)
+        )
+
+
+def modes(policy: WrapupPolicy | None = None, default: Mode = Mode.ENFORCE) -> dict[str, Any]:
+    """A service's policy port and stack default: enforce unless the test says otherwise."""
+    return {"policy": fixed_policy(policy), "default_mode": default}

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from genesys_simulator import Fault
-from tests.support.fakes import InMemoryFailures, InMemoryLeases, InMemoryStaging, deadline, leases, unavailable
+from tests.support.fakes import InMemoryFailures, InMemoryLeases, InMemoryStaging, deadline, leases, modes, unavailable
 from tests.support.world import CLIENT_SECRET, World
 from wrapguard.contracts import ApplyWrapupInput, ApplyWrapupOutput, InvalidInputError, Outcome
 from wrapguard.domain.apply import WrapupService
@@ -27,7 +27,7 @@ class Harness:
         self.staging = InMemoryStaging()
         self.leases = InMemoryLeases()
         self.service = WrapupService(
-            self.genesys, self.failures, self.staging, CodeCatalog(self.genesys), leases(store=self.leases)
+            self.genesys, self.failures, self.staging, CodeCatalog(self.genesys), leases(store=self.leases), **modes()
         )
 
     def apply(self, **fields: str) -> dict[str, Any]:
@@ -256,7 +256,15 @@ def test_failure_that_cannot_be_recorded_raises(h: Harness) -> None:
 
 
 def test_outcome_enum_covers_contract() -> None:
-    assert {o.value for o in Outcome} == {"applied", "already_applied", "staged", "superseded", "failed"}
+    assert {o.value for o in Outcome} == {
+        "applied",
+        "already_applied",
+        "staged",
+        "superseded",
+        "failed",
+        "observed",
+        "disabled",
+    }
 
 
 def test_a_customer_participant_id_is_invalid_input_naming_the_field(h: Harness) -> None:
@@ -348,7 +356,7 @@ class RecordingGenesys:
 def test_every_call_of_one_apply_gets_its_deadline(world: World) -> None:
     genesys = RecordingGenesys(world.gateway())
     failures = InMemoryFailures()
-    service = WrapupService(genesys, failures, InMemoryStaging(), CodeCatalog(genesys), leases())
+    service = WrapupService(genesys, failures, InMemoryStaging(), CodeCatalog(genesys), leases(), **modes())
     cid, pid = world.call_in_acw()
     world.sim.complete_acw(cid, pid)  # closed: read, resolve by name, record
     given = Deadline.after(30.0)

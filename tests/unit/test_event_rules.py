@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from genesys_simulator import Fault
-from tests.support.fakes import InMemoryFailures, InMemoryLeases, InMemoryStaging, deadline, leases, unavailable
+from tests.support.fakes import InMemoryFailures, InMemoryLeases, InMemoryStaging, deadline, leases, modes, unavailable
 from tests.support.world import World
 from wrapguard.domain.codes import CodeCatalog
 from wrapguard.domain.errors import StorageUnavailable
@@ -36,8 +36,8 @@ class Harness:
             self.failures,
             self.staging,
             CodeCatalog(self.genesys),
-            WrapupPolicy.model_validate(policy or {}),
-            leases("eventbridge", self.leases),
+            leases=leases("eventbridge", self.leases),
+            **modes(WrapupPolicy.model_validate(policy or {})),
         )
         self.processor = EventProcessor(self.rules, persistence=None)
 

@@ -16,14 +16,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.support.fakes import InMemoryFailures, InMemoryStaging, leases
+from tests.support.fakes import InMemoryFailures, InMemoryStaging, leases, modes
 from tests.support.world import World
 from wrapguard.contracts import ApplyWrapupInput, ApplyWrapupOutput, InvalidInputError
 from wrapguard.domain.apply import WrapupService
 from wrapguard.domain.codes import CodeCatalog
 from wrapguard.domain.deadline import Deadline
 from wrapguard.domain.event_rules import EventRules, RetryableEventError
-from wrapguard.domain.policy import WrapupPolicy
 from wrapguard.eventbridge.processing import EventProcessor, MalformedEventError
 from wrapguard.identifiers import is_uuid
 
@@ -71,7 +70,7 @@ def test_data_action_input_is_parsed_or_rejected_naming_fields(raw: Any) -> None
 def test_rejected_data_action_input_writes_nothing(world: World, raw: dict[str, Any]) -> None:
     genesys = world.gateway()
     failures, staging = InMemoryFailures(), InMemoryStaging()
-    service = WrapupService(genesys, failures, staging, CodeCatalog(genesys), leases())
+    service = WrapupService(genesys, failures, staging, CodeCatalog(genesys), leases(), **modes())
     world.sim.reset_counters()
     try:
         request = ApplyWrapupInput.parse(raw)
@@ -128,7 +127,7 @@ def test_any_event_envelope_gives_a_result_or_a_typed_error(
                 parent[path[-1]] = value
     genesys = world.gateway()
     failures, staging = InMemoryFailures(), InMemoryStaging()
-    rules = EventRules(genesys, failures, staging, CodeCatalog(genesys), WrapupPolicy(), leases("eventbridge"))
+    rules = EventRules(genesys, failures, staging, CodeCatalog(genesys), leases=leases("eventbridge"), **modes())
     try:
         result = EventProcessor(rules, persistence=None).handle(event, deadline=Deadline.unbounded())
     except MalformedEventError:
@@ -146,7 +145,7 @@ def test_topic_with_anything_after_it_is_not_handled(world: World, suffix: str) 
     event["detail"]["topicName"] += suffix
     genesys = world.gateway()
     failures = InMemoryFailures()
-    rules = EventRules(genesys, failures, InMemoryStaging(), CodeCatalog(genesys), WrapupPolicy(), leases())
+    rules = EventRules(genesys, failures, InMemoryStaging(), CodeCatalog(genesys), leases=leases(), **modes())
     assert (
         EventProcessor(rules, persistence=None).handle(event, deadline=Deadline.unbounded()).action.value == "ignored"
     )

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from genesys_simulator import Fault
-from tests.support.fakes import InMemoryFailures, InMemoryLeases, InMemoryStaging, leases
+from tests.support.fakes import InMemoryFailures, InMemoryLeases, InMemoryStaging, leases, modes
 from tests.support.world import World
 from wrapguard.contracts import ApplyWrapupInput, ApplyWrapupOutput
 from wrapguard.domain.apply import WrapupService
@@ -76,7 +76,7 @@ def busy_leases() -> ParticipantLeases:
 def test_data_action_records_a_timeout_when_the_lease_stays_busy(world: World) -> None:
     genesys = world.gateway()
     failures = InMemoryFailures()
-    service = WrapupService(genesys, failures, InMemoryStaging(), CodeCatalog(genesys), busy_leases())
+    service = WrapupService(genesys, failures, InMemoryStaging(), CodeCatalog(genesys), busy_leases(), **modes())
     cid, pid = world.call_in_acw()
     result = ApplyWrapupOutput.answer(
         service.apply(
@@ -93,7 +93,7 @@ def test_data_action_records_a_timeout_when_the_lease_stays_busy(world: World) -
 def test_event_path_retries_when_the_lease_stays_busy(world: World) -> None:
     genesys = world.gateway()
     rules = EventRules(
-        genesys, InMemoryFailures(), InMemoryStaging(), CodeCatalog(genesys), WrapupPolicy(), busy_leases()
+        genesys, InMemoryFailures(), InMemoryStaging(), CodeCatalog(genesys), leases=busy_leases(), **modes()
     )
     cid, pid = world.call_in_acw()
     with pytest.raises(RetryableEventError):
@@ -106,7 +106,12 @@ def test_an_unanswered_patch_over_the_agents_own_code_is_not_taken_for_another_w
     failures, staging = InMemoryFailures(), InMemoryStaging()
     policy: dict[str, Any] = {"default": {"defaultCodeId": world.resolved, "overwriteAgentCode": True}}
     rules = EventRules(
-        genesys, failures, staging, CodeCatalog(genesys), WrapupPolicy.model_validate(policy), leases("eventbridge")
+        genesys,
+        failures,
+        staging,
+        CodeCatalog(genesys),
+        leases=leases("eventbridge"),
+        **modes(WrapupPolicy.model_validate(policy)),
     )
     cid, pid = world.sim.new_call(world.support_queue)
     world.sim.agent_disconnect(cid, pid)

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.fakes import InMemoryCheckpoints, InMemoryFailures
+from tests.support.fakes import InMemoryCheckpoints, InMemoryFailures, modes
 from tests.support.world import World, ended_call
 from wrapguard.domain.deadline import Deadline
 from wrapguard.domain.model import ConversationDetails
@@ -36,6 +36,7 @@ def reconciler(
         "sleep": lambda _: None,
     }
     options.update(overrides)
+    options = {**modes(), **options}
     return Reconciler(AnalyticsGateway.over(world.client()), failures, checkpoints, **options), failures, checkpoints
 
 

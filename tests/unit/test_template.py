@@ -26,24 +26,29 @@ def resources() -> dict[str, Any]:
 #   CheckpointStore.load -> GetItem, save -> PutItem;
 #   Powertools idempotency (store/idempotency.py, its persistence layer) -> GetItem, PutItem, UpdateItem, DeleteItem;
 #   LeaseTable.try_acquire / release (store/leases.py) -> UpdateItem (conditional), both.
-# The compliance table (issue 12) gets its own row under the function that writes it.
+# The compliance table (issue 12) gets its own row under the function that writes it; observe mode's
+# counters (issue 17): count_would_apply / count_would_fix -> TransactWriteItems (a Put marker and the
+# aggregates' Updates), GetItem of the marker when the transaction was cancelled; record_observation -> UpdateItem;
+# observed_participants -> BatchGetItem.
 DYNAMODB_ACTIONS: dict[str, dict[str, set[str]]] = {
     "ApplyWrapupFunction": {
         "FailuresTable": {"dynamodb:UpdateItem", "dynamodb:GetItem"},
         "StagedCodesTable": {"dynamodb:PutItem"},
         "LeaseTable": {"dynamodb:UpdateItem"},
+        "ComplianceTable": {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:GetItem"},
     },
     "WrapupEventsFunction": {
         "FailuresTable": {"dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:GetItem"},
         "StagedCodesTable": {"dynamodb:Query", "dynamodb:DeleteItem"},
         "IdempotencyTable": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"},
         "LeaseTable": {"dynamodb:UpdateItem"},
+        "ComplianceTable": {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:GetItem"},
     },
     "ReconcileFunction": {
         "FailuresTable": {"dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:GetItem"},
         "ReconcileCheckpointTable": {"dynamodb:GetItem", "dynamodb:PutItem"},
         # Compliance counting: BatchGetItem, then TransactWriteItems (authorised per Put/Update item).
-        "ComplianceTable": {"dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
+        "ComplianceTable": {"dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:GetItem"},
         # The ledger (store/ledger.py CheckLedger): latest rows in batches, a conditional PutItem per new
         # version, GetItem after a lost race; the lease items' applied codes in batches.
         "LedgerTable": {"dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem"},

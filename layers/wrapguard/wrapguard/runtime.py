@@ -18,10 +18,20 @@ from .domain.codes import CodeCatalog
 from .domain.deadline import Deadline
 from .domain.failures import FailureSource
 from .domain.lease import ParticipantLeases
+from .domain.modes import PolicySource, fixed_policy
+from .domain.observations import WouldApplyCounter
 from .genesys.client import GenesysClient, RetryPolicy
 from .genesys.credentials import credentials_source
 from .genesys.gateway import GenesysGateway
-from .settings import ApplySettings, AwsSettings, EventSettings, GenesysSettings, ReconcileSettings, load_settings
+from .settings import (
+    ApplySettings,
+    AwsSettings,
+    EventSettings,
+    GenesysSettings,
+    PolicySettings,
+    ReconcileSettings,
+    load_settings,
+)
 from .store.failures import FailureStore
 from .store.leases import LeaseTable
 from .store.staging import StagedCodeTable
@@ -69,6 +79,21 @@ def build_leases(settings: ApplySettings, source: FailureSource, db: DynamoDB) -
     )
 
 
+def policy_source(settings: PolicySettings) -> PolicySource:
+    """The policy the services read per invocation: WRAPUP_POLICY from the environment (the runtime
+    store's reader, policy_source.py, replaces this where POLICY_APPCONFIG_* are set)."""
+    return fixed_policy(settings.wrapup_policy)
+
+
+def would_apply_counter(settings: ApplySettings, db: DynamoDB) -> WouldApplyCounter | None:
+    """Observe mode's wouldApply counter: the compliance table, when the function is given it."""
+    if not settings.compliance_table_name:
+        return None
+    from .store.compliance import ComplianceTable
+
+    return ComplianceTable(db, settings.compliance_table_name)
+
+
 def build_wrapup_service(
     settings: ApplySettings, source: FailureSource, client: GenesysClient, db: DynamoDB
 ) -> WrapupService:
@@ -79,7 +104,10 @@ def build_wrapup_service(
         staging=StagedCodeTable(db, settings.staged_codes_table_name, settings.staged_code_ttl_hours),
         catalog=CodeCatalog(genesys, ttl_seconds=settings.code_cache_seconds),
         leases=build_leases(settings, source, db),
+        policy=policy_source(settings),
+        default_mode=settings.default_mode,
         source=source,
+        would_apply=would_apply_counter(settings, db),
     )
 
 
@@ -96,9 +124,11 @@ def build_event_processor(settings: EventSettings, client: GenesysClient, db: Dy
         failures=FailureStore(db, settings.failures_table_name, settings.failure_ttl_days),
         staging=StagedCodeTable(db, settings.staged_codes_table_name, settings.staged_code_ttl_hours),
         catalog=CodeCatalog(genesys, ttl_seconds=settings.code_cache_seconds),
-        policy=settings.wrapup_policy,
+        policy=policy_source(settings),
         leases=build_leases(settings, FailureSource.EVENTBRIDGE, db),
+        default_mode=settings.default_mode,
         placeholders=settings.placeholder_wrapup_codes,
+        would_apply=would_apply_counter(settings, db),
     )
 
     def persistence(deadline: Deadline) -> IdempotencyTable:
@@ -124,6 +154,8 @@ def build_reconciler(settings: ReconcileSettings, client: GenesysClient, db: Dyn
         analytics=AnalyticsGateway.over(client),
         failures=FailureStore(db, settings.failures_table_name, settings.failure_ttl_days),
         checkpoints=CheckpointTable(db, settings.checkpoint_table_name),
+        policy=policy_source(settings),
+        default_mode=settings.default_mode,
         lookback=timedelta(minutes=settings.reconcile_lookback_minutes),
         overlap=timedelta(minutes=settings.reconcile_overlap_minutes),
         settle=timedelta(minutes=settings.reconcile_settle_minutes),

@@ -15,6 +15,11 @@ COLUMNS = [
     "source",
     "wrapupCodeId",
     "wrapupCodeName",
+    # Observe mode (domain/observations.py): the code wrapguard would have applied, when, and which path.
+    "observedCodeId",
+    "observedCodeName",
+    "observedAt",
+    "observedSource",
     "attempts",
     "firstSeen",
     "lastSeen",

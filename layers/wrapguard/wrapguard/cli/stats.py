@@ -5,6 +5,10 @@
 
 Errors and exit codes as every subcommand (exit_codes.py): a bad --by or period is a usage error (2).
 
+Observe mode's columns (README "Rolling out"): wouldApply (codes wrapguard decided and did not write),
+wouldFix (participants found without a real code that it had a code for) and wouldFixRate = wouldFix /
+(missing + placeholder); the compliance table keeps them, so they need --compliance-table too.
+
 The figures come from domain/stats.py (the HTML report shows the same ones). Compliance needs the
 reconciler's compliance table (--compliance-table, WRAPGUARD_COMPLIANCE_TABLE or
 COMPLIANCE_TABLE_NAME, else the stack's ComplianceTableName when the run reads the stack); without it
@@ -33,7 +37,17 @@ KEY_HEADERS = {
     "reason": "reason",
     "source": "source",
 }
-COUNT_COLUMNS = ["checked", "coded", "missing", "placeholder", "complianceRate", "missingRate"]
+COUNT_COLUMNS = [
+    "checked",
+    "coded",
+    "missing",
+    "placeholder",
+    "complianceRate",
+    "missingRate",
+    "wouldApply",
+    "wouldFix",
+    "wouldFixRate",
+]
 FAILURE_COLUMNS = ["failures", "openFailures", "failureShare"]
 
 
@@ -168,6 +182,7 @@ def _header(column: str) -> str:
         "missingRate": "missing %",
         "openFailures": "open",
         "failureShare": "share",
+        "wouldFixRate": "would fix %",
     }.get(column, column)
 
 

@@ -9,6 +9,11 @@ Precedence inside one wrap-up window (README "Precedence"): an explicit request 
 own code, but never a code wrapguard applied first (from another request, a staged or a policy code):
 the later request is `superseded`, told the winning code, and recorded.
 
+Modes (domain/modes.py), by the participant's queue: `off` answers `disabled` as soon as the queue is
+known (nothing resolved, staged, written or recorded); `observe` takes every step of `enforce` (code
+checks, staging, the lease, the window and precedence decisions and their records) and, where
+`enforce` would PATCH, records the observation and answers `observed` instead.
+
 When one of wrapguard's own tables fails (`StorageUnavailable`: lease, staging, failure table), the
 request is answered `failed` and the failure recorded; if that record cannot be written either, the
 error propagates (the Lambda fails, so the flow takes its Failure path and nothing is lost silently).
@@ -30,6 +35,7 @@ from .failures import (
     FailureReason,
     FailureRecorder,
     FailureSource,
+    Observation,
     Subject,
     build_failure,
     record_failure,
@@ -46,6 +52,8 @@ from .model import (
     UpstreamError,
     WrapupCode,
 )
+from .modes import Mode, PolicySource
+from .observations import WouldApplyCounter, record_observation
 from .ports import GenesysPort, StagedCodeStore
 from .staging import StagedCode, staging_key
 from .window import WindowState, find_agent_participant, window_state
@@ -77,7 +85,12 @@ class WrapupService:
     staging: StagedCodeStore
     catalog: CodeCatalog
     leases: ParticipantLeases
+    policy: PolicySource  # read once per request (the mode, by the participant's queue)
+    default_mode: Mode  # the stack's (settings WRAPGUARD_DEFAULT_MODE)
     source: FailureSource = FailureSource.DATA_ACTION
+    # Who observed, when it is not `source` (a review retry keeps the item's source for its failures).
+    observed_by: FailureSource | None = None
+    would_apply: WouldApplyCounter | None = None  # compliance table; None: observations are not counted
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
     clock: Callable[[], float] = time.time
     writer: WrapupWriter = field(init=False)
@@ -106,13 +119,16 @@ class WrapupService:
         found = self._find_participant(request, subject, deadline)
         if not isinstance(found, Located):
             return found
+        mode = self.policy(deadline).mode_for(found.queue_id, self.default_mode)
+        if mode is Mode.OFF:
+            return _disabled(found.subject.with_code(request.wrapup_code_id, request.wrapup_code_name), found)
         code = self._resolve_code(request, found, deadline)
         if isinstance(code, Failure):
             return code
         subject = found.subject.with_code(code.id, code.name or None)
         if found.participant is None:  # no agent yet (IVR, queue): nobody else writes a wrap-up
             return self._stage(request, subject, deadline)
-        return self._decide_holding_lease(request, found, subject, read_at, deadline)
+        return self._decide_holding_lease(request, found, subject, read_at, mode, deadline=deadline)
 
     # --- steps ----------------------------------------------------------------------------------
     def _find_participant(
@@ -176,7 +192,7 @@ class WrapupService:
         return code
 
     def _decide_holding_lease(
-        self, request: ApplyRequest, found: Located, subject: Subject, read_at: float, deadline: Deadline
+        self, request: ApplyRequest, found: Located, subject: Subject, read_at: float, mode: Mode, *, deadline: Deadline
     ) -> ApplyResult | Failure:
         try:
             with self.leases.hold(subject.conversation_id, subject.participant_id, deadline=deadline) as hold:
@@ -185,7 +201,7 @@ class WrapupService:
                     if isinstance(reread, Failure):
                         return reread
                     found = reread
-                return self._decide(request, found, subject, hold, deadline)
+                return self._decide(request, found, subject, hold, mode, deadline=deadline)
         except LeaseBusyError as busy:
             return build_failure(subject, self.source, reason=FailureReason.TIMEOUT, message=str(busy))
 
@@ -200,7 +216,7 @@ class WrapupService:
         return replace(found, conversation=conversation, participant=participant, state=window_state(participant))
 
     def _decide(
-        self, request: ApplyRequest, found: Located, subject: Subject, hold: Hold, deadline: Deadline
+        self, request: ApplyRequest, found: Located, subject: Subject, hold: Hold, mode: Mode, *, deadline: Deadline
     ) -> ApplyResult | Failure:
         participant = found.participant
         assert participant is not None
@@ -216,7 +232,17 @@ class WrapupService:
             return build_failure(subject, self.source, reason=FailureReason.WINDOW_CLOSED, message=message)
         if current is not None and hold.state.wrapguard_code(current):
             return self._superseded(subject, current, hold.state.applied_by, deadline)
+        if mode is Mode.OBSERVE:
+            return self._observe(subject, deadline)
         return self._write(request, subject, hold, current, deadline)
+
+    def _observe(self, subject: Subject, deadline: Deadline) -> ApplyResult:
+        """Where enforce would PATCH: keep what it would have written. The hold records no applied code
+        (Genesys holds none), so a later enforce writer decides as if this request had not come."""
+        observation = Observation(subject, self.observed_by or self.source, self.now())
+        record_observation(self.failures, self.would_apply, observation, deadline=deadline)
+        message = "observe mode: wrapguard would have applied this code; nothing was written"
+        return replace(_result(Outcome.OBSERVED, subject), message=message)
 
     def _write(
         self, request: ApplyRequest, subject: Subject, hold: Hold, current: str | None, deadline: Deadline
@@ -276,6 +302,11 @@ def _result(outcome: Outcome, subject: Subject) -> ApplyResult:
         wrapup_code_id=subject.wrapup_code_id,
         wrapup_code_name=subject.wrapup_code_name or None,
     )
+
+
+def _disabled(subject: Subject, found: Located) -> ApplyResult:
+    where = f"queue {found.queue_id}" if found.queue_id else "this conversation"
+    return replace(_result(Outcome.DISABLED, subject), message=f"wrapguard is off for {where}; nothing was done")
 
 
 def _invalid_code_message(request: ApplyRequest, queue_id: str | None) -> str:

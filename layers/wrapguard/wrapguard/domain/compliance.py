@@ -121,13 +121,17 @@ class ComplianceCounts:
     coded: int = 0
     missing: int = 0  # no code at all
     placeholder: int = 0  # only a placeholder code
+    # Observe mode (domain/observations.py), per participant once: codes wrapguard would have applied,
+    # and uncoded participants it had a code for (what it would have fixed).
+    would_apply: int = 0
+    would_fix: int = 0
 
     def add(self, outcome: CheckOutcome, times: int = 1) -> None:
         self.checked += times
         setattr(self, outcome.value, getattr(self, outcome.value) + times)
 
     def merge(self, other: ComplianceCounts) -> None:
-        for name in COUNT_FIELDS:
+        for name in (*COUNT_FIELDS, *OBSERVE_FIELDS):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     @property
@@ -140,8 +144,18 @@ class ComplianceCounts:
         """Coded / checked, or None when nothing was checked (not 0 %, not 100 %)."""
         return self.coded / self.checked if self.checked else None
 
+    @property
+    def would_fix_rate(self) -> float | None:
+        """The share of the uncoded participants (nothing or only a placeholder) observe mode had a code
+        for, or None when none were uncoded."""
+        return self.would_fix / self.uncoded if self.uncoded else None
 
-COUNT_FIELDS = tuple(f.name for f in fields(ComplianceCounts))
+
+# The reconciler's counters (one outcome each) and observe mode's; the item attribute of each.
+COUNT_FIELDS = ("checked", "coded", "missing", "placeholder")
+OBSERVE_FIELDS = ("would_apply", "would_fix")
+COUNTER_ATTRIBUTES = {**{name: name for name in COUNT_FIELDS}, "would_apply": "wouldApply", "would_fix": "wouldFix"}
+assert set(COUNTER_ATTRIBUTES) == {f.name for f in fields(ComplianceCounts)}
 
 
 def tally(checks: Iterable[ParticipantCheck]) -> dict[tuple[str, str, str], ComplianceCounts]:

@@ -20,13 +20,18 @@ Each step returns its value, or the `EventResult` that ends the event's handling
 The agent-end steps run holding the participant's lease (domain/lease.py), so a data action for the
 same participant cannot interleave. A code wrapguard applied first in this window (an explicit data
 action request) is kept: the staged or policy code is `superseded`, not applied over it.
+
+Modes (domain/modes.py), by the participant's queue, read once per event: `off` does nothing
+(`disabled`: no lease decisions, no records); `observe` takes every step of `enforce` and, where
+`enforce` would PATCH the staged or policy code, records the observation and answers `observed`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 
 from .apply import queue_of
 from .codes import CodeCatalog
@@ -39,6 +44,7 @@ from .failures import (
     FailureReason,
     FailureRecorder,
     FailureSource,
+    Observation,
     Subject,
     build_failure,
     record_failure,
@@ -46,6 +52,8 @@ from .failures import (
 )
 from .lease import Hold, LeaseBusyError, ParticipantLeases
 from .model import Participant, UpstreamError, UpstreamFailure
+from .modes import Mode, PolicySource
+from .observations import WouldApplyCounter, record_observation
 from .policy import WrapupPolicy
 from .ports import GenesysPort, StagedCodeStore
 from .staging import ANY_AGENT, StagedCode
@@ -80,45 +88,56 @@ class EventRules:
     failures: FailureRecorder
     staging: StagedCodeStore
     catalog: CodeCatalog
-    policy: WrapupPolicy
+    policy: PolicySource  # read once per event
     leases: ParticipantLeases
+    default_mode: Mode  # the stack's (settings WRAPGUARD_DEFAULT_MODE)
     # Codes that count as missing (settings: PLACEHOLDER_WRAPUP_CODES).
     placeholders: frozenset[str] = field(default_factory=frozenset)
+    would_apply: WouldApplyCounter | None = None  # compliance table; None: observations are not counted
+    now: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     def __post_init__(self) -> None:
         self.writer = WrapupWriter(self.genesys)
 
     # --- agent ended ----------------------------------------------------------------------------
     def on_agent_end(self, event: AgentEnded, *, deadline: Deadline) -> EventResult:
+        policy = self.policy(deadline)
+        if event.queue_id and policy.mode_for(event.queue_id, self.default_mode) is Mode.OFF:
+            return _result(EventAction.DISABLED, _subject_of(event))  # no lease, no read: off does not act
         with self._storage_failures_recorded(event, deadline):
             try:
                 with self.leases.hold(event.conversation_id, event.participant_id, deadline=deadline) as hold:
-                    return self._agent_ended(event, hold, deadline)
+                    return self._agent_ended(event, hold, policy, deadline)
             except LeaseBusyError as busy:
                 raise RetryableEventError(str(busy)) from busy
 
-    def _agent_ended(self, event: AgentEnded, hold: Hold, deadline: Deadline) -> EventResult:
+    def _agent_ended(self, event: AgentEnded, hold: Hold, policy: WrapupPolicy, deadline: Deadline) -> EventResult:
         found = self._read_agent(event, deadline)
         if isinstance(found, EventResult):
             return found
         participant, subject = found
         subject = replace(subject, user_id=participant.user_id)
-        intended = self._intended(subject, deadline)
+        mode = policy.mode_for(subject.queue_id, self.default_mode)
+        if mode is Mode.OFF:
+            return _result(EventAction.DISABLED, subject)
+        intended = self._intended(subject, policy, deadline)
         if isinstance(intended, EventResult):
             return intended
         resolved = self._resolve(intended, subject, deadline)
         if isinstance(resolved, EventResult):
             return resolved
-        decided = self._decide(event, intended, participant, resolved, hold, deadline=deadline)
+        decided = self._decide(event, intended, participant, resolved, hold, policy=policy, deadline=deadline)
         if decided is not None:
             return decided
-        return self._apply(event, intended, resolved, hold, before=participant.wrapup_code_id, deadline=deadline)
+        return self._apply(
+            event, intended, resolved, hold, mode=mode, before=participant.wrapup_code_id, deadline=deadline
+        )
 
-    def _intended(self, subject: Subject, deadline: Deadline) -> Intended | EventResult:
+    def _intended(self, subject: Subject, policy: WrapupPolicy, deadline: Deadline) -> Intended | EventResult:
         staged = self.staging.find(subject.conversation_id, subject.participant_id, subject.user_id, deadline=deadline)
         if staged is not None:
             return Intended(staged.wrapup_code_id, staged.wrapup_code_name, staged.notes, CodeOrigin.STAGED, staged)
-        rule = self.policy.for_queue(subject.queue_id)
+        rule = policy.for_queue(subject.queue_id)
         if rule is None or not (rule.default_code_id or rule.default_code_name):
             return _result(EventAction.NOTHING_TO_APPLY, subject)
         return Intended(rule.default_code_id, rule.default_code_name, None, CodeOrigin.POLICY)
@@ -153,6 +172,7 @@ class EventRules:
         subject: Subject,
         hold: Hold,
         *,
+        policy: WrapupPolicy,
         deadline: Deadline,
     ) -> EventResult | None:
         """The result that ends the event's handling, or None when the intended code should be applied now."""
@@ -171,7 +191,7 @@ class EventRules:
                 lost = build_failure(subject, SOURCE, reason=FailureReason.SUPERSEDED, message=message)
                 record_failure(self.failures, lost, deadline=deadline)
             return _result(EventAction.SUPERSEDED, subject, code_id=current, origin=intended.origin)
-        if current and not self._may_overwrite(subject.queue_id):
+        if current and not _may_overwrite(policy, subject.queue_id):
             self._consume(intended, event, deadline)
             return _result(EventAction.AGENT_CODED, subject, code_id=current)
         state = window_state(participant)
@@ -191,6 +211,14 @@ class EventRules:
             return _result(action, subject, reason=FailureReason.WINDOW_CLOSED)
         return None
 
+    def _observe(self, event: AgentEnded, intended: Intended, subject: Subject, deadline: Deadline) -> EventResult:
+        """Where enforce would PATCH: keep what it would have written. The staged code is consumed as
+        enforce would after its write (its intent is decided); the hold records no applied code."""
+        observation = Observation(subject, SOURCE, self.now())
+        record_observation(self.failures, self.would_apply, observation, deadline=deadline)
+        self._consume(intended, event, deadline)
+        return _result(EventAction.OBSERVED, subject, code_id=subject.wrapup_code_id, origin=intended.origin)
+
     def _apply(
         self,
         event: AgentEnded,
@@ -198,9 +226,12 @@ class EventRules:
         subject: Subject,
         hold: Hold,
         *,
+        mode: Mode,
         before: str | None,
         deadline: Deadline,
     ) -> EventResult:
+        if mode is Mode.OBSERVE:
+            return self._observe(event, intended, subject, deadline)
         written = self.writer.write(subject, intended.notes, SOURCE, before=before, deadline=deadline)
         if written.failure is None and not written.applied:
             # The PATCH went unanswered and the re-read shows the agent's own code: keep it.
@@ -225,10 +256,12 @@ class EventRules:
     # --- wrap-up reported -----------------------------------------------------------------------
     def on_wrapup_done(self, event: WrapupReported, *, deadline: Deadline) -> EventResult:
         with self._storage_failures_recorded(event, deadline):
-            return self._wrapup_done(event, deadline)
+            return self._wrapup_done(event, self.policy(deadline), deadline)
 
-    def _wrapup_done(self, event: WrapupReported, deadline: Deadline) -> EventResult:
+    def _wrapup_done(self, event: WrapupReported, policy: WrapupPolicy, deadline: Deadline) -> EventResult:
         subject = _subject_of(event)
+        if event.queue_id and policy.mode_for(event.queue_id, self.default_mode) is Mode.OFF:
+            return _result(EventAction.DISABLED, subject)
         code = event.wrapup_code
         if event.acw_ended and (code is None or code in self.placeholders):
             # Empty fields may be omitted from events (UNCONFIRMED): confirm from the conversation,
@@ -241,6 +274,8 @@ class EventRules:
             subject = replace(
                 read, user_id=subject.user_id or participant.user_id, queue_id=subject.queue_id or read.queue_id
             )
+            if policy.mode_for(subject.queue_id, self.default_mode) is Mode.OFF:
+                return _result(EventAction.DISABLED, subject)
         if code and code not in self.placeholders:
             self.failures.resolve_open(
                 subject.conversation_id,
@@ -286,10 +321,6 @@ class EventRules:
         queue_id = queue_of(conversation, participant) or event.queue_id
         return participant, replace(subject, queue_id=queue_id).seen_in(conversation, participant)
 
-    def _may_overwrite(self, queue_id: str | None) -> bool:
-        rule = self.policy.for_queue(queue_id)
-        return rule is not None and rule.overwrite_agent_code
-
     def _consume(self, intended: Intended, event: AgentEnded, deadline: Deadline) -> None:
         """Consume the staged code, except a code staged for any agent when this agent transferred the
         call: the agent who takes it over gets the same code when their session ends."""
@@ -320,6 +351,11 @@ class EventRules:
             failure = storage_failure(_subject_of(event), SOURCE, exc)
             record_failure(self.failures, failure, deadline=deadline)
             raise RetryableEventError(f"{failure.reason.value}: {failure.message}") from exc
+
+
+def _may_overwrite(policy: WrapupPolicy, queue_id: str | None) -> bool:
+    rule = policy.for_queue(queue_id)
+    return rule is not None and rule.overwrite_agent_code
 
 
 def _subject_of(event: AgentEvent) -> Subject:

@@ -11,6 +11,9 @@ read (store/failures.py); so the rules below hold however many writers record at
 - What a repeat does not know is kept: the intended code, the agent and queue, and the reporting context.
 - A code on the participant settles an open item, unless it recorded another intended code, a lost race,
   or a placeholder (a reviewer decides those).
+- Observe mode (issue 17): an item that holds only an observation (status `observed`, domain/observations.py)
+  is not a failure yet; the first failure recorded on it opens it and takes its details, and the
+  observation attributes stay (the store never writes them from a failure).
 """
 
 from __future__ import annotations
@@ -64,7 +67,7 @@ class Merge:
 
 def merge(existing: RecordState | None, reason: FailureReason) -> Merge:
     """What recording a failure with `reason` does to `existing` (None: no record yet)."""
-    if existing is None:
+    if existing is None or existing.status is FailureStatus.OBSERVED:
         return Merge(FailureStatus.OPEN, take_details=True)
     if reason is FailureReason.SUPERSEDED and existing.status is not FailureStatus.OPEN:
         return Merge(FailureStatus.OPEN, take_details=True)  # a lost intent is never hidden (D4)
@@ -75,10 +78,11 @@ def merge(existing: RecordState | None, reason: FailureReason) -> Merge:
 def replaces_if_absent(existing: RecordState | None, reason: FailureReason) -> bool:
     """Does a create-if-absent write (a decision: the event path, the reconciler) go ahead?
 
-    Yes when there is no record; and, for a specific reason, over an open record that only holds an
-    infrastructure error (an earlier delivery's timeout must not hide a retried event's window_closed).
+    Yes when there is no record or it holds only an observation (which the write keeps); and, for a
+    specific reason, over an open record that only holds an infrastructure error (an earlier delivery's
+    timeout must not hide a retried event's window_closed).
     """
-    if existing is None:
+    if existing is None or existing.status is FailureStatus.OBSERVED:
         return True
     return (
         reason in SPECIFIC_REASONS and existing.status is FailureStatus.OPEN and existing.reason not in _SPECIFIC_VALUES

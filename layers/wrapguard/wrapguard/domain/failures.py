@@ -21,6 +21,7 @@ __all__ = [
     "FailureRecorder",
     "FailureSource",
     "FailureStatus",
+    "Observation",
     "Subject",
     "build_failure",
     "record_failure",
@@ -88,6 +89,21 @@ class Subject:
         )
 
 
+@dataclass(frozen=True)
+class Observation:
+    """What wrapguard would have written in observe mode, and who decided it: kept on the participant's
+    failure item (observedCodeId, observedCodeName, observedAt, observedSource)."""
+
+    subject: Subject  # with the code it would have applied
+    source: FailureSource
+    observed_at: datetime
+
+    @property
+    def code_id(self) -> str:
+        assert self.subject.wrapup_code_id is not None, "an observation is of a resolved code"
+        return self.subject.wrapup_code_id
+
+
 def build_failure(
     subject: Subject,
     source: FailureSource,
@@ -148,6 +164,11 @@ class FailureRecorder(Protocol):
     ) -> bool:
         """Resolve an open item now that `code_present` is set, if that settles it (same intended code,
         not a lost race or placeholder); False otherwise."""
+        ...
+
+    def record_observation(self, observation: Observation, *, deadline: Deadline) -> None:
+        """Keep what observe mode would have written on the participant's item (created with status
+        `observed` when there is none; an item's status is never changed by an observation)."""
         ...
 
 

@@ -38,6 +38,9 @@ class FailureStatus(StrEnum):
     OPEN = "open"
     RESOLVED = "resolved"
     IGNORED = "ignored"
+    # The item holds only what wrapguard would have written in observe mode (domain/observations.py);
+    # a later failure on the participant moves it to open, keeping the observation.
+    OBSERVED = "observed"
 
 
 # --- Genesys refusals and failures --------------------------------------------------------------
@@ -184,6 +187,11 @@ class Outcome(StrEnum):
     # code (docs: README "Precedence"). The winning code says which code Genesys holds.
     SUPERSEDED = "superseded"
     FAILED = "failed"
+    # The queue is in observe mode: everything was decided as in enforce, and where enforce would
+    # have written, nothing was sent; `wrapupCodeId` is the code it would have applied.
+    OBSERVED = "observed"
+    # The queue is off: wrapguard did not act on the request (nothing written, staged or recorded).
+    DISABLED = "disabled"
 
 
 @dataclass(frozen=True)

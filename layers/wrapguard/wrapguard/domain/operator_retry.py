@@ -6,7 +6,9 @@ Genesys client. The failure is read first (a reviewed failure is retried only wi
 applied through WrapupService - holding the participant's lease as source `review`, recording a new
 failure under the failure's own source - and the failure marked resolved once the code is on the
 participant. A participant not yet in after-call work is reported, not staged: a reviewer retries into
-an open window only.
+an open window only. The retry follows the queue's mode like every path (domain/modes.py): in observe
+it answers `observed` (the code it would apply kept on the failure, source `review`; nothing written,
+the failure stays open), in off `disabled`.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ class RetryOutcome(StrEnum):
     SUPERSEDED = "superseded"  # another writer's code is on the participant (README "Precedence")
     FAILED = "failed"  # recorded in the failure table like any other apply
     NOT_APPLIED = "not_applied"  # nothing was sent: e.g. the agent is not in after-call work yet
+    OBSERVED = "observed"  # the queue is in observe mode: the code it would apply is kept, nothing written
+    DISABLED = "disabled"  # the queue is off: nothing done
     NOT_FOUND = "not_found"  # no failure with this key
     ALREADY_REVIEWED = "already_reviewed"  # resolved or ignored, and the request did not force
 
@@ -102,7 +106,12 @@ class _NoStaging:
 
 
 _DONE = {Outcome.APPLIED: RetryOutcome.APPLIED, Outcome.ALREADY_APPLIED: RetryOutcome.ALREADY_APPLIED}
-_OTHER = {Outcome.SUPERSEDED: RetryOutcome.SUPERSEDED, Outcome.FAILED: RetryOutcome.FAILED}
+_OTHER = {
+    Outcome.SUPERSEDED: RetryOutcome.SUPERSEDED,
+    Outcome.FAILED: RetryOutcome.FAILED,
+    Outcome.OBSERVED: RetryOutcome.OBSERVED,
+    Outcome.DISABLED: RetryOutcome.DISABLED,
+}
 
 
 def operator_retry(
@@ -124,7 +133,8 @@ def operator_retry(
     if item.get("status") != FailureStatus.OPEN.value and not request.force:
         return answer(RetryOutcome.ALREADY_REVIEWED, f"already {item.get('status')}; retry with force")
     source = FailureSource(item.get("source", FailureSource.DATA_ACTION.value))
-    result = _apply(request, replace(service, staging=_NoStaging(), leases=leases, source=source), deadline)
+    retrying = replace(service, staging=_NoStaging(), leases=leases, source=source, observed_by=FailureSource.REVIEW)
+    result = _apply(request, retrying, deadline)
     if isinstance(result, str):
         return answer(RetryOutcome.NOT_APPLIED, result)
     if result.outcome not in _DONE:

@@ -5,6 +5,11 @@ through all of them (sync query; the async jobs API when the sync query would pa
 checkpoints after every page, and stops cleanly before the Lambda runs out of time. Records are
 created only if absent, so overlapping windows never duplicate and never reopen what a reviewer
 resolved or ignored.
+
+Modes (domain/modes.py): the reconciler only reads Genesys, so it counts compliance for every queue,
+`off` ones included; it records no failure item for a participant of an `off` queue. When it finds a
+participant uncoded that observe mode had a code for (its item holds `observedCodeId`), it counts
+`wouldFix` once for that participant: how much of the missing wrap-ups wrapguard would have fixed.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from .compliance import CheckOutcome, ComplianceCounts, ParticipantCheck, check_
 from .deadline import Deadline
 from .failures import Failure, FailureReason, FailureSource, Subject, build_failure
 from .model import ConversationDetails
+from .modes import Mode, PolicySource
+from .policy import WrapupPolicy
 from .ports import AnalyticsPort
 
 WRITE_BATCH = 100
@@ -89,6 +96,12 @@ class MissingWrapupRecorder(Protocol):
         """Write the failures whose participant has no item yet (batched); return how many were new."""
         ...
 
+    def observed_participants(
+        self, keys: Sequence[tuple[str, str]], *, deadline: Deadline
+    ) -> frozenset[tuple[str, str]]:
+        """Of these (conversation, participant) keys, the ones whose item holds an observation."""
+        ...
+
 
 class NewlyCounted(Protocol):
     @property
@@ -101,6 +114,10 @@ class ComplianceRecorder(Protocol):
     def record(self, checks: Iterable[ParticipantCheck], *, deadline: Deadline) -> NewlyCounted:
         """Count each participant once (re-reads of an overlapping window count nothing); the result's
         `new` holds the checks counted for the first time."""
+        ...
+
+    def count_would_fix(self, checks: Sequence[ParticipantCheck], *, deadline: Deadline) -> int:
+        """+1 `wouldFix` for each participant not counted before; returns how many were counted now."""
         ...
 
 
@@ -125,6 +142,8 @@ class ReconcileReport:
     recorded: int = 0  # failure items created by this pass
     recorded_by_reason: dict[str, int] = field(default_factory=dict)
     counted: ComplianceCounts = field(default_factory=ComplianceCounts)  # participants counted for the first time
+    not_recorded_off: int = 0  # uncoded participants of `off` queues: counted, never recorded
+    would_fix: int = 0  # uncoded participants with an observation, counted for the first time
     lag_seconds: float | None = None  # now - the watermark: how far behind the reconciler is
     ledger_versions: int = 0  # ledger rows written (new participants and changed effective codes)
 
@@ -137,6 +156,8 @@ class Reconciler:
     analytics: AnalyticsPort
     failures: MissingWrapupRecorder
     checkpoints: CheckpointStore
+    policy: PolicySource  # read once per run (which queues are `off`)
+    default_mode: Mode  # the stack's (settings WRAPGUARD_DEFAULT_MODE)
     lookback: timedelta = timedelta(minutes=60)
     overlap: timedelta = timedelta(minutes=15)
     settle: timedelta = timedelta(minutes=2)
@@ -152,9 +173,11 @@ class Reconciler:
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
     sleep: Callable[[float], None] = time.sleep
     report: ReconcileReport = field(default_factory=ReconcileReport)
+    _run_policy: WrapupPolicy = field(default_factory=WrapupPolicy, init=False, repr=False)
 
     def run(self, *, deadline: Deadline) -> ReconcileReport:
         self.report = ReconcileReport()
+        self._run_policy = self.policy(deadline)
         cp = self.checkpoints.load(deadline=deadline)
         if cp.interval is None and not self._start_pass(cp, deadline):
             self.report.status = "nothing_to_do"
@@ -281,9 +304,11 @@ class Reconciler:
         return True
 
     def _write(self, batch: list[ParticipantCheck], detected: datetime, deadline: Deadline) -> None:
-        failures = [failure for check in batch if (failure := failure_of(check, detected)) is not None]
-        self.report.missing += len(failures)
-        self.report.placeholder += sum(f.reason is FailureReason.PLACEHOLDER_CODE for f in failures)
+        uncoded = [failure for check in batch if (failure := failure_of(check, detected)) is not None]
+        self.report.missing += len(uncoded)
+        self.report.placeholder += sum(f.reason is FailureReason.PLACEHOLDER_CODE for f in uncoded)
+        failures = [f for f in uncoded if self._run_policy.mode_for(f.queue_id, self.default_mode) is not Mode.OFF]
+        self.report.not_recorded_off += len(uncoded) - len(failures)
         for reason in {f.reason for f in failures}:
             new = self.failures.record_missing(
                 [f for f in failures if f.reason is reason], deadline=deadline.for_failure_write()
@@ -296,6 +321,17 @@ class Reconciler:
             for check in counted:
                 self.report.counted.add(check.outcome)
             self.on_counted(counted)
+            self._count_would_fix(batch, uncoded, deadline)
         # After the failure records: the ledger reads their intended code and review.
         if self.ledger is not None and batch:
             self.report.ledger_versions += self.ledger.record_checks(batch, deadline=deadline)
+
+    def _count_would_fix(self, batch: list[ParticipantCheck], uncoded: list[Failure], deadline: Deadline) -> None:
+        assert self.compliance is not None
+        if not uncoded:
+            return
+        keys = [(f.conversation_id, f.participant_id) for f in uncoded]
+        observed = self.failures.observed_participants(keys, deadline=deadline)
+        fixable = [c for c in batch if not c.is_compliant and (c.conversation_id, c.participant_id) in observed]
+        if fixable:
+            self.report.would_fix += self.compliance.count_would_fix(fixable, deadline=deadline)

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from .compliance import COUNT_FIELDS, UNKNOWN, ComplianceCounts
 from .deadline import Deadline
+from .model import FailureStatus
 
 # Every grouping key; compliance cannot be split by reason or source (those are failure properties).
 GROUP_KEYS = ("queue", "agent", "media", "day", "reason", "source")
@@ -73,6 +74,10 @@ class Row:
             result.update({name: getattr(counts, name) for name in COUNT_FIELDS})
             result["complianceRate"] = counts.compliance_rate
             result["missingRate"] = counts.uncoded / counts.checked if counts.checked else None
+            # Observe mode: codes it would have applied, and the uncoded it had a code for (README "Rolling out").
+            result["wouldApply"] = counts.would_apply
+            result["wouldFix"] = counts.would_fix
+            result["wouldFixRate"] = counts.would_fix_rate
         result["failures"] = self.failures
         result["openFailures"] = self.open
         result["failureShare"] = self.failures / total_failures if total_failures else None
@@ -152,8 +157,8 @@ def compute(
                 row.compliance.merge(aggregate.counts)
     first, last = since.isoformat(), until.isoformat()
     for fact in failures.facts(since, deadline=deadline):
-        if not first <= fact.day <= last:
-            continue
+        if not first <= fact.day <= last or fact.status == FailureStatus.OBSERVED:
+            continue  # out of the period, or only an observation (counted as wouldApply, not a failure)
         values = _values(keys, fact)
         row = rows.setdefault(
             values, Row(dict(zip(keys, values, strict=True)), ComplianceCounts() if with_compliance else None)

@@ -4,7 +4,10 @@ Two kinds of item (partition key `pk`, sort key `sk`):
 - one outcome item per checked agent participant, `P#{conversationId}` / `{participantId}`: what was
   counted for it, kept (TTL) longer than any reconcile window can reach back;
 - per-day aggregates, `D#{day}` / `Q#{queue}#M#{media}` and `D#{day}` / `A#{user}#Q#{queue}#M#{media}`:
-  counters checked, coded, missing, placeholder; never expire.
+  counters checked, coded, missing, placeholder, and observe mode's wouldApply and wouldFix; never expire;
+- one marker per participant and observe-mode counter, `O#{conversationId}` (wouldApply) or
+  `F#{conversationId}` (wouldFix) / `{participantId}`, written in the same transaction as the +1 under
+  "absent": each participant adds to each counter once, however often it is observed or re-read (TTL).
 
 A participant is counted only in the same transaction that writes its outcome item under a condition
 (absent, or still holding what was counted before), so re-reading a conversation in an overlapping
@@ -15,15 +18,25 @@ reached analytics late) moves from one counter to the other instead of being add
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from ..aws.dynamodb import DynamoDB, Expression, Put, TransactionCanceled, Update
-from ..domain.compliance import COUNT_FIELDS, UNKNOWN, CheckOutcome, ComplianceCounts, ParticipantCheck
+from ..domain.compliance import (
+    COUNT_FIELDS,
+    COUNTER_ATTRIBUTES,
+    OBSERVE_FIELDS,
+    UNKNOWN,
+    CheckOutcome,
+    ComplianceCounts,
+    ParticipantCheck,
+    utc_day,
+)
 from ..domain.deadline import Deadline
 from ..domain.errors import StorageUnavailable
+from ..domain.failures import Observation
 from ..domain.stats import DailyCounts
 
 # Longer than the reconciler can look back (the details query's 7-day interval plus its overlap).
@@ -65,9 +78,17 @@ class Counted:
 
     def aggregates(self) -> list[dict[str, str]]:
         """The two aggregate items it counts in: its queue's and its agent's (same day, queue, media)."""
-        tail = f"Q#{self.queue}#M#{self.media}"
-        queue = {"pk": f"D#{self.day}", "sk": tail, "day": self.day, "queueId": self.queue, "mediaType": self.media}
-        return [queue, {**queue, "sk": f"A#{self.user}#{tail}", "userId": self.user}]
+        return aggregate_items(self.day, self.queue, self.media, self.user)
+
+
+def aggregate_items(day: str, queue: str, media: str, user: str) -> list[dict[str, str]]:
+    tail = f"Q#{queue}#M#{media}"
+    queue_item = {"pk": f"D#{day}", "sk": tail, "day": day, "queueId": queue, "mediaType": media}
+    return [queue_item, {**queue_item, "sk": f"A#{user}#{tail}", "userId": user}]
+
+
+# Marker prefixes of observe mode's once-per-participant counters.
+_MARKERS = {"would_apply": "O#", "would_fix": "F#"}
 
 
 class ComplianceTable:
@@ -164,6 +185,57 @@ class ComplianceTable:
             self.table_name, {"pk": aggregate["pk"], "sk": aggregate["sk"]}, Expression(expression, names, values)
         )
 
+    # --- observe mode (domain/observations.py) ----------------------------------------------------
+    def count_would_apply(self, observation: Observation, *, deadline: Deadline) -> bool:
+        """+1 wouldApply for the observed participant's queue, media type and day (of the conversation's
+        end as read, else of the observation), once per participant."""
+        s = observation.subject
+        day = utc_day(s.conversation_end or observation.observed_at)
+        groups = aggregate_items(day, s.queue_id or UNKNOWN, s.media_type or UNKNOWN, s.user_id or UNKNOWN)
+        return self._count_once("would_apply", s.conversation_id, s.participant_id, groups, deadline)
+
+    def count_would_fix(self, checks: Sequence[ParticipantCheck], *, deadline: Deadline) -> int:
+        """+1 wouldFix for each uncoded participant observe mode had a code for, once per participant."""
+        unique = {(c.conversation_id, c.participant_id): c for c in checks}
+        return sum(
+            self._count_once("would_fix", cid, pid, Counted.of(check).aggregates(), deadline)
+            for (cid, pid), check in unique.items()
+        )
+
+    def _count_once(
+        self, counter: str, conversation_id: str, participant_id: str, groups: list[dict[str, str]], deadline: Deadline
+    ) -> bool:
+        """The marker (absent before) and the +1 in one transaction; False when it was counted before.
+        A cancelled transaction is the marker's condition or a conflict on a shared aggregate: the marker,
+        read again, says which (a conflict is tried again)."""
+        key = {"pk": f"{_MARKERS[counter]}{conversation_id}", "sk": participant_id}
+        marker = {**key, "expiresAt": int((self._now() + OUTCOME_TTL).timestamp())}
+        attribute = COUNTER_ATTRIBUTES[counter]
+        writes: list[Put | Update] = [
+            Put(self.table_name, marker, Expression("attribute_not_exists(pk)")),
+            *(self._add_one(group, attribute) for group in groups),
+        ]
+        for _ in range(MAX_TRANSACTION_ATTEMPTS):
+            try:
+                self._db.transact_write(writes, deadline=deadline)
+            except TransactionCanceled:
+                if self._db.get_item(self.table_name, key, deadline=deadline) is not None:
+                    return False
+                continue
+            return True
+        raise StorageUnavailable(
+            f"{attribute} for {conversation_id}/{participant_id} kept conflicting",
+            operation="TransactWriteItems",
+            code="ConcurrentWrites",
+        )
+
+    def _add_one(self, group: dict[str, str], attribute: str) -> Update:
+        identity = {k: v for k, v in group.items() if k not in {"pk", "sk"}}
+        names = {f"#{k}": k for k in identity} | {"#counter": attribute}
+        values: dict[str, object] = {f":{k}": v for k, v in identity.items()} | {":one": 1}
+        expression = "SET " + ", ".join(f"#{k} = :{k}" for k in identity) + " ADD #counter :one"
+        return Update(self.table_name, {"pk": group["pk"], "sk": group["sk"]}, Expression(expression, names, values))
+
     # --- reads ----------------------------------------------------------------------------------
     def daily(self, since: date, until: date, *, deadline: Deadline, per_agent: bool = False) -> Iterator[DailyCounts]:
         """Aggregates of each day in [since, until], per queue and media type (or per agent too)."""
@@ -197,7 +269,8 @@ def _row(item: dict[str, Any], per_agent: bool) -> DailyCounts:
         value = item.get(name)
         return None if value in (None, UNKNOWN) else str(value)
 
-    counts = ComplianceCounts(**{name: int(item.get(name, 0)) for name in COUNT_FIELDS})
+    fields = (*COUNT_FIELDS, *OBSERVE_FIELDS)
+    counts = ComplianceCounts(**{name: int(item.get(COUNTER_ATTRIBUTES[name], 0)) for name in fields})
     return DailyCounts(
         day=str(item["day"]),
         queue_id=known("queueId"),

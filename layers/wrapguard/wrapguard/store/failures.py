@@ -17,7 +17,7 @@ The failure writes are called with `deadline.for_failure_write()` (they may use 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -28,7 +28,7 @@ from ..aws.dynamodb import ConditionFailed, DynamoDB, Expression, Item
 from ..domain.deadline import Deadline
 from ..domain.errors import StorageUnavailable
 from ..domain.failure_rules import KEPT_WHEN_UNKNOWN, RecordState, merge, replaces_if_absent, settled_by_code
-from ..domain.failures import Failure, FailureStatus
+from ..domain.failures import Failure, FailureStatus, Observation
 from ..domain.ledger import CodeRef
 from ..domain.stats import FailureFact
 from ..timestamps import iso
@@ -179,14 +179,16 @@ class FailureStore:
         return Expression(text, names, values), _as_read(seen)
 
     def record_if_absent(self, failure: Failure, *, deadline: Deadline) -> bool:
-        """Create the item unless domain/failure_rules.py `replaces_if_absent` says the one there stays."""
+        """Create the item unless domain/failure_rules.py `replaces_if_absent` says the one there stays
+        (an item that holds only an observation is replaced, keeping the observation)."""
         key = _key(failure.conversation_id, failure.participant_id)
         seen: Item | None = None
         for _ in range(_RECORD_WRITE_ROUNDS):
             if not replaces_if_absent(_state(seen), failure.reason):
                 return False
             try:
-                self._db.put_item(self.table_name, self._new_item(failure), condition=_as_read(seen), deadline=deadline)
+                item = {**self._new_item(failure), **_observation_of(seen)}
+                self._db.put_item(self.table_name, item, condition=_as_read(seen), deadline=deadline)
             except ConditionFailed:
                 seen = self._db.get_item(self.table_name, key, deadline=deadline)
                 continue
@@ -197,8 +199,9 @@ class FailureStore:
         """Create-if-absent for the reconciler; returns how many items were new.
 
         BatchGetItem (100 keys a call) skips the participants that already have an item, whatever
-        its status; each remaining item is a conditional PutItem, so an item another writer creates
-        between the read and the write is never overwritten.
+        its status (but `observed`: that holds only what observe mode would have written); each remaining
+        item is a conditional PutItem, so an item another writer creates between the read and the write
+        is never overwritten.
         """
         existing = self._existing_keys([(f.conversation_id, f.participant_id) for f in failures], deadline)
         fresh = {key: f for f in failures if (key := (f.conversation_id, f.participant_id)) not in existing}
@@ -207,9 +210,72 @@ class FailureStore:
     def _existing_keys(self, keys: list[tuple[str, str]], deadline: Deadline) -> set[tuple[str, str]]:
         unique = [_key(c, p) for c, p in dict.fromkeys(keys)]
         found = self._db.batch_get(
-            self.table_name, unique, projection=["conversationId", "participantId"], deadline=deadline
+            self.table_name, unique, projection=["conversationId", "participantId", "status"], deadline=deadline
         )
-        return {(str(i["conversationId"]), str(i["participantId"])) for i in found}
+        return {
+            (str(i["conversationId"]), str(i["participantId"]))
+            for i in found
+            if i.get("status") != FailureStatus.OBSERVED.value
+        }
+
+    # --- observe mode (domain/observations.py) ----------------------------------------------------
+    def record_observation(self, observation: Observation, *, deadline: Deadline) -> None:
+        """Keep what observe mode would have written on the participant's item: one UpdateItem, no read.
+
+        `status = if_not_exists(status, observed)` is domain/observations.py `status_after_observation`
+        done atomically: a new item is `observed`, an existing one keeps its status. The latest observation
+        wins; what the item already knows of the participant (agent, queue, reporting context) is kept.
+        """
+        subject = observation.subject
+        at = iso(observation.observed_at)
+        sets = [
+            "#status = if_not_exists(#status, :observed)",
+            "observedCodeId = :code",
+            "observedAt = :at",
+            "observedSource = :source",
+            "firstSeen = if_not_exists(firstSeen, :at)",
+            "lastSeen = if_not_exists(lastSeen, :at)",  # StatusIndex's sort key: `list --status observed`
+            "expiresAt = if_not_exists(expiresAt, :ttl)",
+        ]
+        names = {"#status": "status"}
+        values: dict[str, Any] = {
+            ":observed": FailureStatus.OBSERVED.value,
+            ":code": observation.code_id,
+            ":at": at,
+            ":source": observation.source.value,
+            ":ttl": int((observation.observed_at + self._ttl).timestamp()),
+        }
+        removes = []
+        if subject.wrapup_code_name:
+            sets.append("observedCodeName = :name")
+            values[":name"] = _bounded("observedCodeName", subject.wrapup_code_name)
+        else:
+            removes.append("observedCodeName")
+        known = {
+            "userId": subject.user_id,
+            "queueId": subject.queue_id,
+            "mediaType": subject.media_type,
+            "direction": subject.direction,
+            "conversationEnd": iso(subject.conversation_end) if subject.conversation_end else None,
+        }
+        for attribute, value in known.items():
+            if value is not None:
+                names[f"#{attribute}"] = attribute
+                sets.append(f"#{attribute} = if_not_exists(#{attribute}, :{attribute})")
+                values[f":{attribute}"] = _bounded(attribute, value)
+        text = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+        key = _key(subject.conversation_id, subject.participant_id)
+        self._db.update_item(self.table_name, key, Expression(text, names, values), deadline=deadline)
+
+    def observed_participants(
+        self, keys: Sequence[tuple[str, str]], *, deadline: Deadline
+    ) -> frozenset[tuple[str, str]]:
+        """Of these (conversation, participant) keys, the ones whose item holds an observation."""
+        unique = [_key(c, p) for c, p in dict.fromkeys(keys)]
+        found = self._db.batch_get(
+            self.table_name, unique, projection=["conversationId", "participantId", "observedCodeId"], deadline=deadline
+        )
+        return frozenset((str(i["conversationId"]), str(i["participantId"])) for i in found if i.get("observedCodeId"))
 
     def _new_item(self, failure: Failure) -> dict[str, Any]:
         moment = failure.occurred_at or self._now()
@@ -396,6 +462,14 @@ def _state(item: Mapping[str, Any] | None) -> RecordState | None:
         return None
     code = item.get("wrapupCodeId")
     return RecordState(FailureStatus(str(item["status"])), item.get("reason"), str(code) if code else None)
+
+
+OBSERVATION_ATTRIBUTES = ("observedCodeId", "observedCodeName", "observedAt", "observedSource")
+
+
+def _observation_of(item: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The observation attributes an item holds (kept when a failure replaces an observation-only item)."""
+    return {name: item[name] for name in OBSERVATION_ATTRIBUTES if item and name in item}
 
 
 def _as_read(item: Mapping[str, Any] | None) -> Expression:
