@@ -29,7 +29,7 @@ def show_ledger() -> None:
         review(["ledger", "--since", "1d", "--format", "jsonl"], out)
     rows = [json.loads(line) for line in out.getvalue().splitlines()]
     settle = next((r for r in rows if r["effectiveSource"] == "none"), None)
-    print("\n9. The reporting ledger: effective wrap-up code per agent participant (docs/ledger.md)")
+    print("\n10. The reporting ledger: effective wrap-up code per agent participant (docs/ledger.md)")
     if settle is not None:
         code = next(iter(data.CODES))
         argv = ["resolve", settle["conversationId"], settle["participantId"], "--code-id", code]
