@@ -3,7 +3,8 @@
 Malformed input raises InvalidInputError (the action takes its Failure path); operational
 failures come back as outcome=failed and are recorded in the failure table. A reviewer's
 `wrapguard-review retry` arrives here too, as an OperatorRetryRequest (operator_requests.py), and runs
-the same apply with this invocation's deadline, lease clock and secret.
+the same apply with this invocation's deadline, lease clock and secret; `resolve --code` asks it to check
+a reviewer's code against the participant's valid codes (OperatorCodeCheckRequest, read-only).
 """
 
 from __future__ import annotations
@@ -16,13 +17,21 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from wrapguard.aws.dynamodb import DynamoDB
 from wrapguard.contracts import ApplyWrapupInput, ApplyWrapupOutput
 from wrapguard.domain.apply import WrapupService
+from wrapguard.domain.codes import CodeCatalog
 from wrapguard.domain.deadline import Deadline
 from wrapguard.domain.failures import FailureSource
 from wrapguard.domain.lease import ParticipantLeases
 from wrapguard.domain.operator_retry import operator_retry
 from wrapguard.genesys.client import GenesysClient
 from wrapguard.observability import count_outcome, logger, metrics, tracer
-from wrapguard.operator_requests import OperatorRetryAnswer, OperatorRetryRequest, is_operator_request
+from wrapguard.operator_requests import (
+    OperatorCodeCheckAnswer,
+    OperatorCodeCheckRequest,
+    OperatorRetryAnswer,
+    OperatorRetryRequest,
+    is_operator_request,
+    operation_of,
+)
 from wrapguard.probe import probe_result
 from wrapguard.runtime import build_dynamodb, build_genesys, build_leases, build_wrapup_service
 from wrapguard.settings import ApplySettings, load_settings
@@ -64,6 +73,16 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     if (probe := probe_result(event)) is not None:  # wrapguard-setup verify: answered without side effects
         return probe
     deadline = Deadline.from_lambda_context(context)
+    if is_operator_request(event) and operation_of(event) == "check_code":  # wrapguard-review resolve --code
+        check = OperatorCodeCheckRequest.parse(event)
+        codes = service().catalog.valid_codes(
+            check.conversation_id, check.participant_id, check.queue_id, deadline=deadline
+        )
+        found = CodeCatalog.find(codes, code_id=check.code_id, code_name=check.code_name)
+        logger.info("operator code check done", extra={"found": found is not None})
+        return OperatorCodeCheckAnswer(
+            found=found is not None, code_id=found.id if found else None, code_name=found.name if found else None
+        ).to_payload()
     if is_operator_request(event):  # wrapguard-review retry (Lambda Invoke of the live alias)
         answer = OperatorRetryAnswer.of(
             operator_retry(

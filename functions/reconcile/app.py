@@ -53,6 +53,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         metrics.add_metric(name=metric_names.RECONCILE_LAG_SECONDS, unit=MetricUnit.Seconds, value=report.lag_seconds)
     if report.recorded:
         metrics.add_metric(name=metric_names.FAILURE_RECORDED, unit=MetricUnit.Count, value=report.recorded)
+    if report.ledger_versions:
+        metrics.add_metric(name=metric_names.LEDGER_VERSIONS, unit=MetricUnit.Count, value=report.ledger_versions)
     for reason, recorded in report.recorded_by_reason.items():
         count_failure(reason, FailureSource.RECONCILE.value, recorded)
     logger.info("reconcile pass", extra=report.as_dict())

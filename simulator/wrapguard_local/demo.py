@@ -24,6 +24,7 @@ from wrapguard.domain.deadline import Deadline
 from wrapguard.settings import WRAPUP_TIMEOUT_CODE
 
 from . import demo_data as data
+from .demo_ledger import show_ledger
 from .dynamodb import local_dynamodb_server, use_local_aws
 from .handlers import FakeLambdaContext, load_handler
 from .local_setup import LocalStack as DeployedStack
@@ -81,6 +82,7 @@ def _env_name(logical_id: str) -> str:
         "ReconcileCheckpointTable": "CHECKPOINT_TABLE_NAME",
         "LeaseTable": "LEASE_TABLE_NAME",
         "ComplianceTable": "COMPLIANCE_TABLE_NAME",
+        "LedgerTable": "LEDGER_TABLE_NAME",
     }.get(logical_id, logical_id.upper())
 
 
@@ -353,6 +355,7 @@ def main() -> int:
         print("\n7. Deploy, the Genesys side: wrapguard-setup (simulator + local AWS server; secrets never shown)")
         run_setup(stack)
         report_compliance()
+        show_ledger()
     return 0
 
 

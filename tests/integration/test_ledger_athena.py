@@ -9,7 +9,8 @@ Dialect bridge (DuckDB vs Athena/Trino): none in the SQL itself - the queries us
 accept (window functions, CTEs, case-insensitive identifiers, `count(*)`, string comparison). The one
 bridge is how the table is declared: DuckDB reads the `day=` directories with `hive_partitioning`,
 and `hive_types` keeps `day` a VARCHAR as Glue declares it (DuckDB would otherwise infer DATE).
-A later task compares the same query against `wrapguard-review ledger --latest` through the handlers.
+tests/integration/test_ledger_wire.py compares the same query with `wrapguard-review ledger --latest`
+through the handlers.
 """
 
 from __future__ import annotations

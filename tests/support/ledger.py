@@ -9,7 +9,7 @@ from wrapguard_local.template import load_template
 LATEST_QUERY = "LedgerLatestQuery"
 DISTRIBUTION_QUERY = "LedgerDistributionQuery"
 SETTLED_BY_REVIEW_QUERY = "LedgerSettledByReviewQuery"
-TABLE_PLACEHOLDER = "${LedgerTable}"
+TABLE_PLACEHOLDER = "${LedgerGlueTable}"
 
 
 def named_query_sql(logical_id: str, table: str, template: dict[str, Any] | None = None) -> str:

@@ -140,6 +140,7 @@ def test_the_dashboard_has_every_panel_the_issue_lists(dashboard: dict[str, Any]
         "wrapupeventsfunction: errors, throttles, duration (p95, ms), cold starts",
         "reconcilefunction: errors, throttles, duration (p95, ms), cold starts",
         "alarm states",
+        "misses settled by review",
         "observe mode: codes wrapguard would have applied",
     ):
         assert wanted in titles

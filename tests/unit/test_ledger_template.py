@@ -68,7 +68,7 @@ def test_ledger_is_on_by_default_and_every_part_of_it_hangs_on_the_condition(
 
 
 def test_glue_table_columns_are_the_ledger_schema(resources: dict[str, Any]) -> None:
-    table = resources["LedgerTable"]["Properties"]["TableInput"]
+    table = resources["LedgerGlueTable"]["Properties"]["TableInput"]
     columns = [(c["Name"], c["Type"]) for c in table["StorageDescriptor"]["Columns"]]
     assert columns == [(c.glue_name, c.glue_type) for c in DATA_COLUMNS]
     assert [(c["Name"], c["Type"]) for c in table["PartitionKeys"]] == [
@@ -98,9 +98,9 @@ def test_stream_partitions_by_the_records_day_into_the_prefix_the_table_projects
     assert conversion["InputFormatConfiguration"]["Deserializer"] == {"OpenXJsonSerDe": {"CaseInsensitive": True}}
     assert "ParquetSerDe" in conversion["OutputFormatConfiguration"]["Serializer"]
     schema = conversion["SchemaConfiguration"]
-    assert (schema["DatabaseName"], schema["TableName"]) == ({"Ref": "LedgerDatabase"}, {"Ref": "LedgerTable"})
+    assert (schema["DatabaseName"], schema["TableName"]) == ({"Ref": "LedgerDatabase"}, {"Ref": "LedgerGlueTable"})
     # The projected locations are exactly where the stream writes.
-    table = resources["LedgerTable"]["Properties"]["TableInput"]
+    table = resources["LedgerGlueTable"]["Properties"]["TableInput"]
     parameters = table["Parameters"]
     assert parameters["projection.enabled"] == "true"
     assert parameters[f"projection.{PARTITION_COLUMN}.type"] == "date"
@@ -137,7 +137,7 @@ def test_firehose_role_is_least_privilege(resources: dict[str, Any]) -> None:
                 {"Fn::Sub": "arn:${AWS::Partition}:glue:${AWS::Region}:${AWS::AccountId}:database/${LedgerDatabase}"},
                 {
                     "Fn::Sub": "arn:${AWS::Partition}:glue:${AWS::Region}:${AWS::AccountId}"
-                    ":table/${LedgerDatabase}/${LedgerTable}"
+                    ":table/${LedgerDatabase}/${LedgerGlueTable}"
                 },
             ],
         ),
@@ -204,7 +204,9 @@ def test_without_the_ledger_the_stack_keeps_none_of_it_and_passes_cfn_lint(
     text = json.dumps(deployed)
     gone = set(ledger_resources(template["Resources"]))
     assert not any(f'"{name}' in text for name in gone)  # no Ref/GetAtt left dangling
-    assert not [k for k, v in deployed["Outputs"].items() if "Ledger" in k or "Athena" in k]
+    # The ledger table (DynamoDB, the latest rows) stays: only the BI delivery is optional.
+    kept = {"LedgerTableName"}
+    assert not [k for k in deployed["Outputs"] if ("Ledger" in k or "Athena" in k) and k not in kept]
     path = tmp_path / "no-ledger.json"
     path.write_text(text)
     # Unused once the ledger is gone: LedgerRetentionDays, LedgerEnabled (and the events path's, as in

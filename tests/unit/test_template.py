@@ -49,6 +49,10 @@ DYNAMODB_ACTIONS: dict[str, dict[str, set[str]]] = {
         "ReconcileCheckpointTable": {"dynamodb:GetItem", "dynamodb:PutItem"},
         # Compliance counting: BatchGetItem, then TransactWriteItems (authorised per Put/Update item).
         "ComplianceTable": {"dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:GetItem"},
+        # The ledger (store/ledger.py CheckLedger): latest rows in batches, a conditional PutItem per new
+        # version, GetItem after a lost race; the lease items' applied codes in batches.
+        "LedgerTable": {"dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem"},
+        "LeaseTable": {"dynamodb:BatchGetItem"},
     },
 }
 FUNCTIONS = tuple(DYNAMODB_ACTIONS)
@@ -56,10 +60,17 @@ EVENTS_SOURCE = "aws.partner/genesys.com/cloud/bb14bed0-f8f9-445d-b9d1-10cecb856
 
 
 def statements(function: dict[str, Any]) -> list[dict[str, Any]]:
+    """The function's inline statements; a conditional one (`Fn::If [cond, statement, AWS::NoValue]`)
+    counts as its statement, marked with the condition under `_condition`."""
     found: list[dict[str, Any]] = []
     for policy in function["Properties"].get("Policies", []):
         assert set(policy) == {"Statement"}, f"only inline statements (policy templates grant more): {policy}"
-        found.extend(policy["Statement"])
+        for statement in policy["Statement"]:
+            if set(statement) == {"Fn::If"}:
+                condition, statement_if, otherwise = statement["Fn::If"]
+                assert otherwise == {"Ref": "AWS::NoValue"}, f"a conditional statement or nothing: {statement}"
+                statement = {**statement_if, "_condition": condition}
+            found.append(statement)
     return found
 
 
@@ -464,6 +475,7 @@ def test_alarm_names_output_lists_every_alarm(events: bool) -> None:
 TABLES = {
     "FailuresTable": ("Retain", True),  # review history
     "ComplianceTable": ("Retain", True),  # compliance figures per day
+    "LedgerTable": ("Retain", True),  # the reporting ledger's latest rows
     "StagedCodesTable": ("Delete", True),  # codes waiting for after-call work
     "ReconcileCheckpointTable": ("Delete", True),  # the watermark
     "LeaseTable": ("Delete", False),  # short holds, TTL: a restore would resurrect stale holds
@@ -542,8 +554,16 @@ def test_reviewer_policy_reads_reviews_and_invokes_never_scans_or_writes_items(r
         "ReadComplianceFigures": {"dynamodb:Query"},
         "AskTheFunctionsToAct": {"lambda:InvokeFunction"},
         "ReadDeadLetters": {"sqs:ReceiveMessage", "sqs:DeleteMessage"},
+        "LedgerRows": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"},
+        "DeliverLedgerRows": {"firehose:PutRecordBatch"},
     }
     statements = {s["Sid"]: s for s in policy_statements(resources, "ReviewerPolicy")}
+    # A review's ledger version is the one item a reviewer puts (resolve --code-id), on that table only.
+    assert statements["LedgerRows"]["Resource"] == [
+        {"Fn::GetAtt": "LedgerTable.Arn"},
+        {"Fn::Sub": "${LedgerTable.Arn}/index/DayIndex"},
+    ]
+    assert statements["DeliverLedgerRows"]["Resource"] == {"Fn::GetAtt": "LedgerDeliveryStream.Arn"}
     assert statements["ReadFailures"]["Resource"] == [
         {"Fn::GetAtt": "FailuresTable.Arn"},
         {"Fn::Sub": "${FailuresTable.Arn}/index/StatusIndex"},
@@ -552,7 +572,9 @@ def test_reviewer_policy_reads_reviews_and_invokes_never_scans_or_writes_items(r
     invoke = statements["AskTheFunctionsToAct"]["Resource"]
     assert invoke[0] == {"Ref": "ApplyWrapupFunction.Alias"}  # the published alias, as Genesys calls it
     assert invoke[1]["Fn::If"][:2] == ["HasEventSource", {"Fn::GetAtt": "WrapupEventsFunction.Arn"}]
-    every_action = set().union(*actions_by_sid(resources, "ReviewerPolicy").values())
+    every_action = set().union(
+        *(a for sid, a in actions_by_sid(resources, "ReviewerPolicy").items() if sid != "LedgerRows")
+    )
     assert not every_action & {"dynamodb:Scan", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
     assert not any(a.startswith("secretsmanager:") for a in every_action)  # no Genesys secret on a laptop
 
@@ -581,3 +603,22 @@ def test_setup_policy_is_what_wrapguard_setup_calls(resources: dict[str, Any]) -
     outputs = load_template()["Outputs"]
     assert outputs["ReviewerPolicyArn"]["Value"] == {"Ref": "ReviewerPolicy"}
     assert outputs["SetupPolicyArn"]["Value"] == {"Ref": "SetupPolicy"}
+
+
+def test_the_reconciler_delivers_ledger_rows_only_with_the_stream(resources: dict[str, Any]) -> None:
+    function = resources["ReconcileFunction"]
+    env = function["Properties"]["Environment"]["Variables"]
+    assert env["LEDGER_TABLE_NAME"] == {"Ref": "LedgerTable"}
+    assert env["LEDGER_STREAM_NAME"] == {"Fn::If": ["LedgerEnabled", {"Ref": "LedgerDeliveryStream"}, ""]}
+    assert granted(function, "firehose") == {"LedgerDeliveryStream": {"firehose:PutRecordBatch"}}
+    (deliver,) = [s for s in statements(function) if s.get("Sid") == "DeliverLedgerRows"]
+    assert deliver["_condition"] == "LedgerEnabled"
+    for name in FUNCTIONS:
+        if name != "ReconcileFunction":
+            assert not granted(resources[name], "firehose"), name
+
+
+def test_ledger_table_shape(resources: dict[str, Any]) -> None:
+    props = resources["LedgerTable"]["Properties"]
+    assert [k["AttributeName"] for k in props["KeySchema"]] == ["conversationId", "participantId"]
+    assert "TimeToLiveSpecification" not in props  # reporting data does not expire

@@ -105,6 +105,14 @@ COMPLIANCE_CODED_TOTAL = "ComplianceCodedTotal"
 GENESYS_THROTTLED = "GenesysThrottled"  # HTTP 429
 GENESYS_SERVER_ERROR = "GenesysServerError"  # HTTP 5xx
 GENESYS_RETRY = "GenesysRetry"
+# Ledger versions Firehose did not take after its retries (the ledger table still holds them; each is
+# logged with its key and version).
+LEDGER_DELIVERY_FAILED = "LedgerDeliveryFailed"
+# Misses whose effective code became a reviewer's code (once per participant), counted where a deployed
+# function writes that version (a workstation's resolve --code-id emits no metric: `report` counts all).
+LEDGER_SETTLED_BY_REVIEW = "LedgerSettledByReview"
+# Ledger versions written by a reconcile pass (new participants and changed effective codes).
+LEDGER_VERSIONS = "LedgerVersions"
 COLD_START = "ColdStart"  # emitted by Powertools (log_metrics(capture_cold_start_metric=True))
 
 
@@ -131,6 +139,9 @@ def emitted() -> dict[str, frozenset[str]]:
             GENESYS_THROTTLED: SERVICE,
             GENESYS_SERVER_ERROR: SERVICE,
             GENESYS_RETRY: SERVICE,
+            LEDGER_DELIVERY_FAILED: SERVICE,
+            LEDGER_VERSIONS: SERVICE,
+            LEDGER_SETTLED_BY_REVIEW: SERVICE,
             COLD_START: BY_FUNCTION,
         }
     )

@@ -156,3 +156,12 @@ def _count_quietly(name: str) -> None:
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
     except Exception as exc:
         logger.warning("metric not counted", extra={"metric": name, "error": type(exc).__name__})
+
+
+def count_ledger_undelivered(records: int) -> None:
+    """Ledger versions Firehose did not take (store/ledger.py logs each one); flushed with the handler's metrics."""
+    metrics.add_metric(name=metric_names.LEDGER_DELIVERY_FAILED, unit=MetricUnit.Count, value=records)
+
+
+def count_settled_by_review(participants: int) -> None:
+    metrics.add_metric(name=metric_names.LEDGER_SETTLED_BY_REVIEW, unit=MetricUnit.Count, value=participants)

@@ -104,3 +104,59 @@ class OperatorRetryAnswer(BaseModel):
 
     def to_payload(self) -> dict[str, Any]:
         return self.model_dump(by_alias=True, exclude_none=True, mode="json")
+
+
+class OperatorCodeCheckRequest(BaseModel):
+    """Is this a wrap-up code of the org, valid for the participant (its queue)? `wrapguard-review resolve
+    --code/--code-id` asks before recording a reviewer's code in the reporting ledger (docs/ledger.md).
+    Read-only: nothing is applied or written."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    operation: Literal["check_code"] = Field(default="check_code", alias=OPERATION_FIELD)
+    conversation_id: str = Field(alias="conversationId")
+    participant_id: str = Field(alias="participantId")
+    queue_id: str | None = Field(default=None, alias="queueId")
+    code_id: str | None = Field(default=None, alias="codeId", min_length=1, max_length=128)
+    code_name: str | None = Field(default=None, alias="codeName", min_length=1, max_length=200)
+    requested_by: str = Field(alias="requestedBy", min_length=1, max_length=200)
+
+    @field_validator("conversation_id", "participant_id", "queue_id", mode="before")
+    @classmethod
+    def _uuid(cls, value: Any) -> Any:
+        return canonical_uuid(value) if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _one_code(self) -> OperatorCodeCheckRequest:
+        if (self.code_id is None) == (self.code_name is None):
+            raise ValueError("codeId: give exactly one of codeId or codeName")
+        return self
+
+    @classmethod
+    def parse(cls, event: Any) -> OperatorCodeCheckRequest:
+        try:
+            return cls.model_validate(event)
+        except ValidationError as exc:
+            raise InvalidInputError.from_validation_error(exc) from None
+
+    def to_payload(self) -> dict[str, Any]:
+        return self.model_dump(by_alias=True, exclude_none=True, mode="json")
+
+
+class OperatorCodeCheckAnswer(BaseModel):
+    """`found`: the code (by id or name) is among the participant's valid codes; then its id and name."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+
+    found: StrictBool
+    code_id: str | None = Field(default=None, alias="codeId")
+    code_name: str | None = Field(default=None, alias="codeName")
+
+    def to_payload(self) -> dict[str, Any]:
+        return self.model_dump(by_alias=True, exclude_none=True, mode="json")
+
+
+def operation_of(event: dict[str, Any]) -> Any:
+    """The operator operation a request names (`retry` or `check_code`; anything else is refused by `retry`'s
+    strict parse, which names the field)."""
+    return event.get(OPERATION_FIELD)

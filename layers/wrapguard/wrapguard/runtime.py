@@ -6,6 +6,7 @@ Nothing here holds time: each handler makes one `Deadline` per invocation and pa
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .aws import wiring
@@ -38,6 +39,7 @@ from .store.staging import StagedCodeTable
 if TYPE_CHECKING:
     from .domain.reconcile import Reconciler
     from .eventbridge.processing import EventProcessor
+    from .store.ledger import CheckLedger, LedgerBook
 
 
 def build_dynamodb(credentials: CredentialProvider | None = None, region: str | None = None) -> DynamoDB:
@@ -161,5 +163,41 @@ def build_reconciler(settings: ReconcileSettings, client: GenesysClient, db: Dyn
         async_threshold=settings.reconcile_async_threshold,
         placeholders=settings.placeholder_wrapup_codes,
         compliance=ComplianceTable(db, settings.compliance_table_name) if settings.compliance_table_name else None,
+        ledger=build_check_ledger(settings, db),
         on_counted=count_compliance,
     )
+
+
+def build_ledger_book(
+    db: DynamoDB,
+    table_name: str,
+    stream_name: str | None,
+    *,
+    credentials: CredentialProvider | None = None,
+    region: str | None = None,
+    on_undelivered: Callable[[int], None] | None = None,
+) -> LedgerBook:
+    """The ledger table and, when the stack has a delivery stream, Firehose over the same transport.
+    Undelivered versions are the LedgerDeliveryFailed metric in Lambda (a CLI passes its own warning)."""
+    from .observability import count_ledger_undelivered, count_settled_by_review
+    from .store.ledger import LedgerBook, LedgerTable
+
+    firehose = (
+        wiring.firehose(load_settings(AwsSettings), credentials=credentials, region=region) if stream_name else None
+    )
+    return LedgerBook(
+        LedgerTable(db, table_name),
+        firehose=firehose,
+        stream=stream_name,
+        on_undelivered=on_undelivered or count_ledger_undelivered,
+        on_settled_by_review=count_settled_by_review if on_undelivered is None else lambda _: None,
+    )
+
+
+def build_check_ledger(settings: ReconcileSettings, db: DynamoDB) -> CheckLedger | None:
+    from .store.ledger import CheckLedger
+
+    if not settings.ledger_table_name:
+        return None
+    book = build_ledger_book(db, settings.ledger_table_name, settings.ledger_stream_name)
+    return CheckLedger(db, book, settings.failures_table_name, settings.lease_table_name)

@@ -98,6 +98,7 @@ class AwsSettings(BaseModel):
     aws_endpoint_url: str | None = None
     aws_endpoint_url_secrets_manager: str | None = None
     aws_endpoint_url_dynamodb: str | None = None
+    aws_endpoint_url_firehose: str | None = None
     aws_use_fips_endpoint: str | None = None
     # Container credentials (Lambda SnapStart, container runtimes): aws/credentials.py
     aws_container_credentials_full_uri: str | None = None
@@ -274,6 +275,11 @@ class ReconcileSettings(GenesysSettings, PlaceholderSettings, PolicySettings):
     reconcile_async_threshold: int = Field(default=10_000, ge=100)
     # Per-day compliance figures (the reconciler's counts); unset: no figures are kept.
     compliance_table_name: str | None = Field(default=None, min_length=3)
+    # The reporting ledger (docs/ledger.md): its table; the stream empty when EnableLedger=false (table
+    # only); the lease table tells wrapguard's applied codes from the agents' own.
+    ledger_table_name: str | None = Field(default=None, min_length=3)
+    ledger_stream_name: str | None = Field(default=None, min_length=1)
+    lease_table_name: str | None = Field(default=None, min_length=3)
 
 
 class SetupSettings(BaseModel):
@@ -302,6 +308,10 @@ class ReviewSettings(BaseModel):
     lease_table_name: str | None = None
     wrapguard_compliance_table: str | None = None  # stats and report
     compliance_table_name: str | None = None
+    wrapguard_ledger_table: str | None = None  # resolve --code-id, ledger
+    ledger_table_name: str | None = None
+    wrapguard_ledger_stream: str | None = None  # where a review's new ledger version is delivered
+    ledger_stream_name: str | None = None
     wrapguard_apply_function: str | None = None  # retry: the data action's alias ARN
     wrapguard_events_function: str | None = None  # redrive: the events function
     wrapguard_dead_letter_queue_url: str | None = None  # redrive
@@ -314,6 +324,14 @@ class ReviewSettings(BaseModel):
     @property
     def table_name(self) -> str | None:
         return self.wrapguard_failures_table or self.failures_table_name
+
+    @property
+    def ledger_table(self) -> str | None:
+        return self.wrapguard_ledger_table or self.ledger_table_name
+
+    @property
+    def ledger_stream(self) -> str | None:
+        return self.wrapguard_ledger_stream or self.ledger_stream_name
 
     @property
     def lease_table(self) -> str | None:

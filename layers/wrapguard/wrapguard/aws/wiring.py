@@ -15,6 +15,8 @@ from ..settings import AwsSettings, SettingsError, load_settings
 from .credentials import CredentialProvider, provider_from_environment
 from .dynamodb import TARGET_PREFIX as DYNAMODB_TARGET
 from .dynamodb import DynamoDB
+from .firehose import TARGET_PREFIX as FIREHOSE_TARGET
+from .firehose import Firehose
 from .json_api import JsonApi, Timeouts, endpoint_for
 from .secretsmanager import TARGET_PREFIX as SECRETS_TARGET
 from .secretsmanager import SecretsManager
@@ -104,6 +106,31 @@ def secrets_manager(
         http=http,
     )
     return SecretsManager(api)
+
+
+def firehose(
+    aws: AwsSettings,
+    *,
+    credentials: CredentialProvider | None = None,
+    region: str | None = None,
+    http: httpx.Client | None = None,
+) -> Firehose:
+    chosen = _region(aws, region)
+    endpoint = (
+        aws.aws_endpoint_url_firehose or aws.aws_endpoint_url or endpoint_for("firehose", chosen, fips=_fips(aws))
+    )
+    api = JsonApi(
+        service="firehose",
+        target_prefix=FIREHOSE_TARGET,
+        json_version="1.1",
+        endpoint=endpoint,
+        region=chosen,
+        credentials=credentials or provider_from_environment(aws),
+        # A batch of up to 500 records is a larger request than a DynamoDB item.
+        timeouts=Timeouts(connect=1.0, read=3.0),
+        http=http,
+    )
+    return Firehose(api)
 
 
 def local_db() -> DynamoDB:

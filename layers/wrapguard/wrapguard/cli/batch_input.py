@@ -6,6 +6,8 @@ every line then has exactly the header's number of cells. Quoted cells may span 
 the three read columns (an export's message does); a quote that is never closed, a stray quote, a
 wrong number of cells, an unknown header name, a bad UUID or an empty id rejects the whole batch
 with one line naming the line number (and the column).
+Optional code columns (`resolve`, under a header or as JSON keys): `codeId` (the code the reviewer
+settles the miss with) and `codeName`.
 JSON lines: one object per line with `conversationId`, `participantId` and optionally `note`; other
 keys are ignored (`export --format jsonl` output works) except case variants of those three.
 Blank lines are skipped; duplicates are handled once (the first note wins).
@@ -31,7 +33,9 @@ NOTE_LIMIT = 1000
 MAX_BYTES = 8 * 1024 * 1024  # room for a full MAX_ITEMS-line export (~800 bytes a line) fed back in
 MAX_ITEMS = 10_000
 _READ = ("conversationId", "participantId", "note")
-_KNOWN = frozenset(COLUMNS) | {"note"}
+CODE_COLUMNS = ("codeId", "codeName")
+CODE_LIMIT = 128
+_KNOWN = frozenset(COLUMNS) | {"note", *CODE_COLUMNS}
 _ID_NAMES = frozenset({"conversationid", "participantid"})
 _IDS: tuple[tuple[str, Callable[[str], str]], ...] = (
     ("conversationId", conversation_id),
@@ -43,6 +47,8 @@ class ReviewTarget(NamedTuple):
     conversation_id: str
     participant_id: str
     note: str | None
+    code_id: str | None = None
+    code_name: str | None = None
 
 
 class _Cell(NamedTuple):
@@ -102,10 +108,11 @@ def _json_rows(lines: Iterable[str], name: str) -> Iterator[tuple[str, dict[str,
             row = None
         if not isinstance(row, dict):
             raise UsageError(f"{where}: not a JSON object")
+        read = (*_READ, *CODE_COLUMNS)
         for key in row:
-            if key not in _READ and key.lower() in {k.lower() for k in _READ}:
+            if key not in read and key.lower() in {k.lower() for k in read}:
                 raise UsageError(f"{where}: unknown key {shown(key)}; did you mean {_close(key)}?")
-        yield where, {key: _Cell(value, None) for key, value in row.items() if key in _READ}
+        yield where, {key: _Cell(value, None) for key, value in row.items() if key in read}
 
 
 def _csv_rows(lines: Iterable[str], name: str) -> Iterator[tuple[str, dict[str, _Cell]]]:
@@ -134,7 +141,8 @@ def _csv_rows(lines: Iterable[str], name: str) -> Iterator[tuple[str, dict[str, 
         if header is not None and len(cells) != len(header):
             raise UsageError(f"{where}: {len(cells)} column(s), the header has {len(header)}")
         names = header or _READ
-        yield where, {h: _Cell(c, i) for i, (h, c) in enumerate(zip(names, cells, strict=False), 1) if h in _READ}
+        read = (*_READ, *CODE_COLUMNS)
+        yield where, {h: _Cell(c, i) for i, (h, c) in enumerate(zip(names, cells, strict=False), 1) if h in read}
 
 
 def _header(cells: list[str], where: str) -> list[str]:
@@ -178,7 +186,21 @@ def _target(row: dict[str, _Cell], where: str) -> ReviewTarget:
             values.append(parse(cell.value.strip()))
         except argparse.ArgumentTypeError as exc:
             raise UsageError(f"{at} {exc}") from None
-    return ReviewTarget(values[0], values[1], _note(row.get("note"), where))
+    code_id, code_name = (_code(row.get(name), name, where) for name in CODE_COLUMNS)
+    return ReviewTarget(values[0], values[1], _note(row.get("note"), where), code_id, code_name)
+
+
+def _code(cell: _Cell | None, name: str, where: str) -> str | None:
+    """A code id or name cell: empty is none; else one line of text, at most CODE_LIMIT characters."""
+    if cell is None or cell.value is None or (isinstance(cell.value, str) and not cell.value.strip()):
+        return None
+    at = f"{where}: {name}" + (f" (column {cell.column})" if cell.column else "")
+    if not isinstance(cell.value, str):
+        raise UsageError(f"{at} must be text, got {shown(str(cell.value))}")
+    value = cell.value.strip()
+    if len(value) > CODE_LIMIT or "\n" in value or "\r" in value:
+        raise UsageError(f"{at} must be one line of at most {CODE_LIMIT} characters")
+    return value
 
 
 def _note(cell: _Cell | None, where: str) -> str | None:

@@ -10,12 +10,14 @@ holds exactly the numbers `stats --json --by <grouping>` prints (data-field attr
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from html import escape
 from pathlib import Path
 from typing import Any
 
+from ..domain.ledger import LedgerFigures, ledger_figures
 from ..domain.stats import Stats
+from ..store.ledger import LedgerTable
 from .common import Commands, Context, ExitCode, UsageError, add_command, shown
 from .stats import add_period_options, genesys_directory, load_stats
 
@@ -52,7 +54,7 @@ def register(commands: Commands) -> None:
 def run(ctx: Context, args: argparse.Namespace) -> int:
     directory = None if args.ids else genesys_directory(ctx)  # one directory: each name looked up once
     sections = [(title, load_stats(ctx, args, (key,), directory or _NoNames())) for key, title in SECTIONS]
-    page = render_report(sections, generated=datetime.now(UTC))
+    page = render_report(sections, generated=datetime.now(UTC), ledger=_ledger_figures(ctx, sections[0][1]))
     if args.html == "-":
         ctx.out.write(page)
         return ExitCode.OK
@@ -64,12 +66,28 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def _ledger_figures(ctx: Context, stats: Stats) -> LedgerFigures | None:
+    """The ledger's figures over the report's days, when the stack's ledger table is configured."""
+    from .review_ledger import ledger_table
+
+    name = ledger_table(ctx, required=False)
+    if not name:
+        return None
+    table = LedgerTable(ctx.db, name)
+    start = datetime.combine(stats.since, time.min, tzinfo=UTC)
+    end = datetime.combine(stats.until, time.max, tzinfo=UTC)
+    rows = table.since(start, until=end, deadline=ctx.deadline)
+    return ledger_figures(r for r in rows if r.day <= stats.until.isoformat())
+
+
 class _NoNames:
     def names(self, kind: str, ids: Any) -> dict[str, str]:
         return {}
 
 
-def render_report(sections: list[tuple[str, Stats]], *, generated: datetime) -> str:
+def render_report(
+    sections: list[tuple[str, Stats]], *, generated: datetime, ledger: LedgerFigures | None = None
+) -> str:
     first = sections[0][1]
     total = first.as_dict()["total"]
     parts = [
@@ -85,6 +103,8 @@ def render_report(sections: list[tuple[str, Stats]], *, generated: datetime) -> 
         "counts as missing.</p>",
         _cards(total, first.compliance_kept),
     ]
+    if ledger is not None:
+        parts.append(_ledger_cards(ledger))
     for title, stats in sections:
         parts.append(_section(title, stats))
     by_queue = next((stats for _, stats in sections if stats.by == ("queue",)), None)
@@ -110,6 +130,24 @@ def _cards(total: dict[str, Any], compliance_kept: bool) -> str:
     )
     note = "" if compliance_kept else '<p class="muted">No compliance table was given: failures only.</p>'
     return f'<div class="cards" id="totals">{body}</div>{note}'
+
+
+def _ledger_cards(figures: LedgerFigures) -> str:
+    """The reporting ledger (docs/ledger.md): misses in Genesys' own reports and those a reviewer settled."""
+    cards = [
+        ("Interactions in the ledger", figures.interactions),
+        ("Misses in Genesys' reports", figures.misses_in_genesys),
+        ("Settled by review", figures.settled_by_review),
+    ]
+    body = "".join(
+        f'<div class="card" data-field="{escape(field)}"><span class="muted">{escape(k)}</span><b>{v}</b></div>'
+        for (k, v), field in zip(cards, ("interactions", "missesInGenesys", "settledByReview"), strict=True)
+    )
+    note = (
+        '<p class="muted">Reporting ledger: a miss settled by review has a reviewer\'s code as its effective code; '
+        "Genesys is not changed by a review, so its own reports still count it as uncoded.</p>"
+    )
+    return f'<h2>Reporting ledger</h2><div class="cards" id="ledger">{body}</div>{note}'
 
 
 def _section(title: str, stats: Stats) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..domain.failures import FailureStatus
 from ..operator_requests import OperatorRetryAnswer, OperatorRetryRequest
+from . import review_ledger
 from .common import (
     CliError,
     Commands,
@@ -96,6 +97,8 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         )
         for item in items
     ]
+    # The reporting ledger: an applied code is now what Genesys holds (docs/ledger.md).
+    review_ledger.record_retries(ctx, items, results, args.code_id, args.code_name)
     if ctx.json:
         ctx.emit_json({"results": results})
     else:

@@ -8,6 +8,8 @@
   wrapguard-review export --format csv|jsonl [--status ...] [--output FILE]
   wrapguard-review stats [--since 7d] [--by queue|agent|media|day|reason|source ...] [--format csv]
   wrapguard-review report --html FILE [--since 7d]
+  wrapguard-review resolve C P --code-id ID --note TEXT     (settles the miss in the ledger; Genesys unchanged)
+  wrapguard-review ledger [--since 7d] [--format csv|jsonl] [--latest] [--output FILE]
   wrapguard-review config                      the stack, tables and functions used, and where each came from
 
 Global options (`--stack-name`, `--region`, `--profile`, `--config-file`, `--table`, `--json`, `--version`)
@@ -25,7 +27,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from ..settings import ReviewSettings, load_settings
-from . import config_cmd, export, list_cmd, report, resolve, retry, show, stats
+from . import config_cmd, export, ledger_cmd, list_cmd, report, resolve, retry, show, stats
 from .common import EXIT_CODES_HELP, GLOBAL_OPTIONS, Context, ExitCode, Parser
 from .exit_codes import classify, run_guarded
 from .invoke import Invoker
@@ -34,7 +36,7 @@ from .stack_config import Configuration, locate
 PROG = "wrapguard-review"
 
 # Each module registers its own subcommand(s): adding one is a new module and one entry here.
-SUBCOMMANDS = (list_cmd, show, retry, resolve, export, stats, report, config_cmd)
+SUBCOMMANDS = (list_cmd, show, retry, resolve, export, stats, report, config_cmd, ledger_cmd)
 
 # DynamoDB operations whose ResourceNotFoundException means "no such table" (not e.g. a missing secret).
 _TABLE_OPERATIONS = {"Query", "Scan", "GetItem", "UpdateItem", "PutItem", "BatchGetItem", "BatchWriteItem"}

@@ -15,6 +15,7 @@ the review fields (`VERSIONED_FIELDS`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -25,6 +26,7 @@ from pydantic.alias_generators import to_camel
 
 from ..identifiers import UuidText
 from ..timestamps import iso
+from .compliance import CheckOutcome, ParticipantCheck
 
 
 class EffectiveSource(StrEnum):
@@ -232,3 +234,118 @@ def next_version(previous: LedgerRow | None, computed: LedgerRow) -> LedgerRow |
     if all(getattr(previous, name) == getattr(computed, name) for name in VERSIONED_FIELDS):
         return None
     return computed.model_copy(update={"version": previous.version + 1})
+
+
+# --- the inputs the reconciler and the review path build (pure) --------------------------------------
+@dataclass(frozen=True)
+class Recorded:
+    """What the participant's failure record says: the code that was intended and not applied, and the review."""
+
+    intended: CodeRef | None = None
+    review: Review | None = None
+
+
+def checked_row(
+    check: ParticipantCheck, recorded: Recorded | None, *, applied_code: str | None, recorded_at: datetime
+) -> LedgerRow:
+    """The row for a participant as the reconciler found it in analytics (`check`), with what its failure
+    record says and the code wrapguard last applied to it (`applied_code`, from the lease; None if none)."""
+    held = None
+    if check.code is not None:
+        held = HeldCode(
+            CodeRef(check.code),
+            placeholder=check.outcome is CheckOutcome.PLACEHOLDER,
+            applied_by_wrapguard=check.code == applied_code,
+        )
+    intended = recorded.intended if recorded else None
+    if intended is not None and held is not None and not held.placeholder and held.code.id == intended.id:
+        intended = None  # it was applied after all: not "intended, not applied"
+    elif intended is not None and held is not None and held.code.id == intended.id:
+        held = HeldCode(intended, held.placeholder, held.applied_by_wrapguard)  # keep the name we know
+    interaction = Interaction(
+        conversation_id=check.conversation_id,
+        participant_id=check.participant_id,
+        conversation_end=check.conversation_end,
+        user_id=check.user_id,
+        queue_id=check.queue_id,
+        media_type=check.media_type,
+        direction=check.direction,
+    )
+    return ledger_row(
+        interaction, held=held, intended=intended, review=recorded.review if recorded else None, recorded_at=recorded_at
+    )
+
+
+def held_in(row: LedgerRow) -> HeldCode | None:
+    """What Genesys held when `row` was computed (a review does not change Genesys, so it still does)."""
+    if row.genesys_code_id is None:
+        return None
+    real = row.effective_source in (EffectiveSource.AGENT, EffectiveSource.WRAPGUARD)
+    return HeldCode(
+        CodeRef(row.genesys_code_id, row.genesys_code_name),
+        placeholder=not real,
+        applied_by_wrapguard=row.effective_source is EffectiveSource.WRAPGUARD,
+    )
+
+
+def interaction_of(row: LedgerRow) -> Interaction:
+    return Interaction(
+        conversation_id=row.conversation_id,
+        participant_id=row.participant_id,
+        conversation_end=row.conversation_end,
+        user_id=row.user_id,
+        queue_id=row.queue_id,
+        media_type=row.media_type,
+        direction=row.direction,
+    )
+
+
+def reviewed_row(previous: LedgerRow, review: Review, *, recorded_at: datetime) -> LedgerRow:
+    """The row after a review: what Genesys holds and what was intended stay as last seen; the review changes."""
+    intended = CodeRef(previous.intended_code_id, previous.intended_code_name) if previous.intended_code_id else None
+    return ledger_row(
+        interaction_of(previous), held=held_in(previous), intended=intended, review=review, recorded_at=recorded_at
+    )
+
+
+def settled_by_review(previous: LedgerRow | None, row: LedgerRow) -> bool:
+    """`row` is the version in which a reviewer's code became the effective code of a miss (the
+    settled-by-review figure counts each participant once, when this happens)."""
+    was_review = previous is not None and previous.effective_source is EffectiveSource.REVIEW
+    return row.effective_source is EffectiveSource.REVIEW and not was_review
+
+
+@dataclass(frozen=True)
+class LedgerFigures:
+    """Over a set of latest rows: the misses in Genesys' own reports and how many a reviewer settled
+    with a code (the settled-by-review figure: misses that now have an effective code from a review)."""
+
+    interactions: int
+    misses_in_genesys: int
+    settled_by_review: int
+    by_source: dict[str, int]
+
+
+def ledger_figures(rows: Iterable[LedgerRow]) -> LedgerFigures:
+    by_source = dict.fromkeys((s.value for s in EffectiveSource), 0)
+    for row in rows:
+        by_source[row.effective_source.value] += 1
+    return LedgerFigures(
+        interactions=sum(by_source.values()),
+        misses_in_genesys=sum(by_source[s.value] for s in MISSING_IN_GENESYS),
+        settled_by_review=by_source[EffectiveSource.REVIEW.value],
+        by_source=by_source,
+    )
+
+
+def applied_row(
+    interaction: Interaction, applied: CodeRef, review: Review | None, *, recorded_at: datetime
+) -> LedgerRow:
+    """The row once wrapguard applied `applied` in Genesys (an operator's retry): a real code it holds."""
+    return ledger_row(
+        interaction,
+        held=HeldCode(applied, applied_by_wrapguard=True),
+        intended=None,
+        review=review,
+        recorded_at=recorded_at,
+    )

@@ -121,6 +121,14 @@ class ComplianceRecorder(Protocol):
         ...
 
 
+class LedgerRecorder(Protocol):
+    def record_checks(self, checks: Sequence[ParticipantCheck], *, deadline: Deadline) -> int:
+        """Write a ledger version for each checked participant whose effective code changed (the rows:
+        domain/ledger.py `checked_row`, from the check, its failure record and wrapguard's applied code);
+        return how many versions were written."""
+        ...
+
+
 @dataclass
 class ReconcileReport:
     status: str = "complete"  # complete | partial | nothing_to_do
@@ -137,6 +145,7 @@ class ReconcileReport:
     not_recorded_off: int = 0  # uncoded participants of `off` queues: counted, never recorded
     would_fix: int = 0  # uncoded participants with an observation, counted for the first time
     lag_seconds: float | None = None  # now - the watermark: how far behind the reconciler is
+    ledger_versions: int = 0  # ledger rows written (new participants and changed effective codes)
 
     def as_dict(self) -> dict[str, Any]:
         return {**self.__dict__, "counted": dict(self.counted.__dict__)}
@@ -159,6 +168,7 @@ class Reconciler:
     write_batch: int = WRITE_BATCH
     placeholders: frozenset[str] = frozenset()  # codes that count as missing (PLACEHOLDER_WRAPUP_CODES)
     compliance: ComplianceRecorder | None = None  # per-day figures; None: not kept
+    ledger: LedgerRecorder | None = None  # the reporting ledger (issue 18); None: not kept
     on_counted: Callable[[list[ParticipantCheck]], None] = lambda _: None  # e.g. metrics per queue
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
     sleep: Callable[[float], None] = time.sleep
@@ -312,6 +322,9 @@ class Reconciler:
                 self.report.counted.add(check.outcome)
             self.on_counted(counted)
             self._count_would_fix(batch, uncoded, deadline)
+        # After the failure records: the ledger reads their intended code and review.
+        if self.ledger is not None and batch:
+            self.report.ledger_versions += self.ledger.record_checks(batch, deadline=deadline)
 
     def _count_would_fix(self, batch: list[ParticipantCheck], uncoded: list[Failure], deadline: Deadline) -> None:
         assert self.compliance is not None

@@ -30,6 +30,7 @@ from ..domain.deadline import Deadline
 from ..domain.errors import StorageUnavailable
 from ..domain.failure_rules import KEPT_WHEN_UNKNOWN, RecordState, merge, replaces_if_absent, settled_by_code
 from ..domain.failures import Failure, FailureStatus, Observation
+from ..domain.ledger import CodeRef
 from ..domain.stats import FailureFact
 from ..timestamps import iso
 
@@ -319,9 +320,13 @@ class FailureStore:
         deadline: Deadline,
         force: bool = False,
         only_if: Callable[[Mapping[str, Any]], bool] | None = None,
+        code: CodeRef | None = None,
+        code_verified: bool = False,
     ) -> ReviewResult:
         """Review an item: set its status and append (status, by, at, note) to its bounded `reviews` history.
 
+        `code`: the wrap-up code the reviewer settled the miss with (reviewCodeId/Name, and reviewCodeVerified:
+        whether it was checked against the org's codes); a review without one removes an earlier one.
         Only an open item changes unless `force`: a reviewer's decision is never overwritten silently.
         Read, then a write conditioned on what was read (status, reason, code and history unchanged), so
         two reviewers racing cannot both "win" on an open item or drop each other's history entry.
@@ -339,6 +344,8 @@ class FailureStore:
             if only_if is not None and not only_if(item):
                 return ReviewResult(ReviewOutcome.ALREADY_REVIEWED, _review_of(item))
             entry = {"status": status.value, "by": reviewer, "at": iso(self._now()), "note": note}
+            if code is not None:
+                entry["code"] = code.id
             seen = item.get("reviews")
             values: dict[str, Any] = {
                 ":status": status.value,
@@ -348,11 +355,18 @@ class FailureStore:
                 ":reviews": [*(seen or [])[-(REVIEW_HISTORY_LIMIT - 1) :], entry],
             }
             condition = _as_read(item)
-            update = Expression(
-                "SET #status = :status, reviewNote = :note, reviewedBy = :by, reviewedAt = :at, reviews = :reviews",
-                {"#status": "status"},
-                values,
-            )
+            text = "SET #status = :status, reviewNote = :note, reviewedBy = :by, reviewedAt = :at, reviews = :reviews"
+            if code is None:
+                text += " REMOVE reviewCodeId, reviewCodeName, reviewCodeVerified"
+            else:
+                values |= {":code": code.id, ":verified": code_verified}
+                text += ", reviewCodeId = :code, reviewCodeVerified = :verified"
+                if code.name:
+                    values[":code_name"] = code.name
+                    text += ", reviewCodeName = :code_name"
+                else:
+                    text += " REMOVE reviewCodeName"
+            update = Expression(text, {"#status": "status"}, values)
             if seen is None:
                 condition = Expression(
                     condition.text + " AND attribute_not_exists(reviews)", condition.names, condition.values
