@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from .domain.policy import WrapupPolicy
+from .domain.policy import Mode, WrapupPolicy
 
 # Region key -> domain, from the SDK's region host table (docs/genesys-api-notes.md section 5).
 REGION_DOMAINS = {
@@ -164,7 +164,58 @@ class GenesysSettings(BaseModel):
         return self.genesys_login_url or f"https://login.{self.genesys_region}"
 
 
-class ApplySettings(GenesysSettings):
+# The runtime policy's bound (README "Operating wrapguard"): each container re-reads AppConfig when its copy is
+# older than this; with AppConfig's instant strategy a change reaches every function within it plus one poll.
+MAX_POLICY_REFRESH_SECONDS = 45
+POLICY_APPCONFIG_VARIABLES = (
+    "POLICY_APPCONFIG_APPLICATION",
+    "POLICY_APPCONFIG_ENVIRONMENT",
+    "POLICY_APPCONFIG_PROFILE",
+)
+
+
+class PolicySettings(BaseModel):
+    """Where each function's wrap-up policy comes from (domain/policy.py has the document and precedence).
+
+    WRAPUP_POLICY is the initial/local policy: used until the first successful AppConfig read, and alone when
+    the POLICY_APPCONFIG_* variables are unset (local runs). WRAPGUARD_DEFAULT_MODE is the stack's mode for
+    what the policy leaves unset (template parameter DefaultMode; observe unless the deployer chose).
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
+
+    wrapup_policy: WrapupPolicy = Field(default_factory=WrapupPolicy)
+    wrapguard_default_mode: Mode = Mode.OBSERVE
+    policy_appconfig_application: str | None = Field(default=None, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$")
+    policy_appconfig_environment: str | None = Field(default=None, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$")
+    policy_appconfig_profile: str | None = Field(default=None, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$")
+    policy_refresh_seconds: float = Field(default=30.0, ge=0, le=MAX_POLICY_REFRESH_SECONDS)
+
+    @field_validator("wrapup_policy", mode="before")
+    @classmethod
+    def _json_policy(cls, value: Any) -> Any:
+        return json.loads(value) if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _appconfig_all_or_none(self) -> PolicySettings:
+        given = (self.policy_appconfig_application, self.policy_appconfig_environment, self.policy_appconfig_profile)
+        if any(given) and not all(given):
+            missing = [name for name, value in zip(POLICY_APPCONFIG_VARIABLES, given, strict=True) if not value]
+            raise ValueError(
+                f"set all of {', '.join(POLICY_APPCONFIG_VARIABLES)} or none; missing {', '.join(missing)}"
+            )
+        return self
+
+    @property
+    def default_mode(self) -> Mode:
+        return self.wrapguard_default_mode
+
+    @property
+    def policy_from_appconfig(self) -> bool:
+        return bool(self.policy_appconfig_application)
+
+
+class ApplySettings(GenesysSettings, PolicySettings):
     failures_table_name: str = Field(min_length=3)
     staged_codes_table_name: str = Field(min_length=3)
     lease_table_name: str = Field(min_length=3)
@@ -202,15 +253,9 @@ class PlaceholderSettings(BaseModel):
 class EventSettings(ApplySettings, PlaceholderSettings):
     idempotency_table_name: str = Field(min_length=3)
     idempotency_ttl_seconds: int = Field(default=86400, ge=60)
-    wrapup_policy: WrapupPolicy = Field(default_factory=WrapupPolicy)
-
-    @field_validator("wrapup_policy", mode="before")
-    @classmethod
-    def _json_policy(cls, value: Any) -> Any:
-        return json.loads(value) if isinstance(value, str) else value
 
 
-class ReconcileSettings(GenesysSettings, PlaceholderSettings):
+class ReconcileSettings(GenesysSettings, PlaceholderSettings, PolicySettings):
     failures_table_name: str = Field(min_length=3)
     checkpoint_table_name: str = Field(min_length=3)
     failure_ttl_days: int = Field(default=90, ge=1)
