@@ -4,6 +4,8 @@
   wrapguard-setup apply   [--events] [--create-client]   make it so (idempotent by name)
   wrapguard-setup verify  [--events]                     one line per check, ok or the fix to apply
   wrapguard-setup destroy [--yes]                        remove what apply created (not the stack)
+  wrapguard-setup policy show | validate FILE | set FILE | mode observe|enforce|off [--queue ID|NAME]...
+                                                         the runtime policy in AppConfig (policy.py)
 
 Objects, named from --name (default wrapguard): the AWS Lambda data action integration `NAME-lambda`
 with its amazonWebServicesARN credential `NAME-lambda-role <mark>` (the stack's GenesysDataActionRole),
@@ -19,10 +21,12 @@ GENESYS_ADMIN_CLIENT_ID / GENESYS_ADMIN_CLIENT_SECRET or a Secrets Manager secre
 JSON {"clientId", "clientSecret"}). Secrets are never printed.
 
 Exit codes: 0 done (plan: computed; verify: every check ok); 1 unexpected error; 2 usage or
-configuration error (no stack, no admin client, unreadable file); 3 verify found a problem, or
-plan/apply/destroy left an object alone (another stack's or the org's, or one it cannot repair); 4
-Genesys Cloud or AWS refused a call or gave an unreadable answer (apply/destroy stopped; what was done
-is listed). verify's warnings do not change the exit code.
+configuration error (no stack, no admin client, unreadable file, a policy file the model rejects, an
+unknown queue name); 3 verify found a problem, or plan/apply/destroy left an object alone (another
+stack's or the org's, or one it cannot repair), or policy: the deployed policy is invalid or changed
+while the command ran (nothing written); 4 Genesys Cloud or AWS refused a call or gave an unreadable
+answer (apply/destroy stopped; what was done is listed; policy: AppConfig's validator refused the
+document). verify's warnings do not change the exit code.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from functools import cached_property
 from typing import Any, TextIO
 
 from pydantic import ValidationError
@@ -39,7 +44,7 @@ from ...genesys.client import GenesysClient
 from ...genesys.credentials import ClientCredentials
 from ...genesys.errors import GenesysApiError, GenesysAuthError, GenesysBadResponseError, GenesysError
 from ...settings import REGION_DOMAINS, SetupSettings, load_settings
-from . import stack
+from . import policy, stack
 from .api import SetupApi
 from .desired import load_action
 from .engine import Change, Options, SecretStore, Setup, Step
@@ -82,7 +87,8 @@ def _common(parser: argparse.ArgumentParser, *, nested: bool) -> None:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
-        description="Set up the Genesys Cloud side of wrapguard: plan, apply, verify, destroy.",
+        description="Set up the Genesys Cloud side of wrapguard (plan, apply, verify, destroy) and change its "
+        "runtime policy (policy).",
         epilog="Exit codes: 0 ok, 1 unexpected error, 2 usage/configuration, 3 problems found, 4 call refused.",
     )
     _common(parser, nested=False)
@@ -94,6 +100,7 @@ def _parser() -> argparse.ArgumentParser:
         ("destroy", "delete what apply created"),
     ):
         _common(commands.add_parser(name, help=text, description=text), nested=True)
+    policy.add_parser(commands, lambda nested: _common(nested, nested=True))
     return parser
 
 
@@ -114,9 +121,23 @@ class Session:
         self.env = load_settings(SetupSettings)
         self.api_url = args.api_url or self.env.genesys_api_url or f"https://api.{domain}"
         self.login_url = args.login_url or self.env.genesys_login_url or f"https://login.{domain}"
-        self.admin = self._client(self._admin_credentials())
-        self.api = SetupApi(self.admin)
-        self.secrets = SecretStore(self.boto.client("secretsmanager"), self.outputs.secret_name)
+
+    # Built on first use: `policy` commands with queue ids (the kill switch) need no admin client.
+    @cached_property
+    def admin(self) -> GenesysClient:
+        return self._client(self._admin_credentials())
+
+    @cached_property
+    def api(self) -> SetupApi:
+        return SetupApi(self.admin)
+
+    @cached_property
+    def secrets(self) -> SecretStore:
+        return SecretStore(self.boto.client("secretsmanager"), self.outputs.secret_name)
+
+    def policy_store(self) -> policy.PolicyStore:
+        location = policy.PolicyLocation.from_outputs(self.outputs)
+        return policy.PolicyStore(self.boto.client("appconfig", region_name=self.outputs.aws_region), location)
 
     def _admin_credentials(self) -> ClientCredentials:
         if self.args.admin_secret:
@@ -269,16 +290,36 @@ def _check_line(check: Check) -> str:
     return line if (check.ok and not check.warn) or not check.fix else f"{line} -> {check.fix}"
 
 
+def cmd_policy(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
+    if args.policy_command == "validate":  # offline: no stack, no AWS
+        return policy.cmd_validate(args, out, stdin)
+    if args.outputs == "-" and getattr(args, "file", None) == "-":
+        raise UsageError("--outputs - and FILE - would both read stdin: give one of them as a file")
+    session = Session(args, stdin)
+    store = session.policy_store()
+    if args.policy_command == "show":
+        return policy.cmd_show(store, args, out)
+    if args.policy_command == "set":
+        return policy.cmd_set(store, args, out, stdin)
+    return policy.cmd_mode(store, policy.QueueNames(lambda: session.api), args, out)
+
+
+def _run(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
+    if args.command == "policy":
+        return cmd_policy(args, out, stdin)
+    session = Session(args, stdin)
+    command = cmd_verify if args.command == "verify" else cmd_steps
+    return command(session, args, out)
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, stdin: TextIO | None = None) -> int:
     out = out or sys.stdout
     args = _parser().parse_args(argv)
     try:
-        session = Session(args, stdin or sys.stdin)
-        command = cmd_verify if args.command == "verify" else cmd_steps
-        return command(session, args, out)
-    except UsageError as exc:
+        return _run(args, out, stdin or sys.stdin)
+    except (UsageError, policy.PolicyConflict) as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return EXIT_USAGE if isinstance(exc, UsageError) else EXIT_PROBLEMS
     except GenesysAuthError as exc:
         print(f"{PROG}: admin client: {exc}", file=sys.stderr)
         return EXIT_USAGE
