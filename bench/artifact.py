@@ -313,7 +313,9 @@ def function_env(
     template = load_template()
     values = {name: str(spec.get("Default", "")) for name, spec in template["Parameters"].items()}
     # A resource not named in `resources` stands for itself (its logical id, e.g. a table name).
-    values |= {name: name for name in template["Resources"]} | {"AWS::Region": "us-east-1"}
+    # The stack's name names the metrics' namespace and service (Globals): the default stack name here.
+    values |= {name: name for name in template["Resources"]}
+    values |= {"AWS::Region": "us-east-1", "AWS::StackName": "wrapguard"}
     values |= resources | (parameters or {})
     conditions = template.get("Conditions", {})
 

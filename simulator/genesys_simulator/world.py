@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from .clock import Clock
 from .events import conversation_event
 
 
@@ -123,6 +125,8 @@ class World:
         self.user_names: dict[str, str] = {}
         self.conversations: dict[str, Conversation] = {}
         self.counters: Counter[str] = Counter()
+        # The simulator's time in seconds (token expiry, rate limits); see clock.py to control it.
+        self.clock: Clock = time.time
 
     # --- set-up ---------------------------------------------------------------------------------
     def add_code(self, name: str, code_id: str | None = None) -> str:

@@ -29,7 +29,7 @@ ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/{STACK}-GenesysDataActionRole-LOCAL"
 FUNCTION_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{STACK}-ApplyWrapupFunction-LOCAL"
 ALIAS_ARN = f"{FUNCTION_ARN}:live"
 CREDENTIALS_SECRET_NAME = "wrapguard/genesys-client"  # noqa: S105 - a name, not a secret
-CORE_ALARMS = ("ApplyWrapupErrorsAlarm", "ReconcileErrorsAlarm", "FailuresRecordedAlarm")
+CORE_ALARMS = ("ApplyWrapupErrorsAlarm", "ReconcileErrorsAlarm", "ApplyWrapupThrottlesAlarm")
 EVENT_ALARMS = ("WrapupEventsErrorsAlarm", "EventsDeadLetterAlarm")
 
 

@@ -20,15 +20,28 @@ from wrapguard_local.template import REPO_ROOT, load_template
 
 SEARCH = re.compile(r"SEARCH\('\{(?P<schema>[^}]*)\}(?P<filters>[^']*)MetricName=\"(?P<name>\w+)\"")
 SUBSTITUTION = re.compile(r"\$\{[^}]+\}")
+# wrapguard's namespace and service are the stack's name (template.yaml Globals): rendered as this.
+STACK = "STACK"
 
 
-CONDITIONAL = ("WrapupEventsFunction", "EventsDeadLetterQueue", "EventsDeadLetterAlarm", "WrapupEventsErrorsAlarm")
+CONDITIONAL = (
+    "WrapupEventsFunction",
+    "EventsDeadLetterQueue",
+    "EventsDeadLetterAlarm",
+    "WrapupEventsErrorsAlarm",
+    "WrapupEventsThrottlesAlarm",
+    "NoEventsAlarm",
+)
 
 
-def body_text(has_event_source: bool) -> str:
-    """The dashboard body as CloudFormation would render it for one value of HasEventSource."""
+def body_text(has_event_source: bool, has_no_events_alarm: bool | None = None) -> str:
+    """The dashboard body as CloudFormation would render it for one value of each condition."""
     (resource,) = [r for r in load_template()["Resources"].values() if r["Type"] == "AWS::CloudWatch::Dashboard"]
     delimiter, parts = resource["Properties"]["DashboardBody"]["Fn::Join"]
+    conditions = {
+        "HasEventSource": has_event_source,
+        "HasNoEventsAlarm": has_event_source if has_no_events_alarm is None else has_no_events_alarm,
+    }
 
     def render(part: Any) -> str:
         if isinstance(part, str):
@@ -36,13 +49,13 @@ def body_text(has_event_source: bool) -> str:
         if "Fn::Sub" in part:
             return str(part["Fn::Sub"])
         condition, when_true, when_false = part["Fn::If"]
-        assert condition == "HasEventSource"
-        return render(when_true if has_event_source else when_false)
+        return render(when_true if conditions[condition] else when_false)
 
     return str(delimiter).join(render(part) for part in parts)
 
 
 def parse(text: str) -> dict[str, Any]:
+    text = text.replace("${AWS::StackName}", STACK).replace("${ComplianceFloorPercent}", "90")
     return json.loads(SUBSTITUTION.sub("x", text))  # type: ignore[no-any-return]
 
 
@@ -56,9 +69,9 @@ def test_without_the_event_path_the_dashboard_names_none_of_its_resources() -> N
     parse(text)  # still valid JSON
     assert not [name for name in CONDITIONAL if f"${{{name}" in text]
     conditional = {r: v.get("Condition") for r, v in load_template()["Resources"].items()}
-    assert all(conditional[name] == "HasEventSource" for name in CONDITIONAL)
+    assert all(conditional[name] in {"HasEventSource", "HasNoEventsAlarm"} for name in CONDITIONAL)
     for name, condition in conditional.items():
-        if condition == "HasEventSource":
+        if condition in {"HasEventSource", "HasNoEventsAlarm"}:
             assert f"${{{name}" not in text, name
 
 
@@ -66,12 +79,17 @@ def shown_metrics(dashboard: dict[str, Any]) -> set[tuple[str, str, frozenset[st
     """(namespace, metric name, dimension names) of every metric and SEARCH on the dashboard."""
     found = set()
     for widget in dashboard["widgets"]:
-        for row in widget.get("properties", {}).get("metrics", []):
+        rows = widget.get("properties", {}).get("metrics", [])
+        ids = {row[-1]["id"] for row in rows if isinstance(row[-1], dict) and "id" in row[-1]}
+        for row in rows:
             if isinstance(row[0], dict):
-                match = SEARCH.search(row[0]["expression"])
-                assert match, f"unparsed expression {row[0]['expression']}"
+                expression = row[0]["expression"]
+                match = SEARCH.search(expression)
+                if match is None:  # metric math over the widget's own rows
+                    assert set(re.findall(r"[a-z]\w*", expression)) <= ids, f"unparsed expression {expression}"
+                    continue
                 namespace, *dimensions = match["schema"].split(",")
-                found.add((namespace, match["name"], frozenset(dimensions)))
+                found.add((namespace.strip('"'), match["name"], frozenset(dimensions)))
                 continue
             fields = [f for f in row if isinstance(f, str)]
             namespace, name, *pairs = fields
@@ -82,7 +100,7 @@ def shown_metrics(dashboard: dict[str, Any]) -> set[tuple[str, str, frozenset[st
 
 def test_every_wrapguard_metric_on_the_dashboard_is_emitted_with_those_dimensions(dashboard: dict[str, Any]) -> None:
     emitted = names.emitted()
-    ours = {(name, dims) for namespace, name, dims in shown_metrics(dashboard) if namespace == "Wrapguard"}
+    ours = {(name, dims) for namespace, name, dims in shown_metrics(dashboard) if namespace == STACK}
     assert ours, "the dashboard shows no wrapguard metric"
     for name, dims in ours:
         assert name in emitted, f"dashboard shows {name}, which the code never emits"
@@ -90,14 +108,27 @@ def test_every_wrapguard_metric_on_the_dashboard_is_emitted_with_those_dimension
 
 
 def test_every_emitted_metric_is_on_the_dashboard(dashboard: dict[str, Any]) -> None:
-    shown = {name for namespace, name, _ in shown_metrics(dashboard) if namespace == "Wrapguard"}
+    shown = {name for namespace, name, _ in shown_metrics(dashboard) if namespace == STACK}
     assert set(names.emitted()) - shown == set()
+
+
+def test_every_metric_on_the_dashboard_is_the_stacks_or_aws(dashboard: dict[str, Any]) -> None:
+    """Two stacks in one account never share a metric: namespace and service are the stack's name."""
+    for namespace, _, _ in shown_metrics(dashboard):
+        assert namespace == STACK or namespace.startswith("AWS/"), namespace
+    for widget in dashboard["widgets"]:
+        for row in widget.get("properties", {}).get("metrics", []):
+            fields = [f for f in row if isinstance(f, str)]
+            if fields and fields[0] == STACK:
+                assert dict(zip(fields[2::2], fields[3::2], strict=True))["service"] == STACK, row
 
 
 def test_the_dashboard_has_every_panel_the_issue_lists(dashboard: dict[str, Any]) -> None:
     titles = " | ".join(w["properties"].get("title", "") for w in dashboard["widgets"]).lower()
     for wanted in (
         "compliance rate per queue",
+        "compliance rate, all queues, per day",
+        "failures by class",
         "missing wrap-ups per queue",
         "data action outcomes",
         "event actions",
@@ -105,17 +136,19 @@ def test_the_dashboard_has_every_panel_the_issue_lists(dashboard: dict[str, Any]
         "reconcile passes, conversations checked and lag",
         "genesys 429 / 5xx answers and retries",
         "dead-letter queue depth",
-        "applywrapupfunction: errors, duration (p95, ms), cold starts",
-        "wrapupeventsfunction: errors, duration (p95, ms), cold starts",
-        "reconcilefunction: errors, duration (p95, ms), cold starts",
+        "applywrapupfunction: errors, throttles, duration (p95, ms), cold starts",
+        "wrapupeventsfunction: errors, throttles, duration (p95, ms), cold starts",
+        "reconcilefunction: errors, throttles, duration (p95, ms), cold starts",
         "alarm states",
     ):
         assert wanted in titles
-    (alarms,) = [w for w in dashboard["widgets"] if w["type"] == "alarm"]
     template_alarms = [k for k, r in load_template()["Resources"].items() if r["Type"] == "AWS::CloudWatch::Alarm"]
-    body = body_text(has_event_source=True)
+    body = body_text(has_event_source=True, has_no_events_alarm=True)
+    (alarms,) = [w for w in parse(body)["widgets"] if w["type"] == "alarm"]
     assert len(alarms["properties"]["alarms"]) == len(template_alarms)
     assert all(f"${{{alarm}.Arn}}" in body for alarm in template_alarms)
+    # With the event path but no NoEventsAlarmMinutes: that one alarm is not shown (it does not exist).
+    assert "${NoEventsAlarm.Arn}" not in body_text(has_event_source=True, has_no_events_alarm=False)
 
 
 def test_dashboard_is_named_after_the_stack_and_its_url_is_an_output() -> None:
@@ -166,12 +199,18 @@ def test_the_emitters_print_only_catalogued_names_and_dimensions(capsys: pytest.
         ]
     )
     count_failure("missing_wrapup", "reconcile")
+    count_failure("forbidden", "data_action")
     count_genesys_answer(429)
     count_genesys_answer(503)
     metrics.flush_metrics()
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
     emitted = names.emitted()
     seen = set()
+    classes = [(line["class"], line[names.FAILURE_RECORDED_BY_CLASS]) for line in lines if "class" in line]
+    assert classes == [("compliance", [1]), ("auth", [1])]
+    (totals,) = [line for line in lines if names.COMPLIANCE_CHECKED_TOTAL in line]
+    assert (totals[names.COMPLIANCE_CHECKED_TOTAL], totals[names.COMPLIANCE_CODED_TOTAL]) == ([3], [1])
+    assert "queue" not in totals
     for line in lines:
         (directive,) = line["_aws"]["CloudWatchMetrics"]
         (dimensions,) = directive["Dimensions"]
@@ -185,4 +224,39 @@ def test_the_emitters_print_only_catalogued_names_and_dimensions(capsys: pytest.
                 [1],
                 [1],
             )
-    assert {names.COMPLIANCE_RATE, names.FAILURE_RECORDED_BY_REASON, names.GENESYS_THROTTLED} <= seen
+    assert {
+        names.COMPLIANCE_RATE,
+        names.FAILURE_RECORDED_BY_REASON,
+        names.FAILURE_RECORDED_BY_CLASS,
+        names.COMPLIANCE_CHECKED_TOTAL,
+        names.GENESYS_THROTTLED,
+    } <= seen
+
+
+def test_the_emitters_use_the_namespace_and_service_from_the_environment() -> None:
+    """Lambda sets both to the stack name; locally they default to wrapguard's own."""
+    import subprocess
+    import sys
+
+    script = (
+        "import json, io, contextlib\n"
+        "from wrapguard.observability import count_failure\n"
+        "out = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out):\n"
+        "    count_failure('timeout', 'eventbridge')\n"
+        "line = json.loads(out.getvalue().splitlines()[-1])\n"
+        "print(line['_aws']['CloudWatchMetrics'][0]['Namespace'], line['service'], line['class'])\n"
+    )
+    env = {"POWERTOOLS_SERVICE_NAME": "wg-prod", "POWERTOOLS_METRICS_NAMESPACE": "wg-prod", "PATH": ""}
+    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["wg-prod", "wg-prod", "upstream"]
+
+
+def test_every_failure_reason_has_a_class_and_only_genesys_refusals_and_outages_page() -> None:
+    from wrapguard.domain.failures import FailureReason
+
+    assert set(names.FAILURE_CLASSES) == set(FailureReason)
+    paging = {reason.value for reason, kind in names.FAILURE_CLASSES.items() if kind in {names.AUTH, names.UPSTREAM}}
+    assert paging == {"unauthorized", "forbidden", "timeout", "upstream_error", "rate_limited"}
+    assert names.failure_class("missing_wrapup") == names.failure_class("placeholder_code") == names.COMPLIANCE
+    assert names.failure_class("not-a-reason") == names.REVIEW  # an unknown reason never pages

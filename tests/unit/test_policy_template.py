@@ -92,9 +92,11 @@ def test_outputs_name_what_wrapguard_setup_policy_writes(template: dict[str, Any
 
 def test_a_rejected_policy_raises_the_alarm(template: dict[str, Any]) -> None:
     alarm = template["Resources"]["PolicyRejectedAlarm"]["Properties"]
-    failures = template["Resources"]["FailuresRecordedAlarm"]["Properties"]
+    genesys = template["Resources"]["GenesysAuthFailuresAlarm"]["Properties"]
     assert alarm["MetricName"] == "PolicyRejected"
-    assert alarm["Namespace"] == failures["Namespace"]  # the functions' namespace, as the other alarm
+    assert alarm["Namespace"] == genesys["Namespace"]  # the functions' namespace, as the other alarms
+    assert alarm["Dimensions"] == [d for d in genesys["Dimensions"] if d["Name"] == "service"]
+    assert alarm["AlarmActions"] == genesys["AlarmActions"]
     assert alarm["Threshold"] == 1
     assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
     assert alarm["Statistic"] == "Sum"

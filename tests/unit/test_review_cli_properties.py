@@ -12,15 +12,18 @@ import base64
 import io
 import json
 import string
+import uuid
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from unittest.mock import patch
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from wrapguard.cli import common
+from wrapguard.cli.batch_input import MAX_BYTES, MAX_ITEMS
 from wrapguard.cli.common import ExitCode
 from wrapguard.cli.filters import STATUS_CHOICES, PageToken, parse_since, statuses
 from wrapguard.cli.review import main
@@ -254,3 +257,36 @@ def test_token_text_never_holds_more_than_the_alphabet() -> None:
     token = PageToken("all", {s: IndexPosition("2026-11-20T09:00:00.000Z", "c" * 36, "p") for s in FailureStatus})
     assert set(token.encode()) <= set(string.ascii_letters + string.digits + "-_")
     assert PageToken.decode(token.encode(), "all") == token
+
+
+A, B, C = (str(u) for u in (uuid.uuid4(), uuid.uuid4(), uuid.uuid4()))
+FIVE = [f"{A},{B},one", f"{B},{C},two", f"{C},{A},three", f"{A},{C},four", f"{B},{A},five"]
+
+
+def with_line_2(text: str) -> str:
+    return "\n".join([FIVE[0], text, *FIVE[2:]]) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("batch", "problem"),
+    [
+        (with_line_2(f'"{FIVE[1]}'), "line 2: a quoted cell starting here is never closed"),  # used to succeed
+        (with_line_2(f"{B},{C},two,three"), "line 2: 4 column(s)"),
+        (with_line_2(f"{B},{C[:-1]},two"), "line 2: participantId (column 2) must be a UUID"),
+        (with_line_2(f" ,{C},two"), "line 2: conversationId (column 1) is empty"),
+        ("conversationId,participantId,notes\n" + "\n".join(FIVE), "line 1: unknown column 'notes' (column 3)"),
+        ("\n".join(FIVE * 2001), f"more than {MAX_ITEMS} items"),
+        (FIVE[0] + "," + "x" * MAX_BYTES, f"more than {MAX_BYTES:,} bytes"),
+    ],
+)
+@pytest.mark.parametrize("command", ["resolve", "ignore"])
+def test_a_malformed_batch_is_rejected_whole_before_any_write(command: str, batch: str, problem: str) -> None:
+    code, out, err, writes = cli(command, "--from-file", "-", "--by", "ana", stdin=batch)
+    assert_rejected(code, out, err, writes)
+    assert err.startswith("wrapguard-review: --from-file -") and problem in err, err
+
+
+def test_a_well_formed_batch_of_the_same_lines_is_written() -> None:
+    code, _, err, writes = cli("resolve", "--from-file", "-", "--by", "ana", stdin="\n".join(FIVE))
+    assert code == ExitCode.NOT_FOUND, err  # the fake knows no item, but every line was tried
+    assert [(w[0], w[1], w[3]["note"]) for w in writes] == [tuple(line.split(",")) for line in FIVE]

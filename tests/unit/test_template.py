@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from wrapguard_local.template import load_template, transformed_template, without_condition
+from wrapguard_local.template import REPO_ROOT, TEMPLATE, load_template, transformed_template, without_condition
 
 
 @pytest.fixture(scope="module")
@@ -167,7 +167,10 @@ def transformed_variant(events: bool) -> dict[str, Any]:
     template["Parameters"]["GenesysEventSourceName"]["Default"] = EVENTS_SOURCE if events else ""
     template["Parameters"]["GenesysOrgId"]["Default"] = "bb14bed0-f8f9-445d-b9d1-10cecb8569d6"
     transformed = transformed_template(template)
-    return transformed if events else without_condition(transformed, "HasEventSource")
+    if events:
+        return transformed
+    # Without the event source both conditions are false (HasNoEventsAlarm requires HasEventSource).
+    return without_condition(without_condition(transformed, "HasNoEventsAlarm"), "HasEventSource")
 
 
 EVENTS_TYPES = {"AWS::Events::EventBus", "AWS::Events::Rule", "AWS::SQS::Queue", "AWS::SQS::QueuePolicy"}
@@ -250,11 +253,9 @@ def test_reconcile_schedule_and_alarms(resources: dict[str, Any]) -> None:
     params = load_template()["Parameters"]
     assert params["ReconcileRateMinutes"]["Default"] == 15
     alarms = {k: v["Properties"] for k, v in resources.items() if v["Type"] == "AWS::CloudWatch::Alarm"}
-    watched = {(a["Namespace"], a["MetricName"]) for a in alarms.values()}
+    watched = {(str(a["Namespace"]), a["MetricName"]) for a in alarms.values() if "Namespace" in a}
     assert ("AWS/SQS", "ApproximateNumberOfMessagesVisible") in watched
     assert ("AWS/Lambda", "Errors") in watched
-    assert ("Wrapguard", "FailureRecorded") in watched
-    assert all("AlarmActions" in a for a in alarms.values())
     assert params["AlarmTopicArn"]["Default"] == ""
 
 
@@ -264,7 +265,7 @@ def test_reconciler_counts_compliance_into_its_table(resources: dict[str, Any]) 
     table = resources["ComplianceTable"]["Properties"]
     assert [k["AttributeName"] for k in table["KeySchema"]] == ["pk", "sk"]
     assert table["TimeToLiveSpecification"] == {"AttributeName": "expiresAt", "Enabled": True}
-    assert list(resources)[-2:] == ["ComplianceTable", "WrapguardDashboard"]
+    assert list(resources)[-1] == "WrapguardDashboard"
 
 
 def test_data_action_tracer_off_by_default_active_tracing_kept(resources: dict[str, Any]) -> None:
@@ -277,3 +278,300 @@ def test_data_action_tracer_off_by_default_active_tracing_kept(resources: dict[s
     assert template["Globals"]["Function"]["Tracing"] == "Active"
     for other in ("WrapupEventsFunction", "ReconcileFunction"):
         assert "POWERTOOLS_TRACE_DISABLED" not in resources[other]["Properties"]["Environment"]["Variables"]
+
+
+# --- issue 16: notifications that mean something, template hygiene, managed policies ----------------
+TOPIC = {"Fn::If": ["CreateAlarmTopic", {"Ref": "AlarmTopic"}, {"Ref": "AlarmTopicArn"}]}
+STACK = {"Ref": "AWS::StackName"}
+
+
+def alarms_of(resources: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in resources.items() if v["Type"] == "AWS::CloudWatch::Alarm"}
+
+
+def watched_metrics(alarm: dict[str, Any]) -> list[tuple[Any, str, dict[str, Any]]]:
+    """(namespace, metric name, {dimension: value}) of every metric an alarm reads, math alarms included."""
+    props = alarm["Properties"]
+    if "MetricName" in props:
+        return [(props["Namespace"], props["MetricName"], {d["Name"]: d["Value"] for d in props["Dimensions"]})]
+    found = []
+    for query in props["Metrics"]:
+        if "MetricStat" in query:
+            metric = query["MetricStat"]["Metric"]
+            found.append(
+                (metric["Namespace"], metric["MetricName"], {d["Name"]: d["Value"] for d in metric["Dimensions"]})
+            )
+    return found
+
+
+def test_every_alarm_notifies_the_topic_on_alarm_and_on_ok(resources: dict[str, Any]) -> None:
+    alarms = alarms_of(resources)
+    assert len(alarms) >= 12
+    for name, alarm in alarms.items():
+        props = alarm["Properties"]
+        assert props["AlarmActions"] == [TOPIC], name
+        assert props["OKActions"] == [TOPIC], name
+        # "<stack>-...": the topic policy and SetupPolicy's DescribeAlarms are scoped by that prefix.
+        assert props["AlarmName"]["Fn::Sub"].startswith("${AWS::StackName}-"), name
+        description = props["AlarmDescription"]
+        description = description if isinstance(description, str) else description["Fn::Sub"]
+        assert len(description) >= 100, f"{name}: say what broke and what to do"
+
+
+def test_the_topic_is_the_stacks_unless_one_is_given(resources: dict[str, Any]) -> None:
+    template = load_template()
+    assert template["Conditions"]["CreateAlarmTopic"] == {"Fn::Equals": [{"Ref": "AlarmTopicArn"}, ""]}
+    assert resources["AlarmTopic"]["Condition"] == "CreateAlarmTopic"
+    policy = resources["AlarmTopicPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    ((statement),) = policy
+    assert statement["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert statement["Action"] == "sns:Publish"
+    assert "alarm:${AWS::StackName}-*" in statement["Condition"]["ArnLike"]["aws:SourceArn"]["Fn::Sub"]
+    subscription = resources["AlarmEmailSubscription"]
+    assert subscription["Condition"] == "HasAlarmEmail"
+    assert subscription["Properties"]["TopicArn"] == TOPIC
+    assert template["Parameters"]["AlarmEmail"]["Default"] == ""
+    assert template["Outputs"]["AlarmTopicArn"]["Value"] == TOPIC
+
+
+def test_no_alarm_counts_compliance_findings_one_by_one(resources: dict[str, Any]) -> None:
+    from wrapguard import metric_names as names
+    from wrapguard.domain.event_results import EventAction
+
+    raw_compliance = {
+        names.FAILURE_RECORDED,  # every failure, compliance findings included
+        names.FAILURE_RECORDED_BY_REASON,
+        names.COMPLIANCE_MISSING,
+        names.COMPLIANCE_PLACEHOLDER,
+        names.RECONCILE_MISSING_WRAPUPS,
+        names.EVENT_ACTIONS[EventAction.MISSING_WRAPUP],
+    }
+    for name, alarm in alarms_of(resources).items():
+        for _, metric, dimensions in watched_metrics(alarm):
+            assert metric not in raw_compliance, name
+            if metric == names.FAILURE_RECORDED_BY_CLASS:
+                assert dimensions["class"] in {names.AUTH, names.UPSTREAM}, name
+
+
+@pytest.mark.parametrize("reason", ["unauthorized", "forbidden", "timeout", "upstream_error", "rate_limited"])
+def test_each_genesys_system_failure_reason_has_an_alarm(resources: dict[str, Any], reason: str) -> None:
+    from wrapguard import metric_names as names
+
+    watching = [
+        name
+        for name, alarm in alarms_of(resources).items()
+        for namespace, metric, dimensions in watched_metrics(alarm)
+        if (namespace, metric) == (STACK, names.FAILURE_RECORDED_BY_CLASS)
+        and dimensions == {"service": STACK, "class": names.failure_class(reason)}
+    ]
+    assert len(watching) == 1
+
+
+@pytest.mark.parametrize("function", ["ApplyWrapupFunction", "ReconcileFunction", "WrapupEventsFunction"])
+def test_each_function_has_an_errors_and_a_throttles_alarm(resources: dict[str, Any], function: str) -> None:
+    for metric in ("Errors", "Throttles"):
+        (alarm,) = [
+            a
+            for a in alarms_of(resources).values()
+            if ("AWS/Lambda", metric, {"FunctionName": {"Ref": function}}) in watched_metrics(a)
+        ]
+        assert alarm["Properties"]["ComparisonOperator"] == "GreaterThanThreshold"
+        assert alarm.get("Condition") == resources[function].get("Condition")
+
+
+def test_reconciler_heartbeat_alarm_fires_after_two_silent_intervals(resources: dict[str, Any]) -> None:
+    from wrapguard import metric_names as names
+
+    alarm = resources["ReconcileHeartbeatAlarm"]["Properties"]
+    assert watched_metrics(resources["ReconcileHeartbeatAlarm"]) == [
+        (STACK, names.RECONCILE_PASSES, {"service": STACK})
+    ]
+    assert alarm["TreatMissingData"] == "breaching"
+    # Period x EvaluationPeriods = 120 s x rate = two schedule intervals; every period must be empty.
+    assert alarm["Period"] == 120
+    assert alarm["EvaluationPeriods"] == alarm["DatapointsToAlarm"] == {"Ref": "ReconcileRateMinutes"}
+    assert (alarm["Statistic"], alarm["Threshold"], alarm["ComparisonOperator"]) == ("Sum", 1, "LessThanThreshold")
+    rate = load_template()["Parameters"]["ReconcileRateMinutes"]
+    assert rate["MaxValue"] * alarm["Period"] <= 86400  # CloudWatch: periods under an hour, one day at most
+
+
+def test_the_pass_metric_is_counted_only_after_the_pass_returned() -> None:
+    """The heartbeat means 'a pass finished': the handler counts it after run(), which raises on failure."""
+    source = (REPO_ROOT / "functions" / "reconcile" / "app.py").read_text()
+    assert source.index("reconciler().run(") < source.index("metric_names.RECONCILE_PASSES")
+
+
+def test_compliance_floor_is_a_daily_rate_not_a_count(resources: dict[str, Any]) -> None:
+    from wrapguard import metric_names as names
+
+    alarm = resources["ComplianceFloorAlarm"]["Properties"]
+    metrics = {q["Id"]: q for q in alarm["Metrics"]}
+    assert {m for _, m, _ in watched_metrics(resources["ComplianceFloorAlarm"])} == {
+        names.COMPLIANCE_CHECKED_TOTAL,
+        names.COMPLIANCE_CODED_TOTAL,
+    }
+    stats = [q["MetricStat"] for q in metrics.values() if "MetricStat" in q]
+    assert len(stats) <= 10  # CloudWatch: a math alarm reads at most 10 metrics
+    assert all(s["Period"] == 86400 and s["Stat"] == "Sum" for s in stats)
+    assert alarm["EvaluationPeriods"] == 1  # one day x 1: within the 7-day cap for periods of an hour or more
+    (returned,) = [q for q in metrics.values() if q.get("ReturnData", True)]
+    assert "100 * coded / checked" in returned["Expression"] and "SEARCH" not in returned["Expression"]
+    assert alarm["Threshold"] == {"Ref": "ComplianceFloorPercent"}
+    assert alarm["ComparisonOperator"] == "LessThanThreshold"
+    assert alarm["TreatMissingData"] == "notBreaching"
+    assert load_template()["Parameters"]["ComplianceFloorPercent"]["Default"] == 90
+
+
+def test_no_events_alarm_is_optional_and_only_with_the_event_path(resources: dict[str, Any]) -> None:
+    template = load_template()
+    assert template["Parameters"]["NoEventsAlarmMinutes"]["Default"] == 0
+    condition = template["Conditions"]["HasNoEventsAlarm"]["Fn::And"]
+    assert {"Condition": "HasEventSource"} in condition
+    alarm = resources["NoEventsAlarm"]
+    assert alarm["Condition"] == "HasNoEventsAlarm"
+    props = alarm["Properties"]
+    assert watched_metrics(alarm) == [("AWS/Lambda", "Invocations", {"FunctionName": {"Ref": "WrapupEventsFunction"}})]
+    assert props["EvaluationPeriods"] == props["DatapointsToAlarm"] == {"Ref": "NoEventsAlarmMinutes"}
+    assert props["TreatMissingData"] == "breaching"
+    assert template["Parameters"]["NoEventsAlarmMinutes"]["MaxValue"] * props["Period"] <= 86400
+
+
+def test_alarm_windows_stay_within_cloudwatch_limits(resources: dict[str, Any]) -> None:
+    for name, alarm in alarms_of(resources).items():
+        props = alarm["Properties"]
+        period = props.get("Period") or props["Metrics"][0]["MetricStat"]["Period"]
+        periods = props["EvaluationPeriods"]
+        if isinstance(periods, int):
+            assert period * periods <= (86400 if period < 3600 else 604800), name
+
+
+@pytest.mark.parametrize("events", [False, True])
+def test_alarm_names_output_lists_every_alarm(events: bool) -> None:
+    deployed = transformed_variant(events)
+    alarms = {k for k, v in deployed["Resources"].items() if v["Type"] == "AWS::CloudWatch::Alarm"}
+    listed = json.dumps(deployed["Outputs"]["AlarmNames"]["Value"])
+    assert {a for a in alarms if f'"{a}"' in listed or f"${{{a}}}" in listed} == alarms
+    assert "EventAlarmNames" not in deployed["Outputs"]  # merged into AlarmNames
+
+
+# Tables: which keep data when the stack goes, which have point-in-time recovery (and why not).
+TABLES = {
+    "FailuresTable": ("Retain", True),  # review history
+    "ComplianceTable": ("Retain", True),  # compliance figures per day
+    "StagedCodesTable": ("Delete", True),  # codes waiting for after-call work
+    "ReconcileCheckpointTable": ("Delete", True),  # the watermark
+    "LeaseTable": ("Delete", False),  # short holds, TTL: a restore would resurrect stale holds
+    "IdempotencyTable": ("Delete", False),  # Powertools' idempotency cache
+}
+
+
+def test_every_table_states_its_policies_pitr_and_encryption(resources: dict[str, Any]) -> None:
+    tables = {k: v for k, v in resources.items() if v["Type"] == "AWS::DynamoDB::Table"}
+    assert set(tables) == set(TABLES)
+    for name, (policy, pitr) in TABLES.items():
+        table = tables[name]
+        assert (table["DeletionPolicy"], table["UpdateReplacePolicy"]) == (policy, policy), name
+        recovery = table["Properties"].get("PointInTimeRecoverySpecification", {})
+        assert recovery.get("PointInTimeRecoveryEnabled", False) is pitr, name
+        assert table["Properties"]["SSESpecification"] == {"SSEEnabled": True}, name
+
+
+# SAM (1.115) passes no tags to the EventBridge rule it generates; stack tags (`sam deploy --tags`) do.
+UNTAGGED = {"WrapupEventsFunctionGenesysConversationEvents"}
+
+
+@pytest.mark.parametrize("events", [False, True])
+def test_every_taggable_resource_carries_the_tags(events: bool) -> None:
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER  # type: ignore[import-untyped]
+
+    wanted = [{"Key": "application", "Value": "wrapguard"}, {"Key": "owner", "Value": {"Ref": "OwnerTag"}}]
+    tagged = 0
+    for name, resource in transformed_variant(events)["Resources"].items():
+        schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", resource["Type"]).schema
+        if "Tags" not in schema["properties"] or name in UNTAGGED:
+            continue
+        tags = resource["Properties"].get("Tags")
+        assert isinstance(tags, list) and all(tag in tags for tag in wanted), f"{name}: {tags}"
+        tagged += 1
+    assert tagged >= (28 if events else 20)
+
+
+def test_metrics_and_service_are_named_after_the_stack(resources: dict[str, Any]) -> None:
+    template = load_template()
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["POWERTOOLS_SERVICE_NAME"] == STACK
+    assert variables["POWERTOOLS_METRICS_NAMESPACE"] == STACK
+    for name, alarm in alarms_of(resources).items():
+        for namespace, _, dimensions in watched_metrics(alarm):
+            if namespace != STACK:
+                assert str(namespace).startswith("AWS/"), name
+            else:
+                assert dimensions["service"] == STACK, name
+    text = TEMPLATE.read_text()
+    assert "Wrapguard" not in text.replace("WrapguardLayer", "").replace("WrapguardDashboard", "")
+
+
+def policy_statements(resources: dict[str, Any], name: str) -> list[dict[str, Any]]:
+    found = []
+    for statement in resources[name]["Properties"]["PolicyDocument"]["Statement"]:
+        if "Fn::If" in statement:  # a statement that exists with the event path
+            statement = statement["Fn::If"][1]
+        assert statement["Effect"] == "Allow"
+        for resource in as_list(statement["Resource"]):
+            assert resource != "*" and "*" not in json.dumps(statement["Action"]), statement["Sid"]
+        found.append(statement)
+    return found
+
+
+def actions_by_sid(resources: dict[str, Any], name: str) -> dict[str, set[str]]:
+    return {s["Sid"]: set(as_list(s["Action"])) for s in policy_statements(resources, name)}
+
+
+def test_reviewer_policy_reads_reviews_and_invokes_never_scans_or_writes_items(resources: dict[str, Any]) -> None:
+    assert actions_by_sid(resources, "ReviewerPolicy") == {
+        "ReadStackOutputs": {"cloudformation:DescribeStacks"},
+        "ReadFunctionConfiguration": {"lambda:GetFunctionConfiguration"},
+        "ReadFailures": {"dynamodb:GetItem", "dynamodb:Query"},
+        "ReviewFailures": {"dynamodb:UpdateItem"},
+        "ReadComplianceFigures": {"dynamodb:Query"},
+        "AskTheFunctionsToAct": {"lambda:InvokeFunction"},
+        "ReadDeadLetters": {"sqs:GetQueueAttributes", "sqs:ReceiveMessage", "sqs:DeleteMessage"},
+    }
+    statements = {s["Sid"]: s for s in policy_statements(resources, "ReviewerPolicy")}
+    assert statements["ReadFailures"]["Resource"] == [
+        {"Fn::GetAtt": "FailuresTable.Arn"},
+        {"Fn::Sub": "${FailuresTable.Arn}/index/StatusIndex"},
+    ]
+    assert statements["ReviewFailures"]["Resource"] == {"Fn::GetAtt": "FailuresTable.Arn"}
+    invoke = statements["AskTheFunctionsToAct"]["Resource"]
+    assert invoke[0] == {"Ref": "ApplyWrapupFunction.Alias"}  # the published alias, as Genesys calls it
+    assert invoke[1]["Fn::If"][:2] == ["HasEventSource", {"Fn::GetAtt": "WrapupEventsFunction.Arn"}]
+    every_action = set().union(*actions_by_sid(resources, "ReviewerPolicy").values())
+    assert not every_action & {"dynamodb:Scan", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
+    assert not any(a.startswith("secretsmanager:") for a in every_action)  # no Genesys secret on a laptop
+
+
+def test_setup_policy_is_what_wrapguard_setup_calls(resources: dict[str, Any]) -> None:
+    assert actions_by_sid(resources, "SetupPolicy") == {
+        "ReadStackOutputs": {"cloudformation:DescribeStacks"},
+        "GenesysClientSecret": {
+            "secretsmanager:GetSecretValue",
+            "secretsmanager:PutSecretValue",
+            "secretsmanager:CreateSecret",
+        },
+        "ReadFunctionConfiguration": {"lambda:GetFunctionConfiguration"},
+        "VerifyTables": {"dynamodb:DescribeTable"},
+        "VerifyAlarms": {"cloudwatch:DescribeAlarms"},
+        "VerifyAlarmSubscription": {"sns:ListSubscriptionsByTopic"},
+        "VerifyEventPath": {"events:DescribeEventSource", "events:DescribeEventBus"},
+        "VerifyDeadLetters": {"sqs:GetQueueAttributes"},
+    }
+    statements = {s["Sid"]: s for s in policy_statements(resources, "SetupPolicy")}
+    assert statements["GenesysClientSecret"]["Resource"]["Fn::Sub"].endswith(
+        ":secret:${GenesysCredentialsSecretName}-??????"
+    )
+    assert statements["VerifyAlarmSubscription"]["Resource"] == TOPIC
+    assert statements["VerifyAlarms"]["Resource"]["Fn::Sub"].endswith(":alarm:${AWS::StackName}-*")
+    outputs = load_template()["Outputs"]
+    assert outputs["ReviewerPolicyArn"]["Value"] == {"Ref": "ReviewerPolicy"}
+    assert outputs["SetupPolicyArn"]["Value"] == {"Ref": "SetupPolicy"}

@@ -2,24 +2,53 @@
 this module and the dashboard and alarms in template.yaml use the same names (tests/unit/test_dashboard.py
 reads both).
 
-Dimensions stay bounded: service, reason, source, queue and media type; never a conversation,
+Namespace and service are the stack name in Lambda (template.yaml Globals), so two stacks never share a
+metric. Dimensions stay bounded: service, reason, source, class, queue and media type; never a conversation,
 participant or agent id (one CloudWatch metric per value would be unbounded cost).
 """
 
 from __future__ import annotations
 
+from typing import Final
+
 from .contracts import Outcome
 from .domain.event_results import EventAction
+from .domain.failures import FailureReason
 
 SERVICE = frozenset({"service"})
 BY_REASON = frozenset({"service", "reason", "source"})
+BY_CLASS = frozenset({"service", "class"})
 BY_QUEUE = frozenset({"service", "queue", "mediaType"})
 BY_FUNCTION = frozenset({"service", "function_name"})  # Powertools' cold start metric
 
-# Dimension-less: the failure alarm watches it.
+# Every failure recorded, whatever its reason (dashboard only: the alarms watch the classes below).
 FAILURE_RECORDED = "FailureRecorded"
 # Dimensions service, reason, source.
 FAILURE_RECORDED_BY_REASON = "FailureRecordedByReason"
+# Dimensions service, class: what a failure means to whoever is told about it.
+FAILURE_RECORDED_BY_CLASS = "FailureRecordedByClass"
+# Genesys refused wrapguard's client (401/403): every write fails until someone repairs it. Alarmed.
+AUTH: Final = "auth"
+# Genesys failed or throttled after the client's retries. Alarmed above a threshold.
+UPSTREAM: Final = "upstream"
+# A participant ended without a real code: the agents', not the system's, to fix. Never alarmed per miss;
+# the compliance floor alarm watches the daily rate instead.
+COMPLIANCE: Final = "compliance"
+# One request went wrong (closed window, unknown code or conversation, another writer won): for review.
+REVIEW: Final = "review"
+FAILURE_CLASSES: dict[FailureReason, str] = {
+    FailureReason.UNAUTHORIZED: AUTH,
+    FailureReason.FORBIDDEN: AUTH,
+    FailureReason.TIMEOUT: UPSTREAM,
+    FailureReason.UPSTREAM_ERROR: UPSTREAM,
+    FailureReason.RATE_LIMITED: UPSTREAM,
+    FailureReason.MISSING_WRAPUP: COMPLIANCE,
+    FailureReason.PLACEHOLDER_CODE: COMPLIANCE,
+    FailureReason.WINDOW_CLOSED: REVIEW,
+    FailureReason.INVALID_CODE: REVIEW,
+    FailureReason.NOT_FOUND: REVIEW,
+    FailureReason.SUPERSEDED: REVIEW,
+}
 
 DATA_ACTION_OUTCOMES: dict[Outcome, str] = {
     Outcome.APPLIED: "WrapupApplied",
@@ -44,7 +73,8 @@ EVENT_ACTIONS: dict[EventAction, str] = {
     EventAction.MALFORMED_RECORDED: "EventMalformedRecorded",
 }
 
-# Reconciler passes.
+# Reconciler passes. ReconcilePasses is counted once per pass that returned (a failed pass raises first):
+# the heartbeat ReconcileHeartbeatAlarm watches.
 RECONCILE_PASSES = "ReconcilePasses"
 RECONCILE_CONVERSATIONS = "ReconcileConversations"
 RECONCILE_MISSING_WRAPUPS = "ReconcileMissingWrapups"
@@ -56,6 +86,10 @@ COMPLIANCE_MISSING = "ComplianceMissing"
 COMPLIANCE_PLACEHOLDER = "CompliancePlaceholder"
 # One value per participant, 100 (coded) or 0: its Average over any period is the compliance rate.
 COMPLIANCE_RATE = "ComplianceRate"
+# The same participants over all queues (dimension service only): the compliance floor alarm's figures
+# (an alarm cannot SEARCH the per-queue metrics, and its math takes at most 10 metrics).
+COMPLIANCE_CHECKED_TOTAL = "ComplianceCheckedTotal"
+COMPLIANCE_CODED_TOTAL = "ComplianceCodedTotal"
 # Genesys answers worth watching, and the client's retries.
 GENESYS_THROTTLED = "GenesysThrottled"  # HTTP 429
 GENESYS_SERVER_ERROR = "GenesysServerError"  # HTTP 5xx
@@ -69,6 +103,7 @@ def emitted() -> dict[str, frozenset[str]]:
     dimensions.update(
         {
             FAILURE_RECORDED_BY_REASON: BY_REASON,
+            FAILURE_RECORDED_BY_CLASS: BY_CLASS,
             RECONCILE_PASSES: SERVICE,
             RECONCILE_CONVERSATIONS: SERVICE,
             RECONCILE_MISSING_WRAPUPS: SERVICE,
@@ -77,6 +112,8 @@ def emitted() -> dict[str, frozenset[str]]:
             COMPLIANCE_MISSING: BY_QUEUE,
             COMPLIANCE_PLACEHOLDER: BY_QUEUE,
             COMPLIANCE_RATE: BY_QUEUE,
+            COMPLIANCE_CHECKED_TOTAL: SERVICE,
+            COMPLIANCE_CODED_TOTAL: SERVICE,
             GENESYS_THROTTLED: SERVICE,
             GENESYS_SERVER_ERROR: SERVICE,
             GENESYS_RETRY: SERVICE,
@@ -84,3 +121,12 @@ def emitted() -> dict[str, frozenset[str]]:
         }
     )
     return dimensions
+
+
+def failure_class(reason: str) -> str:
+    """The class of a failure reason (FailureReason's value). A reason added without a class counts as
+    review, never as a page (tests/unit/test_dashboard.py keeps every reason classed)."""
+    try:
+        return FAILURE_CLASSES[FailureReason(reason)]
+    except ValueError:
+        return REVIEW

@@ -76,13 +76,19 @@ def count_event(result: EventResult) -> None:
 
 
 def count_failure(reason: str, source: str, value: int = 1) -> None:
-    """Per-reason breakdown; the alarm watches the dimension-less FailureRecorded metric."""
+    """Per reason and source (the dashboard), and per class (the alarms: auth and upstream failures page,
+    compliance findings never do one by one; metric_names.FAILURE_CLASSES)."""
     with single_metric(
         name=metric_names.FAILURE_RECORDED_BY_REASON, unit=MetricUnit.Count, value=value, namespace=NAMESPACE
     ) as metric:
         metric.add_dimension(name="service", value=SERVICE)
         metric.add_dimension(name="reason", value=reason)
         metric.add_dimension(name="source", value=source)
+    with single_metric(
+        name=metric_names.FAILURE_RECORDED_BY_CLASS, unit=MetricUnit.Count, value=value, namespace=NAMESPACE
+    ) as metric:
+        metric.add_dimension(name="service", value=SERVICE)
+        metric.add_dimension(name="class", value=metric_names.failure_class(reason))
 
 
 # --- compliance, reconcile and Genesys health (names and dimensions: metric_names.py) ------------
@@ -94,6 +100,7 @@ def count_compliance(checks: Iterable[ParticipantCheck]) -> None:
     groups: dict[tuple[str, str], list[ParticipantCheck]] = {}
     for check in checks:
         groups.setdefault((check.queue_id or UNKNOWN, check.media_type or UNKNOWN), []).append(check)
+    total = ComplianceCounts()
     for (queue, media), group in groups.items():
         emf = EphemeralMetrics(namespace=NAMESPACE, service=SERVICE)
         emf.add_dimension(name="queue", value=queue)
@@ -101,6 +108,7 @@ def count_compliance(checks: Iterable[ParticipantCheck]) -> None:
         counts = ComplianceCounts()
         for check in group:
             counts.add(check.outcome)
+            total.add(check.outcome)
             emf.add_metric(
                 name=metric_names.COMPLIANCE_RATE, unit=MetricUnit.Percent, value=100 if check.is_compliant else 0
             )
@@ -110,6 +118,12 @@ def count_compliance(checks: Iterable[ParticipantCheck]) -> None:
             (metric_names.COMPLIANCE_PLACEHOLDER, counts.placeholder),
         ):
             emf.add_metric(name=name, unit=MetricUnit.Count, value=value)
+        emf.flush_metrics()
+    if total.checked:
+        # Over all queues, coded included when 0: the floor alarm divides coded by checked.
+        emf = EphemeralMetrics(namespace=NAMESPACE, service=SERVICE)
+        emf.add_metric(name=metric_names.COMPLIANCE_CHECKED_TOTAL, unit=MetricUnit.Count, value=total.checked)
+        emf.add_metric(name=metric_names.COMPLIANCE_CODED_TOTAL, unit=MetricUnit.Count, value=total.coded)
         emf.flush_metrics()
 
 

@@ -1,9 +1,12 @@
-"""`wrapguard-review export`: every failure (or those of one status) as CSV or JSON lines."""
+"""`wrapguard-review export`: every failure (or those of one status) as CSV or JSON lines.
+
+CSV cells that a spreadsheet would run as a formula are written with a leading `'` (safe_csv.py);
+JSON lines hold the values unchanged.
+"""
 
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import time
 from collections.abc import Iterator
@@ -13,6 +16,7 @@ from typing import Any, TextIO
 from ..domain.failures import FailureStatus
 from .common import Commands, Context, ExitCode, UsageError, add_command, shown
 from .filters import ALL, STATUS_CHOICES
+from .safe_csv import SafeCsvWriter
 from .show import COLUMNS
 
 
@@ -49,14 +53,13 @@ def _open(path: str) -> TextIO:
 
 
 def _write(items: Iterator[dict[str, Any]], fmt: str, target: TextIO, progress: Progress | None) -> int:
-    writer = csv.DictWriter(target, fieldnames=COLUMNS, extrasaction="ignore") if fmt == "csv" else None
-    if writer:
-        writer.writeheader()
+    # Every text cell is neutralised against formula injection (safe_csv.py): names, notes, messages.
+    writer = SafeCsvWriter(target, COLUMNS) if fmt == "csv" else None
     count = 0
     for item in items:
         if writer:
             # The review history is a list: one JSON cell keeps the file one row per item.
-            writer.writerow({**item, "reviews": json.dumps(item["reviews"])} if "reviews" in item else item)
+            writer.row(json.dumps(item[c]) if c == "reviews" and c in item else item.get(c) for c in COLUMNS)
         else:
             target.write(json.dumps(item, default=str) + "\n")
         count += 1

@@ -1,8 +1,8 @@
 """`wrapguard-review resolve|ignore`: record a reviewer's decision on one item or many (--from-file).
 
 An item already resolved or ignored keeps its review unless `--force`; every review is appended to
-the item's bounded `reviews` history either way. A batch is read and checked in full first: one bad
-line rejects the batch with nothing written.
+the item's bounded `reviews` history either way. A batch is read and checked in full first
+(batch_input.py: strict CSV or JSON lines, size-capped): one bad line rejects the batch with nothing written.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..domain.failures import FailureStatus
 from ..store.failures import ReviewOutcome, ReviewResult
-from .batch_input import NOTE_LIMIT, ReviewTarget, read_targets
+from .batch_input import MAX_BYTES, MAX_ITEMS, NOTE_LIMIT, ReviewTarget, read_targets
 from .common import (
     Commands,
     Context,
@@ -42,7 +42,8 @@ def register(commands: Commands) -> None:
         parser.add_argument(
             "--from-file",
             metavar="FILE",
-            help="many items, CSV (conversationId,participantId[,note]) or JSON lines; - reads stdin",
+            help=f"many items (at most {MAX_ITEMS}, {MAX_BYTES // 2**20} MiB): CSV "
+            "(conversationId,participantId[,note]) or JSON lines; - reads stdin",
         )
         parser.add_argument(
             "--note", type=bounded_text(NOTE_LIMIT), help="reviewer note (why); required unless every item has one"
@@ -102,7 +103,8 @@ def _targets(ctx: Context, args: argparse.Namespace) -> list[ReviewTarget]:
         if args.from_file == "-":
             return read_targets(ctx.stdin, "--from-file -")
         try:
-            with Path(args.from_file).open(encoding="utf-8") as stream:
+            # newline="": the csv module's own reading of line ends inside quoted cells (its docs).
+            with Path(args.from_file).open(encoding="utf-8", newline="") as stream:
                 return read_targets(stream, "--from-file")
         except OSError as exc:
             raise UsageError(f"--from-file: cannot read {shown(args.from_file)}: {exc.strerror}") from None

@@ -14,13 +14,14 @@ Genesys once per run when its settings are present (as for `retry`), ids otherwi
 from __future__ import annotations
 
 import argparse
-import csv
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from ..domain.compliance import UNKNOWN
 from ..domain.stats import GROUP_KEYS, Row, Stats, compute
 from .common import Commands, Context, ExitCode, UsageError, add_command
 from .filters import parse_since
+from .safe_csv import SafeCsvWriter
 from .tables import render
 
 KEY_HEADERS = {
@@ -123,17 +124,21 @@ def _columns(stats: Stats) -> list[str]:
 
 
 def write_csv(stats: Stats, out: TextIO) -> None:
-    """One line per group: ids (and names) of the keys, counts, and rates as fractions."""
+    """One line per group: ids (and names) of the keys, counts, and rates as fractions.
+
+    Through SafeCsvWriter: names and ids from Genesys are neutralised text, figures stay numbers. A
+    key with no value (no queue, no media type) is an empty cell, as it is null in --json.
+    """
     key_columns = [c for key in stats.by for c in ((f"{key}Id", f"{key}Name") if key in {"queue", "agent"} else (key,))]
     columns = _columns(stats)
-    writer = csv.writer(out)
-    writer.writerow(key_columns + columns)
+    writer = SafeCsvWriter(out, key_columns + columns)
     for row, figures in zip(stats.rows, stats.as_dict()["rows"], strict=True):
-        keys: list[Any] = []
+        keys: list[str | None] = []
         for key in stats.by:
-            value = row.key[key]
-            keys.extend((value, stats.names.get(key, {}).get(value, "")) if key in {"queue", "agent"} else (value,))
-        writer.writerow(keys + ["" if figures.get(c) is None else figures[c] for c in columns])
+            value = None if row.key[key] == UNKNOWN else row.key[key]
+            name = stats.names.get(key, {}).get(value) if value is not None else None
+            keys.extend((value, name) if key in {"queue", "agent"} else (value,))
+        writer.row([*keys, *(figures.get(c) for c in columns)])
 
 
 def render_table(stats: Stats) -> str:
