@@ -220,3 +220,21 @@ def test_a_change_is_seen_within_the_refresh_interval_whatever_the_call_pattern(
     while policy.current(DEADLINE).mode is not Mode.OBSERVE:
         clock.now += 0.5
     assert clock.now - deployed_at <= refresh
+
+
+def test_problems_are_logged_and_counted_under_the_catalogued_names(capsys: pytest.CaptureFixture[str]) -> None:
+    from wrapguard import metric_names
+    from wrapguard.observability import PolicyProblems, metrics
+
+    capsys.readouterr()
+    problems = PolicyProblems()
+    problems.rejected(["mode: enum"])
+    problems.read_failed("NoAnswer")
+    metrics.flush_metrics()
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    (emf,) = [line for line in lines if "_aws" in line]
+    assert emf[metric_names.POLICY_REJECTED] == [1.0] and emf[metric_names.POLICY_READ_FAILED] == [1.0]
+    (dimensions,) = emf["_aws"]["CloudWatchMetrics"][0]["Dimensions"]
+    assert frozenset(dimensions) == metric_names.emitted()[metric_names.POLICY_REJECTED]
+    (rejected,) = [line for line in lines if line.get("level") == "ERROR"]
+    assert rejected["problems"] == ["mode: enum"] and "policy set" in rejected["fix"]

@@ -94,6 +94,9 @@ COMPLIANCE_CODED_TOTAL = "ComplianceCodedTotal"
 GENESYS_THROTTLED = "GenesysThrottled"  # HTTP 429
 GENESYS_SERVER_ERROR = "GenesysServerError"  # HTTP 5xx
 GENESYS_RETRY = "GenesysRetry"
+# The runtime policy (policy_source.py): a deployed document the functions rejected (alarm), a failed read.
+POLICY_REJECTED = "PolicyRejected"
+POLICY_READ_FAILED = "PolicyReadFailed"
 COLD_START = "ColdStart"  # emitted by Powertools (log_metrics(capture_cold_start_metric=True))
 
 
@@ -117,6 +120,8 @@ def emitted() -> dict[str, frozenset[str]]:
             GENESYS_THROTTLED: SERVICE,
             GENESYS_SERVER_ERROR: SERVICE,
             GENESYS_RETRY: SERVICE,
+            POLICY_REJECTED: SERVICE,
+            POLICY_READ_FAILED: SERVICE,
             COLD_START: BY_FUNCTION,
         }
     )

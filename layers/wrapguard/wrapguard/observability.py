@@ -146,3 +146,18 @@ def _count_quietly(name: str) -> None:
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
     except Exception as exc:
         logger.warning("metric not counted", extra={"metric": name, "error": type(exc).__name__})
+
+
+class PolicyProblems:
+    """policy_source.PolicyReport: an error log line and a metric each; never the document's content."""
+
+    def rejected(self, problems: list[str]) -> None:
+        logger.error(
+            "deployed wrap-up policy rejected; keeping the last valid one",
+            extra={"problems": problems[:20], "fix": "wrapguard-setup policy show / policy set"},
+        )
+        _count_quietly(metric_names.POLICY_REJECTED)
+
+    def read_failed(self, code: str) -> None:
+        logger.warning("wrap-up policy not read from AppConfig; keeping the current one", extra={"error": code})
+        _count_quietly(metric_names.POLICY_READ_FAILED)
