@@ -17,8 +17,10 @@ from typing import Any
 import boto3
 
 from genesys_simulator import SimulatorState, running_simulator
+from wrapguard.aws.wiring import local_db
 from wrapguard.cli.review import main as review
 from wrapguard.cli.tables import render
+from wrapguard.domain.deadline import Deadline
 from wrapguard.settings import WRAPUP_TIMEOUT_CODE
 
 from . import demo_data as data
@@ -62,6 +64,9 @@ def local_stack() -> Iterator[LocalStack]:
             "POWERTOOLS_LOG_LEVEL": "ERROR",
             "POWERTOOLS_METRICS_DISABLED": "true",
             "POWERTOOLS_TRACE_DISABLED": "true",
+            # Sections 1-5 show what wrapguard writes: this stack was deployed with DefaultMode=enforce
+            # (a new stack observes by default); section 6 shows the modes per queue.
+            "WRAPGUARD_DEFAULT_MODE": "enforce",
             **{_env_name(logical): name for logical, name in tables.items()},
         }
         os.environ.update(env)
@@ -171,8 +176,8 @@ def run_reconcile_pass(sim: SimulatorState) -> dict[str, object]:
 def failure_rows() -> list[list[str]]:
     from wrapguard.store.failures import FailureStore
 
-    store = FailureStore(os.environ["FAILURES_TABLE_NAME"])
-    items = sorted(store.scan(), key=lambda i: str(i["lastSeen"]))
+    store = FailureStore(local_db(), os.environ["FAILURES_TABLE_NAME"])
+    items = sorted(store.scan(deadline=Deadline.unbounded()), key=lambda i: str(i["lastSeen"]))
     return [
         [
             short(i["conversationId"]),
@@ -186,6 +191,95 @@ def failure_rows() -> list[list[str]]:
         ]
         for i in items
     ]
+
+
+class DemoPolicy:
+    """The policy port the functions read once per invocation (domain/modes.py). In AWS it is the
+    AppConfig reader and `wrapguard-setup policy mode ...` deploys the change (every function sees it
+    within 45 s); here the demo changes the document the warm functions read, with no redeploy."""
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        self.document = document
+
+    def __call__(self, deadline: Any) -> Any:
+        from wrapguard.domain.policy import WrapupPolicy
+
+        return WrapupPolicy.model_validate(self.document)
+
+    def mode(self, queue: str, mode: str) -> None:
+        self.document["queues"][queue]["mode"] = mode
+
+
+def run_rollout(sim: SimulatorState) -> DemoPolicy:
+    """Issue 17: Support observed and Sales enforced in the same run, then Support switched to enforce at
+    run time. The same warm functions answer; only the policy they read changed."""
+    resolved, escalated = list(data.CODES)[:2]
+    policy = DemoPolicy(
+        {
+            "queues": {
+                data.SUPPORT_QUEUE: {"mode": "observe", "defaultCodeId": resolved},
+                data.SALES_QUEUE: {"mode": "enforce", "defaultCodeId": resolved},
+            }
+        }
+    )
+    apply_fn, events_fn = load_handler("apply_wrapup"), load_handler("wrapup_events")
+    apply_fn.service().policy = policy  # the port the runtime wires (WRAPUP_POLICY / AppConfig in AWS)
+    events_fn.processor().rules.policy = policy
+    start = datetime.now(UTC) - timedelta(minutes=12)  # ended before the reconciler's settle time
+    rows: list[list[str]] = []
+    observed: list[tuple[str, str]] = []
+
+    def call(step: str, queue: str, path: str, minute: int) -> None:
+        agent = data.AGENT_USER if queue == data.SUPPORT_QUEUE else data.SECOND_AGENT
+        cid, pid = sim.new_call(queue, agent, start=start + timedelta(minutes=minute))
+        (user_end,) = sim.agent_disconnect(cid, pid, at=start + timedelta(minutes=minute + 1))
+        with redirect_stdout(io.StringIO()):  # EMF metric lines
+            if path == "data action":
+                request = {"conversationId": cid, "participantId": pid, "wrapupCodeId": escalated}
+                answer = str(apply_fn.lambda_handler(request, FakeLambdaContext())["outcome"])
+            else:
+                answer = str(events_fn.lambda_handler(user_end, FakeLambdaContext())["action"])
+        mode = policy.document["queues"][queue]["mode"]
+        code = data.CODES.get(sim.applied_code(cid, pid) or "", "-")
+        rows.append([step, data.NAMES[queue], mode, path, answer, f"{code} (PATCH x{sim.apply_count(cid, pid)})"])
+        if code == "-":  # the agent leaves it uncoded: the reconciler will find it missing
+            observed.append((cid, pid))
+            sim.skip_acw(cid, pid, at=start + timedelta(minutes=minute + 2))
+        else:
+            sim.complete_acw(cid, pid, at=start + timedelta(minutes=minute + 2))
+
+    patches = sim.counters["patch_participant"]
+    for minute, (queue, path) in enumerate(
+        [(q, p) for q in (data.SUPPORT_QUEUE, data.SALES_QUEUE) for p in ("data action", "user.end (policy code)")]
+    ):
+        call("before", queue, path, minute)
+    before = sim.counters["patch_participant"] - patches
+    print(render(rows, ["when", "queue", "mode", "path", "answer", "code at Genesys"]))
+    print(f"   PATCH calls: {before} (Sales only); Support's would-be codes are kept as observations")
+    print("\n   $ wrapguard-setup policy mode enforce --queue Support   # in AWS: AppConfig, seen within 45 s")
+    policy.mode(data.SUPPORT_QUEUE, "enforce")
+    print("   (local: the warm functions' policy source now answers Support = enforce; nothing redeployed)")
+    rows.clear()
+    call("after", data.SUPPORT_QUEUE, "data action", 4)
+    call("after", data.SUPPORT_QUEUE, "user.end (policy code)", 5)
+    print(render(rows, ["when", "queue", "mode", "path", "answer", "code at Genesys"]))
+    print("\n   $ wrapguard-review list --status observed   # what observe mode kept (not shown as open failures)")
+    review(["list", "--status", "observed", "--limit", "5"])
+    with redirect_stdout(io.StringIO()):
+        report = load_handler("reconcile").lambda_handler({}, FakeLambdaContext())
+    print(
+        f"\n   reconcile pass: {report['missing']} participant(s) found without a code, of which "
+        f"{report['would_fix']} observe mode had a code for (wouldFix); see stats below"
+    )
+    from wrapguard.store.failures import FailureStore
+
+    store = FailureStore(local_db(), os.environ["FAILURES_TABLE_NAME"])
+    item = store.get(*observed[0], deadline=Deadline.unbounded()) or {}
+    print(
+        f"   {short(observed[0][0])}: now status {item.get('status')} ({item.get('reason')}), the observation kept: "
+        f"observedCodeId {data.CODES.get(str(item.get('observedCodeId')), '-')} from {item.get('observedSource')}"
+    )
+    return policy
 
 
 def run_setup(stack: LocalStack) -> None:
@@ -254,7 +348,9 @@ def main() -> int:
                 ["conversation", "participant", "reason", "status", "source", "attempts", "http", "message"],
             )
         )
-        print("\n6. Deploy, the Genesys side: wrapguard-setup (simulator + local AWS server; secrets never shown)")
+        print("\n6. Rolling out: Support observed, Sales enforced; then Support switched to enforce at run time")
+        run_rollout(stack.sim)
+        print("\n7. Deploy, the Genesys side: wrapguard-setup (simulator + local AWS server; secrets never shown)")
         run_setup(stack)
         report_compliance()
     return 0
@@ -262,13 +358,16 @@ def main() -> int:
 
 def report_compliance() -> None:
     """The manager's view: compliance (reconciler) and failures (every source) by queue and agent."""
-    print("\n7. `wrapguard-review stats --by queue,agent` (names from Genesys; compliance = coded / checked)")
-    review(["stats", "--since", "1d", "--by", "queue,agent"])
+    print(
+        "\n8. `wrapguard-review stats --by queue` (names from Genesys; compliance = coded / checked; wouldApply ="
+        " codes observe mode did not write; wouldFix = missing ones it had a code for)"
+    )
+    review(["stats", "--since", "1d", "--by", "queue"])
     target = REPO_ROOT / "build" / "wrapguard-report.html"
     target.parent.mkdir(exist_ok=True)
     with redirect_stderr(io.StringIO()):
         review(["report", "--html", str(target), "--since", "1d"])
-    print(f"\n8. `wrapguard-review report --html`: {target.relative_to(REPO_ROOT)} (open it in a browser)")
+    print(f"\n9. `wrapguard-review report --html`: {target.relative_to(REPO_ROOT)} (open it in a browser)")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import pytest
 from tests.contract.vendor_models import _wheel, unknown_fields
 from tests.support.world import World
 from wrapguard.cli.setup.api import SetupApi
+from wrapguard.domain.deadline import Deadline
 
 pytestmark = pytest.mark.contract
 
@@ -34,10 +35,14 @@ def test_queues_by_name_is_the_sdks_operation_and_query() -> None:
 def test_simulator_answers_a_queue_entity_listing_filtered_by_name(world: World) -> None:
     client = world.client()
     sales = world.sim.queue_names[world.sales_queue]
-    answer = json.loads(client.get("contract", "/api/v2/routing/queues", {"name": sales, "pageSize": 25}))
+    answer = json.loads(
+        client.get("contract", "/api/v2/routing/queues", {"name": sales, "pageSize": 25}, deadline=Deadline.after(10))
+    )
     assert unknown_fields(answer, "QueueEntityListing") == []
     assert [q["id"] for q in answer["entities"]] == [world.sales_queue]
-    prefix = json.loads(client.get("contract", "/api/v2/routing/queues", {"name": sales[:3] + "*"}))
+    prefix = json.loads(
+        client.get("contract", "/api/v2/routing/queues", {"name": sales[:3] + "*"}, deadline=Deadline.after(10))
+    )
     assert world.sales_queue in [q["id"] for q in prefix["entities"]]
 
 

@@ -10,10 +10,12 @@ from typing import Any
 import boto3
 import pytest
 
+from tests.support.aws import local_db
+from tests.support.lambda_invoke import InProcessLambda
 from tests.support.world import World
 from wrapguard.cli.redrive import redrive
+from wrapguard.domain.deadline import Deadline
 from wrapguard.eventbridge.processing import MalformedEventError
-from wrapguard.store import dynamo
 from wrapguard.store.failures import FailureStore
 from wrapguard_local.fault_burst import FAST_CLIENT_ENV, run_burst
 from wrapguard_local.handlers import FakeLambdaContext, load_handler
@@ -34,7 +36,7 @@ def apply_fn(function_env: dict[str, Any]) -> Any:
 
 @pytest.fixture
 def failures(function_env: dict[str, Any]) -> FailureStore:
-    return FailureStore(function_env["FAILURES_TABLE_NAME"])
+    return FailureStore(local_db(), function_env["FAILURES_TABLE_NAME"])
 
 
 @pytest.fixture
@@ -57,7 +59,7 @@ def test_stage_then_apply_then_verify(apply_fn: Any, events_fn: Any, world: Worl
     assert world.sim.applied_code(cid, pid) == world.escalated
     acw = world.sim.complete_acw(cid, pid)[-1]
     assert events_fn.lambda_handler(acw, FakeLambdaContext())["action"] == "verified"
-    assert failures.for_conversation(cid) == []
+    assert failures.for_conversation(cid, deadline=Deadline.unbounded()) == []
 
 
 def test_duplicate_delivery_applies_and_records_once(
@@ -78,7 +80,7 @@ def test_duplicate_delivery_applies_and_records_once(
     (acw,) = world.sim.skip_acw(other, other_pid)
     for _ in range(3):
         events_fn.lambda_handler(acw, FakeLambdaContext())
-    (item,) = failures.for_conversation(other)
+    (item,) = failures.for_conversation(other, deadline=Deadline.unbounded())
     assert item["reason"] == "missing_wrapup" and item["attempts"] == 1 and item["source"] == "eventbridge"
 
 
@@ -89,7 +91,7 @@ def test_reordered_events_record_once(events_fn: Any, apply_fn: Any, world: Worl
     (acw,) = world.sim.skip_acw(cid, pid)
     assert events_fn.lambda_handler(acw, FakeLambdaContext())["action"] == "missing_wrapup"
     assert events_fn.lambda_handler(user_end, FakeLambdaContext())["action"] == "already_recorded"
-    (item,) = failures.for_conversation(cid)
+    (item,) = failures.for_conversation(cid, deadline=Deadline.unbounded())
     assert item["attempts"] == 1 and item["wrapupCodeId"] == world.resolved
 
 
@@ -99,7 +101,7 @@ def test_malformed_events(events_fn: Any, world: World, failures: FailureStore) 
     event["detail"]["eventBody"]["participantId"] = pid
     event["detail"]["eventBody"]["eventTime"] = "yesterday"
     assert events_fn.lambda_handler(event, FakeLambdaContext())["action"] == "malformed_recorded"
-    assert failures.get(cid, pid)["reason"] == "upstream_error"  # type: ignore[index]
+    assert failures.get(cid, pid, deadline=Deadline.unbounded())["reason"] == "upstream_error"  # type: ignore[index]
     with pytest.raises(MalformedEventError):
         events_fn.lambda_handler({"detail": {"topicName": 42}}, FakeLambdaContext())
 
@@ -134,7 +136,6 @@ def test_fault_burst_loses_nothing_and_applies_nothing_twice(
         code_name="Resolved",
         sqs=sqs,
         queue_url=queue_url,
-        dynamodb=dynamo._resource(),
         conversations=200,
     )
     print(f"\nburst: {report.as_dict()}")
@@ -147,8 +148,9 @@ def test_fault_burst_loses_nothing_and_applies_nothing_twice(
     dead = report.dead_lettered_messages
     conversations = [(c.id, c.participants[-1].id) for c in world.sim.conversations.values()]
 
-    events_fn = load_handler("wrapup_events")
-    handle = lambda event: events_fn.lambda_handler(event, FakeLambdaContext())  # noqa: E731
-    redriven = redrive(sqs, queue_url, handle)
+    # wrapguard-redrive hands each dead letter to the events function (here in-process, as Lambda runs it).
+    events_function = "arn:aws:lambda:us-east-1:123456789012:function:wrapguard-WrapupEventsFunction"
+    invoke = InProcessLambda({events_function: load_handler("wrapup_events")})
+    redriven = redrive(sqs, queue_url, events_function, invoke)
     assert redriven.failed == 0 and redriven.redriven == dead
     assert all(world.sim.apply_count(cid, pid) <= 1 for cid, pid in conversations)

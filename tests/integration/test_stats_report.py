@@ -12,9 +12,11 @@ from typing import Any
 
 import pytest
 
+from tests.support.aws import deadline_from, local_db
 from tests.support.compliance import AGENT_1, AGENT_2, MIDNIGHT, Clock, reconciler, seed
 from tests.support.world import World
 from wrapguard.cli.review import main
+from wrapguard.domain.deadline import Deadline
 from wrapguard.domain.failures import FailureReason, FailureSource, Subject, build_failure
 from wrapguard.settings import WRAPUP_TIMEOUT_CODE
 from wrapguard.store.failures import FailureStore
@@ -28,9 +30,9 @@ def recorded(function_env: dict[str, Any], world: World, tables: dict[str, str])
     """The seeded traffic reconciled, plus a data action failure on the 25th (support queue, agent 1)."""
     seed(world)
     reconciler(world, tables, Clock(MIDNIGHT + timedelta(minutes=30)), frozenset({WRAPUP_TIMEOUT_CODE})).run(
-        lambda: 1e9
+        deadline=deadline_from(lambda: 1e9)
     )
-    FailureStore(tables["FailuresTable"]).record(
+    FailureStore(local_db(), tables["FailuresTable"]).record(
         build_failure(
             Subject(
                 "c-da",
@@ -43,7 +45,8 @@ def recorded(function_env: dict[str, Any], world: World, tables: dict[str, str])
             FailureSource.DATA_ACTION,
             reason=FailureReason.WINDOW_CLOSED,
             message="closed",
-        )
+        ),
+        deadline=Deadline.unbounded(),
     )
     return {"support": world.support_queue, "sales": world.sales_queue}
 
@@ -126,6 +129,17 @@ def test_usage_errors_are_one_line_with_exit_2(recorded: dict[str, Any], capsys:
     assert len(errors) == 2 and all(e.startswith("wrapguard-review: ") for e in errors)
 
 
+def check_observe_table(rows: list[dict[str, str]], by_queue: dict[str, Any]) -> None:
+    """The report's "Observe mode" table: per queue and in total, the numbers of `stats --json --by queue`."""
+    body = [row for row in rows if row]
+    expected = [*by_queue["rows"], {"queue": None, **by_queue["total"]}]
+    assert len(body) == len(expected)
+    for shown, row in zip(body, expected, strict=True):
+        assert shown["queue"] == str(row["queue"]["id"] if row["queue"] else None)
+        for field in ("wouldApply", "missing", "placeholder", "wouldFix", "wouldFixRate"):
+            assert shown[field] == ("" if row[field] is None else str(row[field])), field
+
+
 class Page(HTMLParser):
     """Tables (data-by -> rows of data-field -> data-value/text), SVG charts, and anything that loads."""
 
@@ -173,8 +187,9 @@ def test_html_report_shows_the_same_figures_as_stats_json(recorded: dict[str, An
     page = Page()
     page.feed(target.read_text(encoding="utf-8"))
     assert page.scripts == 0 and page.external == []  # self-contained: nothing to fetch, nothing to run
-    assert set(page.tables) == {"day", "queue", "agent", "reason", "source"}
+    assert set(page.tables) == {"day", "queue", "agent", "reason", "source", "observe"}
     assert len(page.charts) == 5 and page.rects >= 10
+    check_observe_table(page.tables.pop("observe"), stats_json("--by", "queue"))
     for by, rows in page.tables.items():
         body = [row for row in rows if row]  # the header row has no data cells
         expected = stats_json("--by", by)["rows"]

@@ -99,6 +99,7 @@ def test_data_action_first_call_applies_without_the_tracer(
     env = function_env("ApplyWrapupFunction", tables, {"GenesysCredentialsSecretName": secret})
     env |= LOCAL_AWS_ENV | {"AWS_ENDPOINT_URL": os.environ["AWS_ENDPOINT_URL"]}
     env |= {"GENESYS_API_URL": sim_server.url, "GENESYS_LOGIN_URL": sim_server.url}
+    env |= {"WRAPGUARD_DEFAULT_MODE": "enforce"}  # this call must write (a new stack observes: issue 17)
     cid, pid = world.call_in_acw()
     call = cold_call(
         deployments["ApplyWrapupFunction"],

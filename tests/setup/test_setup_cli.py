@@ -159,7 +159,8 @@ def test_usage_errors_are_one_line_with_exit_code_2(
     missing = setup_cli("plan", "--stack-name", "no-such-stack")
     assert missing.code == EXIT_USAGE
     assert missing.err.strip() == (
-        "wrapguard-setup: stack 'no-such-stack' not found in this account/region: deploy it first (README, Deploy)"
+        "wrapguard-setup: stack 'no-such-stack' not found in us-east-1: deploy it (README, Deploy)"
+        " or pass --stack-name/--region"
     )
     monkeypatch.delenv("GENESYS_ADMIN_CLIENT_ID")
     no_admin = setup_cli("plan")

@@ -140,6 +140,7 @@ def test_the_dashboard_has_every_panel_the_issue_lists(dashboard: dict[str, Any]
         "wrapupeventsfunction: errors, throttles, duration (p95, ms), cold starts",
         "reconcilefunction: errors, throttles, duration (p95, ms), cold starts",
         "alarm states",
+        "observe mode: codes wrapguard would have applied",
     ):
         assert wanted in titles
     template_alarms = [k for k, r in load_template()["Resources"].items() if r["Type"] == "AWS::CloudWatch::Alarm"]
@@ -260,3 +261,31 @@ def test_every_failure_reason_has_a_class_and_only_genesys_refusals_and_outages_
     assert paging == {"unauthorized", "forbidden", "timeout", "upstream_error", "rate_limited"}
     assert names.failure_class("missing_wrapup") == names.failure_class("placeholder_code") == names.COMPLIANCE
     assert names.failure_class("not-a-reason") == names.REVIEW  # an unknown reason never pages
+
+
+def test_observe_and_off_answers_are_counted_per_source(capsys: pytest.CaptureFixture[str]) -> None:
+    """WouldApply and Disabled carry the source, as the dashboard's SEARCH reads them; other answers do not."""
+    from wrapguard.contracts import ApplyWrapupOutput, Outcome
+    from wrapguard.domain.event_results import EventAction, EventResult
+    from wrapguard.observability import count_event, count_outcome, metrics
+
+    capsys.readouterr()
+    for outcome in (Outcome.OBSERVED, Outcome.DISABLED, Outcome.APPLIED):
+        count_outcome(ApplyWrapupOutput(outcome=outcome, conversation_id="c"), "data_action")
+    count_event(EventResult(EventAction.OBSERVED))
+    metrics.flush_metrics()
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    by_source = sorted(
+        (name, line["source"]) for line in lines for name in (names.WOULD_APPLY, names.DISABLED) if name in line
+    )
+    assert by_source == [
+        (names.DISABLED, "data_action"),
+        (names.WOULD_APPLY, "data_action"),
+        (names.WOULD_APPLY, "eventbridge"),
+    ]
+    emitted = names.emitted()
+    for line in lines:
+        (directive,) = line["_aws"]["CloudWatchMetrics"]
+        (dimensions,) = directive["Dimensions"]
+        for metric in directive["Metrics"]:
+            assert emitted[metric["Name"]] == frozenset(dimensions), metric["Name"]

@@ -20,6 +20,7 @@ BY_REASON = frozenset({"service", "reason", "source"})
 BY_CLASS = frozenset({"service", "class"})
 BY_QUEUE = frozenset({"service", "queue", "mediaType"})
 BY_FUNCTION = frozenset({"service", "function_name"})  # Powertools' cold start metric
+BY_SOURCE = frozenset({"service", "source"})
 
 # Every failure recorded, whatever its reason (dashboard only: the alarms watch the classes below).
 FAILURE_RECORDED = "FailureRecorded"
@@ -50,12 +51,20 @@ FAILURE_CLASSES: dict[FailureReason, str] = {
     FailureReason.SUPERSEDED: REVIEW,
 }
 
+# Observe and off modes (domain/modes.py), dimensions service and source (data_action, eventbridge):
+# a code wrapguard would have applied and did not write, and a request or event it did not act on.
+WOULD_APPLY = "WouldApply"
+DISABLED = "Disabled"
+BY_SOURCE_METRICS = frozenset({WOULD_APPLY, DISABLED})
+
 DATA_ACTION_OUTCOMES: dict[Outcome, str] = {
     Outcome.APPLIED: "WrapupApplied",
     Outcome.ALREADY_APPLIED: "WrapupAlreadyApplied",
     Outcome.STAGED: "WrapupStaged",
     Outcome.SUPERSEDED: "WrapupSuperseded",
     Outcome.FAILED: FAILURE_RECORDED,
+    Outcome.OBSERVED: WOULD_APPLY,
+    Outcome.DISABLED: DISABLED,
 }
 
 EVENT_ACTIONS: dict[EventAction, str] = {
@@ -71,6 +80,8 @@ EVENT_ACTIONS: dict[EventAction, str] = {
     EventAction.ALREADY_RECORDED: "EventAlreadyRecorded",
     EventAction.IGNORED: "EventIgnored",
     EventAction.MALFORMED_RECORDED: "EventMalformedRecorded",
+    EventAction.OBSERVED: WOULD_APPLY,
+    EventAction.DISABLED: DISABLED,
 }
 
 # Reconciler passes. ReconcilePasses is counted once per pass that returned (a failed pass raises first):
@@ -102,7 +113,10 @@ COLD_START = "ColdStart"  # emitted by Powertools (log_metrics(capture_cold_star
 
 def emitted() -> dict[str, frozenset[str]]:
     """Every metric name the code can emit -> its dimension names."""
-    dimensions = {name: SERVICE for name in (*DATA_ACTION_OUTCOMES.values(), *EVENT_ACTIONS.values())}
+    dimensions = {
+        name: BY_SOURCE if name in BY_SOURCE_METRICS else SERVICE
+        for name in (*DATA_ACTION_OUTCOMES.values(), *EVENT_ACTIONS.values())
+    }
     dimensions.update(
         {
             FAILURE_RECORDED_BY_REASON: BY_REASON,

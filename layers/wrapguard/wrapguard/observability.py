@@ -63,16 +63,26 @@ metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
 
 
 def count_outcome(result: ApplyWrapupOutput, source: str) -> None:
-    metrics.add_metric(name=metric_names.DATA_ACTION_OUTCOMES[result.outcome], unit=MetricUnit.Count, value=1)
+    _count_answer(metric_names.DATA_ACTION_OUTCOMES[result.outcome], source)
     if result.failure_reason:
         count_failure(result.failure_reason, source)
 
 
 def count_event(result: EventResult) -> None:
-    metrics.add_metric(name=metric_names.EVENT_ACTIONS[result.action], unit=MetricUnit.Count, value=1)
+    _count_answer(metric_names.EVENT_ACTIONS[result.action], FailureSource.EVENTBRIDGE.value)
     if result.recorded_failure and result.reason is not None:
         metrics.add_metric(name=metric_names.FAILURE_RECORDED, unit=MetricUnit.Count, value=1)
         count_failure(result.reason.value, FailureSource.EVENTBRIDGE.value)
+
+
+def _count_answer(name: str, source: str) -> None:
+    """One answer's metric; observe and off mode's (WouldApply, Disabled) per source (metric_names.py)."""
+    if name not in metric_names.BY_SOURCE_METRICS:
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
+        return
+    with single_metric(name=name, unit=MetricUnit.Count, value=1, namespace=NAMESPACE) as metric:
+        metric.add_dimension(name="service", value=SERVICE)
+        metric.add_dimension(name="source", value=source)
 
 
 def count_failure(reason: str, source: str, value: int = 1) -> None:

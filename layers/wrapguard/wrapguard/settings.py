@@ -82,7 +82,7 @@ class ObservabilitySettings(BaseModel):
 
 
 class AwsSettings(BaseModel):
-    """The AWS SDKs' standard variables, as wrapguard's own Secrets Manager call reads them.
+    """The AWS SDKs' standard variables, as wrapguard's own AWS clients read them (aws/wiring.py).
 
     In Lambda the runtime sets the function role's credentials and the region in the environment;
     the endpoint variables point the call at a local server in tests and the demo.
@@ -99,6 +99,11 @@ class AwsSettings(BaseModel):
     aws_endpoint_url_secrets_manager: str | None = None
     aws_endpoint_url_dynamodb: str | None = None
     aws_use_fips_endpoint: str | None = None
+    # Container credentials (Lambda SnapStart, container runtimes): aws/credentials.py
+    aws_container_credentials_full_uri: str | None = None
+    aws_container_credentials_relative_uri: str | None = None
+    aws_container_authorization_token: SecretStr | None = None
+    aws_container_authorization_token_file: str | None = None
 
     @property
     def region(self) -> str | None:
@@ -224,6 +229,8 @@ class ApplySettings(GenesysSettings, PolicySettings):
     failure_ttl_days: int = Field(default=90, ge=1)
     staged_code_ttl_hours: int = Field(default=48, ge=1)
     code_cache_seconds: int = Field(default=300, ge=0)
+    # Observe mode's `wouldApply` counter (the reconciler's compliance table); unset: not counted.
+    compliance_table_name: str | None = Field(default=None, min_length=3)
 
 
 class PlaceholderSettings(BaseModel):
@@ -281,7 +288,8 @@ class SetupSettings(BaseModel):
 
 
 class ReviewSettings(BaseModel):
-    """wrapguard-review's environment: its tables (`retry` loads GenesysSettings itself).
+    """wrapguard-review's and wrapguard-redrive's environment: each variable overrides the deployed
+    stack's value (cli/stack_config.py), none is needed.
 
     Each table also answers to the functions' variable name, so a function's environment works too.
     """
@@ -294,6 +302,9 @@ class ReviewSettings(BaseModel):
     lease_table_name: str | None = None
     wrapguard_compliance_table: str | None = None  # stats and report
     compliance_table_name: str | None = None
+    wrapguard_apply_function: str | None = None  # retry: the data action's alias ARN
+    wrapguard_events_function: str | None = None  # redrive: the events function
+    wrapguard_dead_letter_queue_url: str | None = None  # redrive
     aws_endpoint_url: str | None = None  # read by boto3; here only to name it in error messages
 
     @property

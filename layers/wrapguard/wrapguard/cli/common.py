@@ -11,54 +11,22 @@ import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import IntEnum
 from functools import cached_property
-from typing import Any, TextIO, TypeAlias
+from typing import TYPE_CHECKING, Any, TextIO, TypeAlias
 
+from ..aws.dynamodb import DynamoDB
+from ..domain.deadline import Deadline
 from ..identifiers import canonical_uuid
-from ..settings import ReviewSettings
+from ..settings import GenesysSettings, ReviewSettings
 from ..store.failures import FailureStore
+from .exit_codes import EXIT_CODES_HELP, CliError, ExitCode, NotFoundError, UsageError, one_line
+from .invoke import Invoker
+from .stack_config import Configuration, add_stack_options
 
+__all__ = ["EXIT_CODES_HELP", "CliError", "ExitCode", "NotFoundError", "UsageError", "one_line"]
 
-class ExitCode(IntEnum):
-    OK = 0
-    ERROR = 1  # unexpected: DynamoDB or Genesys unreachable, a write failed half-way
-    USAGE = 2  # bad option or input, unreadable input, unwritable output, missing table or credentials
-    STILL_FAILING = 3  # retry attempted, the code is still not applied
-    NOT_FOUND = 4  # no such failure
-    ALREADY_REVIEWED = 5  # resolve/ignore/retry on a reviewed item without --force
-    INTERRUPTED = 130
-
-
-EXIT_CODES_HELP = """exit codes:
-  0    done
-  1    unexpected error (e.g. DynamoDB or Genesys unreachable)
-  2    usage or input error: bad option or filter, bad --next-token or id, unreadable --from-file,
-       unwritable --output, no table or no credentials (nothing is written)
-  3    retry: the code is still not applied
-  4    no such failure (with many items: at least one not found)
-  5    already reviewed; pass --force (with many items: at least one, and none missing)
-  130  interrupted"""
-
-
-class CliError(Exception):
-    """An error the user can act on: printed as one line, the process exits with `exit_code`."""
-
-    exit_code = ExitCode.ERROR
-
-
-class UsageError(CliError):
-    exit_code = ExitCode.USAGE
-
-
-class NotFoundError(CliError):
-    exit_code = ExitCode.NOT_FOUND
-
-
-def one_line(text: str, limit: int = 300) -> str:
-    """Collapse whitespace (an exception can carry newlines) and cap the length."""
-    flat = " ".join(str(text).split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+if TYPE_CHECKING:
+    from ..genesys.client import GenesysClient
 
 
 def shown(value: str, limit: int = 40) -> str:
@@ -79,10 +47,11 @@ def global_options() -> Parser:
     """Options valid before or after the subcommand. SUPPRESS defaults keep a value given before the
     subcommand from being reset by the subcommand parser's default."""
     options = Parser(add_help=False)
+    add_stack_options(options, "wrapguard-review", nested=True)
     options.add_argument(
         "--table",
         default=argparse.SUPPRESS,
-        help="failure table name (default: $WRAPGUARD_FAILURES_TABLE or $FAILURES_TABLE_NAME)",
+        help="failure table (default: $WRAPGUARD_FAILURES_TABLE or $FAILURES_TABLE_NAME, else the stack's)",
     )
     options.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="machine-readable output")
     return options
@@ -106,27 +75,63 @@ class _Help(argparse.RawDescriptionHelpFormatter):
     pass
 
 
+# A review command's whole time limit (a listing of many pages, a batch of reviews).
+CLI_DEADLINE_SECONDS = 600.0
+
+
+def workstation_dynamodb(boto_session: Any = None) -> DynamoDB:
+    """DynamoDB over the workstation's boto3 session (--profile/--region, SSO): the CLIs' one credential
+    provider."""
+    from ..aws.credentials import BotoSessionCredentials
+    from ..runtime import build_dynamodb
+
+    session = BotoSessionCredentials(boto_session)
+    return build_dynamodb(credentials=session, region=session.region)
+
+
+def workstation_genesys(settings: GenesysSettings, boto_session: Any = None) -> GenesysClient:
+    """The Genesys client, its secret (if any) read over the workstation's boto3 session."""
+    from ..aws.credentials import BotoSessionCredentials
+    from ..runtime import build_genesys
+
+    session = BotoSessionCredentials(boto_session)
+    return build_genesys(settings, credentials=session, region=session.region)
+
+
 @dataclass
 class Context:
-    """What a subcommand runs with: output streams, `--json`, and the failure table (opened on use)."""
+    """What a subcommand runs with: output streams, `--json`, the configuration (flag > environment
+    variable > stack, stack_config.py) and the failure table (opened on use)."""
 
     settings: ReviewSettings
+    config: Configuration
     table: str | None = None
     json: bool = False
     out: TextIO = field(default_factory=lambda: sys.stdout)
     err: TextIO = field(default_factory=lambda: sys.stderr)
     stdin: TextIO = field(default_factory=lambda: sys.stdin)
+    invoker: Invoker | None = None  # how `retry` reaches the data action (default: Lambda Invoke)
 
-    @property
+    @cached_property
     def table_name(self) -> str:
-        name = self.table or self.settings.table_name
-        if not name:
-            raise UsageError("no failure table: pass --table or set WRAPGUARD_FAILURES_TABLE")
-        return name
+        return self.config.value(
+            "FailuresTableName",
+            ("--table", self.table),
+            ("env WRAPGUARD_FAILURES_TABLE / FAILURES_TABLE_NAME", self.settings.table_name),
+        )
+
+    @cached_property
+    def deadline(self) -> Deadline:
+        """This command's time limit, started on first use: every read and write it makes ends before it."""
+        return Deadline.after(CLI_DEADLINE_SECONDS)
+
+    @cached_property
+    def db(self) -> DynamoDB:
+        return workstation_dynamodb(self.config.session)
 
     @cached_property
     def failures(self) -> FailureStore:
-        return FailureStore(self.table_name)
+        return FailureStore(self.db, self.table_name)
 
     def emit_json(self, value: Any) -> None:
         print(json.dumps(value, default=str), file=self.out)

@@ -1,11 +1,19 @@
-"""wrapguard-redrive: re-feed dead-lettered EventBridge events through the event handler logic.
+"""wrapguard-redrive: hand dead-lettered EventBridge events back to the deployed events function.
+
+  wrapguard-redrive [--stack-name S] [--region R] [--profile P] [--queue-url URL] [--max-messages N] [--json]
 
 The queue holds two kinds of messages: events the rule could not deliver (the message body is the
 event) and invocations that failed after Lambda's retries (an on-failure destination record whose
-`requestPayload` is the event). Both go through the same parse -> idempotency -> rules path as the
-function, so a redriven event never applies a code twice. Messages that fail again stay in the queue.
+`requestPayload` is the event). For each, the CLI invokes the events function (RequestResponse) with
+the original event, so the function's own path - idempotency, participant lease, deadline, Genesys
+secret - handles it exactly as a delivery from the rule would; the message is deleted only when the
+function answered without error. The CLI holds no idempotency record, lease or secret: an interrupted
+redrive leaves each message in the queue (visible again after REDRIVE_VISIBILITY_SECONDS) and each
+event's idempotency record as the function left it (completed or failed there), so nothing blocks it.
 
-Exit codes: 0 all redriven, 1 some failed again (left in the queue), 2 usage or configuration error.
+Queue and function come from the stack (EventsDeadLetterQueueUrl, WrapupEventsFunctionArn outputs);
+--queue-url, WRAPGUARD_DEAD_LETTER_QUEUE_URL and WRAPGUARD_EVENTS_FUNCTION override them.
+Exit codes: the shared table (exit_codes.py); 3 when some messages failed again (left in the queue).
 """
 
 from __future__ import annotations
@@ -14,12 +22,24 @@ import argparse
 import json
 import sys
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TextIO
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..settings import ReviewSettings, load_settings
+from .common import Parser
+from .exit_codes import EXIT_CODES_HELP, CliError, ExitCode, run_guarded
+from .invoke import FunctionFailed, Invoker, lambda_invoker
+from .stack_config import Configuration, add_stack_options, locate
+
+PROG = "wrapguard-redrive"
+
+# How long a received message stays invisible to other readers: longer than one invocation of the
+# events function (25 s timeout) plus the Invoke's own overhead, short enough that an interrupted
+# redrive's message is back in the queue within a minute.
+REDRIVE_VISIBILITY_SECONDS = 60
 
 
 @dataclass
@@ -39,97 +59,116 @@ class RedriveReport:
             "errors": self.errors[:20],
         }
 
+    def summary(self) -> str:
+        return f"received {self.received}, redriven {self.redriven}, failed again {self.failed}"
 
-def original_event(body: dict[str, Any]) -> dict[str, Any]:
+
+class EventAnswer(BaseModel):
+    """What the events function answers (EventResult.to_response): only the action is read here."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    action: str = Field(default="done", max_length=100)
+
+
+class Interrupted(CliError):
+    exit_code = ExitCode.INTERRUPTED
+
+
+def original_event(body: str) -> dict[str, Any]:
     """The EventBridge event inside a DLQ message (rule DLQ) or on-failure destination record."""
-    payload = body.get("requestPayload", body)
-    if not isinstance(payload, dict):
+    try:
+        message = json.loads(body)
+    except ValueError:
+        raise ValueError("message body is not JSON") from None
+    payload = message.get("requestPayload", message) if isinstance(message, dict) else None
+    if not isinstance(payload, dict) or "detail" not in payload:
         raise ValueError("message holds no EventBridge event")
     return payload
 
 
-def _as_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
-    return {
-        "messageId": message["MessageId"],
-        "receiptHandle": message["ReceiptHandle"],
-        "body": message["Body"],
-        "attributes": message.get("Attributes", {}),
-        "messageAttributes": {},
-        "md5OfBody": message.get("MD5OfBody", ""),
-        "eventSource": "aws:sqs",
-        "eventSourceARN": queue_arn,
-        "awsRegion": queue_arn.split(":")[3] if queue_arn.count(":") >= 3 else "",
-    }
-
-
-def redrive(
-    sqs: Any, queue_url: str, handle: Callable[[dict[str, Any]], dict[str, Any]], max_messages: int = 1000
-) -> RedriveReport:
+def redrive(sqs: Any, queue_url: str, function: str, invoke: Invoker, max_messages: int = 1000) -> RedriveReport:
+    """One message at a time: at most one event is in flight, so an interruption strands nothing else."""
     report = RedriveReport()
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-
-    def record_handler(record: SQSRecord) -> dict[str, Any]:
-        result = handle(original_event(json.loads(record.body)))
-        report.actions[str(result.get("action", "done"))] += 1
-        return result
-
-    while report.received < max_messages:
-        batch = sqs.receive_message(
-            QueueUrl=queue_url,
-            MaxNumberOfMessages=min(10, max_messages - report.received),
-            WaitTimeSeconds=0,
-            VisibilityTimeout=120,
-        ).get("Messages", [])
-        if not batch:
-            break
-        report.received += len(batch)
-        records = [_as_record(m, queue_arn) for m in batch]
-        with processor(records=records, handler=record_handler):
-            outcomes = processor.process()
-        done = []
-        for record, (status, detail, _) in zip(records, outcomes, strict=True):  # same order
-            if status == "success":
-                done.append({"Id": record["messageId"], "ReceiptHandle": record["receiptHandle"]})
-            else:
+    seen: set[str] = set()
+    try:
+        while report.received < max_messages:
+            messages = sqs.receive_message(
+                QueueUrl=queue_url,
+                MaxNumberOfMessages=1,
+                WaitTimeSeconds=0,
+                VisibilityTimeout=REDRIVE_VISIBILITY_SECONDS,
+            ).get("Messages", [])
+            if not messages or messages[0]["MessageId"] in seen:  # empty, or back round to one that failed
+                break
+            message = messages[0]
+            seen.add(message["MessageId"])
+            report.received += 1
+            try:
+                answer = EventAnswer.model_validate(invoke(function, None, original_event(message["Body"])) or {})
+            except (ValueError, FunctionFailed) as exc:  # left in the queue for a later run or a person
                 report.failed += 1
-                report.errors.append(f"{record['messageId']}: {detail}")
-        if done:
-            sqs.delete_message_batch(QueueUrl=queue_url, Entries=done)
-            report.redriven += len(done)
+                report.errors.append(f"{message['MessageId']}: {exc}")
+                continue
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+            report.redriven += 1
+            report.actions[answer.action] += 1
+    except KeyboardInterrupt:
+        raise Interrupted(f"interrupted: {report.summary()}; the rest stay in the queue") from None
     return report
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="wrapguard-redrive", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--queue-url", required=True, help="EventsDeadLetterQueueUrl stack output")
+def build_parser() -> Parser:
+    parser = Parser(
+        prog=PROG,
+        description=(__doc__ or "").split("\n\n")[0],
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_stack_options(parser, PROG, nested=False)
+    parser.add_argument("--queue-url", help="dead-letter queue (default: the stack's EventsDeadLetterQueueUrl)")
     parser.add_argument("--max-messages", type=int, default=1000)
     parser.add_argument("--json", action="store_true", help="machine-readable report")
-    args = parser.parse_args(argv)
+    return parser
 
-    import boto3
 
-    from ..runtime import build_event_processor, build_genesys
-    from ..settings import EventSettings, SettingsError, load_settings
+def main(
+    argv: Sequence[str] | None = None,
+    out: TextIO | None = None,
+    *,
+    err: TextIO | None = None,
+    invoker: Invoker | None = None,
+) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
 
-    try:
-        settings = load_settings(EventSettings)
-    except SettingsError as exc:
-        print(f"wrapguard-redrive: {exc}", file=sys.stderr)
-        return 2
-    processor = build_event_processor(settings, build_genesys(settings))
-    report = redrive(
-        boto3.client("sqs"), args.queue_url, lambda event: processor.handle(event).to_response(), args.max_messages
-    )
-    if args.json:
-        print(json.dumps(report.as_dict()))
-    else:
-        print(f"received {report.received}, redriven {report.redriven}, failed again {report.failed}")
-        for action, count in sorted(report.actions.items()):
-            print(f"  {action}: {count}")
-        for error in report.errors[:20]:
-            print(f"  error {error}", file=sys.stderr)
-    return 1 if report.failed else 0
+    def body() -> int:
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit as exc:  # --help, --version
+            return int(exc.code or 0)
+        env = load_settings(ReviewSettings)
+        config = Configuration(locate(args))
+        queue_url = config.value(
+            "EventsDeadLetterQueueUrl",
+            ("--queue-url", args.queue_url),
+            ("env WRAPGUARD_DEAD_LETTER_QUEUE_URL", env.wrapguard_dead_letter_queue_url),
+        )
+        function = config.value(
+            "WrapupEventsFunctionArn", ("env WRAPGUARD_EVENTS_FUNCTION", env.wrapguard_events_function)
+        )
+        sqs = config.session.client("sqs")
+        report = redrive(sqs, queue_url, function, invoker or lambda_invoker(config.session), args.max_messages)
+        if args.json:
+            print(json.dumps(report.as_dict()), file=out)
+        else:
+            print(report.summary(), file=out)
+            for action, count in sorted(report.actions.items()):
+                print(f"  {action}: {count}", file=out)
+            for error in report.errors[:20]:
+                print(f"{PROG}: {error}", file=err)
+        return ExitCode.NOT_DONE if report.failed else ExitCode.OK
+
+    return run_guarded(PROG, body, err)
 
 
 if __name__ == "__main__":

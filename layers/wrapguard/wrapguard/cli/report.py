@@ -50,7 +50,7 @@ def register(commands: Commands) -> None:
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
-    directory = None if args.ids else genesys_directory()  # one directory: each name looked up once
+    directory = None if args.ids else genesys_directory(ctx)  # one directory: each name looked up once
     sections = [(title, load_stats(ctx, args, (key,), directory or _NoNames())) for key, title in SECTIONS]
     page = render_report(sections, generated=datetime.now(UTC))
     if args.html == "-":
@@ -87,6 +87,9 @@ def render_report(sections: list[tuple[str, Stats]], *, generated: datetime) -> 
     ]
     for title, stats in sections:
         parts.append(_section(title, stats))
+    by_queue = next((stats for _, stats in sections if stats.by == ("queue",)), None)
+    if by_queue is not None and by_queue.compliance_kept:
+        parts.append(_observe_section(by_queue))
     parts.append("</body></html>")
     return "\n".join(parts)
 
@@ -143,6 +146,36 @@ def _section(title: str, stats: Stats) -> str:
     return (
         f'<section id="by-{key}"><h2>{escape(title)}</h2>{chart}{empty}'
         f'<table data-by="{key}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></section>'
+    )
+
+
+OBSERVE_FIELDS = ("wouldApply", "missing", "placeholder", "wouldFix", "wouldFixRate")
+
+
+def _observe_section(stats: Stats) -> str:
+    """Per queue, what observe mode would have done: the evidence for switching a queue to enforce
+    (README "Rolling out"). The same numbers as `stats --json --by queue`."""
+    data = stats.as_dict()
+    rows = [*data["rows"], {"queue": None, **data["total"]}]
+    head = "".join(f"<th>{escape(_heading(f))}</th>" for f in ("queue", *OBSERVE_FIELDS))
+    body = []
+    for index, row in enumerate(rows):
+        label = "total" if index == len(rows) - 1 else _label(row["queue"])
+        cells = [f'<td data-field="queue" data-id="{escape(str(_id(row["queue"])))}">{escape(label)}</td>']
+        cells += [
+            f'<td class="n" data-field="{f}" data-value="{_raw(row.get(f))}">{_shown(f, row.get(f))}</td>'
+            for f in OBSERVE_FIELDS
+        ]
+        body.append(f"<tr>{''.join(cells)}</tr>")
+    intro = (
+        '<p class="muted">In observe mode wrapguard decides as in enforce and writes nothing. Would apply: '
+        "agent participants it had a code for; would fix: those of the missing and placeholder-only ones it "
+        "had a code for (would-fix rate = would fix / (missing + placeholder)).</p>"
+    )
+    return (
+        '<section id="observe-mode"><h2>Observe mode: what wrapguard would have done</h2>'
+        f'{intro}<table data-by="observe"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></section>"
     )
 
 
@@ -223,6 +256,9 @@ def _heading(field: str) -> str:
         "complianceRate": "compliance",
         "openFailures": "open",
         "failureShare": "share of failures",
+        "wouldApply": "would apply",
+        "wouldFix": "would fix",
+        "wouldFixRate": "would-fix rate",
     }.get(field, field)
 
 

@@ -57,7 +57,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     targets = _targets(ctx, args)
     if args.note is None and (lacking := next((t for t in targets if t.note is None), None)):
         raise UsageError(f"--note is required (no note for {lacking.conversation_id} / {lacking.participant_id})")
-    reviewer = args.by or _current_user()
+    reviewer = args.by or current_user()
     results: list[tuple[ReviewTarget, ReviewResult]] = []
     for target in targets:
         result = ctx.failures.set_status(
@@ -67,6 +67,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
             note=target.note or args.note,
             reviewer=reviewer,
             force=args.force,
+            deadline=ctx.deadline,
         )
         results.append((target, result))
         _report_problem(ctx, target, result)
@@ -122,7 +123,7 @@ def _report_problem(ctx: Context, target: ReviewTarget, result: ReviewResult) ->
         ctx.warn(f"{item} is already {review.status} by {review.by} at {review.at}; pass --force to change it")
 
 
-def _current_user() -> str:
+def current_user() -> str:
     try:
         return getpass.getuser()  # $LOGNAME, $USER, ... then the password database
     except (OSError, KeyError):

@@ -1,40 +1,36 @@
-"""`wrapguard-review retry`: apply a failure's intended code again through the same domain logic.
+"""`wrapguard-review retry`: ask the deployed data action to apply a failure's code again.
 
-The apply goes through WrapupService like the functions' (one writer per participant is the
-domain's job, not the CLI's). Genesys settings are loaded only when this command runs.
+The CLI picks the failures (one participant's, or every open failure of a conversation) and the code
+(--code-id/--code-name, else the recorded intended code), then sends one `OperatorRetryRequest` per
+failure by Lambda Invoke to the data action's `live` alias. The function applies it like any data
+action request - its own deadline, participant lease and Genesys secret - and marks the failure
+resolved when the code is on the participant. The workstation needs lambda:InvokeFunction on the alias
+and read access to the failure table, nothing else (template.yaml ReviewerPolicy).
 """
 
 from __future__ import annotations
 
 import argparse
-import time
-from collections.abc import Callable
 from typing import Any
 
-from ..contracts import ApplyWrapupInput, InvalidInputError, Outcome
-from ..domain.apply import WrapupService
-from ..domain.codes import CodeCatalog
-from ..domain.failures import UNRESOLVED_PARTICIPANT, FailureSource, FailureStatus
-from ..domain.lease import ParticipantLeases
-from ..domain.staging import StagedCode
-from ..runtime import bind_time_budget, build_genesys
-from ..settings import GenesysSettings, load_settings
-from ..store import dynamo
-from ..store.failures import FailureStore
-from ..store.leases import LeaseTable
+from ..domain.failures import FailureStatus
+from ..operator_requests import OperatorRetryAnswer, OperatorRetryRequest
 from .common import (
     CliError,
     Commands,
     Context,
     ExitCode,
     NotFoundError,
-    UsageError,
     add_command,
     bounded_text,
     conversation_id,
     participant_id,
 )
+from .invoke import FunctionFailed, Invoker, lambda_invoker
+from .resolve import current_user
 from .tables import cell, render
+
+LIVE_ALIAS = "live"
 
 
 class AlreadyReviewedError(CliError):
@@ -48,29 +44,58 @@ def register(commands: Commands) -> None:
         "participant_id", nargs="?", type=participant_id, metavar="PARTICIPANT_ID", help="default: every open failure"
     )
     code = parser.add_mutually_exclusive_group()
-    code.add_argument("--code-id", type=bounded_text(100), help="code to apply instead of the recorded intended code")
+    code.add_argument(
+        "--code-id", type=conversation_id, metavar="UUID", help="code to apply instead of the recorded intended code"
+    )
     code.add_argument("--code-name", type=bounded_text(200))
     parser.add_argument("--force", action="store_true", help="retry an item already resolved or ignored")
+    parser.add_argument("--by", type=bounded_text(200), help="who asks (default: current user)")
+
+
+def data_action(ctx: Context) -> tuple[str, str]:
+    """The data action's function and alias: the `live` alias ARN from the stack (or WRAPGUARD_APPLY_FUNCTION)."""
+    arn = ctx.config.value(
+        "ApplyWrapupFunctionAliasArn", ("env WRAPGUARD_APPLY_FUNCTION", ctx.settings.wrapguard_apply_function)
+    )
+    function, _, alias = arn.rpartition(":")
+    if arn.count(":") != 7 or not alias:  # arn:aws:lambda:REGION:ACCOUNT:function:NAME:ALIAS
+        return arn, LIVE_ALIAS
+    return function, alias
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
     store = ctx.failures
     if args.participant_id:
-        item = store.get(args.conversation_id, args.participant_id)
+        item = store.get(args.conversation_id, args.participant_id, deadline=ctx.deadline)
         if item and item["status"] != FailureStatus.OPEN and not args.force:
             raise AlreadyReviewedError(
                 f"{args.conversation_id} / {args.participant_id} is already {item['status']}; pass --force to retry"
             )
         items = [item] if item else []
     else:
-        items = [i for i in store.for_conversation(args.conversation_id) if i["status"] == FailureStatus.OPEN]
+        items = [
+            i
+            for i in store.for_conversation(args.conversation_id, deadline=ctx.deadline)
+            if i["status"] == FailureStatus.OPEN
+        ]
     if not items:
         raise NotFoundError(f"no open failure for {args.conversation_id}")
-    if not ctx.settings.lease_table:
-        # A retry writes a wrap-up like the functions do, so it must hold the same participant lease.
-        raise UsageError("retry needs the lease table: set WRAPGUARD_LEASE_TABLE")
-    leases = ParticipantLeases(LeaseTable(ctx.settings.lease_table), source=FailureSource.REVIEW.value)
-    results = retry_failures(store, items, code_id=args.code_id, code_name=args.code_name, leases=leases)
+    function, alias = data_action(ctx)
+    invoke = ctx.invoker or lambda_invoker(ctx.config.session)
+    requested_by = args.by or current_user()
+    results = [
+        retry_one(
+            invoke,
+            function,
+            alias,
+            item,
+            code_id=args.code_id,
+            code_name=args.code_name,
+            requested_by=requested_by,
+            force=args.force,
+        )
+        for item in items
+    ]
     if ctx.json:
         ctx.emit_json({"results": results})
     else:
@@ -79,84 +104,39 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         ]
         print(render(rows, ["participant", "outcome", "reason", "detail"]), file=ctx.out)
     done = all(r["outcome"] in {"applied", "already_applied"} for r in results)
-    return ExitCode.OK if done else ExitCode.STILL_FAILING
+    return ExitCode.OK if done else ExitCode.NOT_DONE
 
 
-class _CannotStage(Exception):
-    pass
-
-
-class _NoStaging:
-    """A reviewer retries only into an open window; a participant still talking is reported, not staged."""
-
-    def put(self, staged: StagedCode) -> None:
-        raise _CannotStage("the agent is not in after-call work yet; nothing was applied")
-
-    def find(self, conversation_id: str, participant_id: str, user_id: str | None) -> StagedCode | None:
-        return None
-
-    def delete(self, staged: StagedCode) -> None:
-        return None
-
-
-# Seconds one retry may take, from lease to verify (the data action's own timeout is 20 s).
-RETRY_DEADLINE_SECONDS = 20.0
-
-
-def _seconds_until(deadline: float) -> Callable[[], float]:
-    return lambda: deadline - time.monotonic()
-
-
-def retry_failures(
-    store: FailureStore,
-    items: list[dict[str, Any]],
+def retry_one(
+    invoke: Invoker,
+    function: str,
+    alias: str,
+    item: dict[str, Any],
     *,
     code_id: str | None,
     code_name: str | None,
-    leases: ParticipantLeases,
-    genesys: Any = None,
-) -> list[dict[str, Any]]:
-    genesys = genesys or build_genesys(load_settings(GenesysSettings))
-    results = []
-    for item in items:
-        source = FailureSource(item.get("source", FailureSource.DATA_ACTION.value))
-        # Holds the participant's lease like every writer; a lost race is reported as `superseded`.
-        service = WrapupService(genesys, store, _NoStaging(), CodeCatalog(genesys), leases, source=source)
-        participant = item["participantId"]
-        wanted_id = code_id or (None if code_name else item.get("wrapupCodeId"))
-        wanted_name = code_name or (None if wanted_id else item.get("wrapupCodeName"))
-        base = {"conversationId": item["conversationId"], "participantId": participant}
-        if not (wanted_id or wanted_name):
-            results.append(
-                {**base, "outcome": "skipped", "message": "no intended code recorded: pass --code-id or --code-name"}
-            )
-            continue
-        try:
-            request = ApplyWrapupInput.parse(
-                {
-                    "conversationId": item["conversationId"],
-                    "participantId": participant if participant != UNRESOLVED_PARTICIPANT else None,
-                    "wrapupCodeId": wanted_id,
-                    "wrapupCodeName": wanted_name,
-                }
-            )
-            # Like a Lambda invocation, each retry runs against a deadline: the lease's hold, every
-            # Genesys wait (Retry-After included) and DynamoDB call end before it, so the hold cannot
-            # expire while this writer still sends a PATCH.
-            bind_time_budget(_seconds_until(time.monotonic() + RETRY_DEADLINE_SECONDS), genesys, leases, dynamo)
-            outcome = service.apply(request)
-        except (_CannotStage, InvalidInputError) as exc:
-            results.append({**base, "outcome": "not_applied", "message": str(exc)})
-            continue
-        result = {**base, **outcome.to_response()}
-        if outcome.outcome in {Outcome.APPLIED, Outcome.ALREADY_APPLIED}:
-            store.set_status(
-                item["conversationId"],
-                participant,
-                FailureStatus.RESOLVED,
-                note=f"{outcome.outcome.value} by wrapguard-review retry",
-                reviewer="wrapguard-review",
-                force=True,  # the code is on the participant now; the history keeps any earlier review
-            )
-        results.append(result)
-    return results
+    requested_by: str,
+    force: bool,
+) -> dict[str, Any]:
+    base = {"conversationId": item["conversationId"], "participantId": item["participantId"]}
+    wanted_id = code_id or (None if code_name else item.get("wrapupCodeId"))
+    wanted_name = code_name or (None if wanted_id else item.get("wrapupCodeName"))
+    if not (wanted_id or wanted_name):
+        return {**base, "outcome": "skipped", "message": "no intended code recorded: pass --code-id or --code-name"}
+    try:
+        request = OperatorRetryRequest(
+            conversation_id=item["conversationId"],
+            participant_id=item["participantId"],
+            code_id=wanted_id,
+            code_name=wanted_name,
+            requested_by=requested_by,
+            force=force,
+        )
+    except ValueError:  # e.g. a recorded code that is no code id (pydantic's text would quote it)
+        return {**base, "outcome": "skipped", "message": "the recorded code is unusable: pass --code-id or --code-name"}
+    payload = invoke(function, alias, request.to_payload())
+    try:
+        answer = OperatorRetryAnswer.model_validate(payload)
+    except ValueError:  # pydantic's text quotes the answer: name the problem only
+        raise FunctionFailed(function, "BadAnswer", "the answer is not an operator retry answer") from None
+    return answer.to_payload()

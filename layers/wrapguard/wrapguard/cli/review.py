@@ -8,13 +8,13 @@
   wrapguard-review export --format csv|jsonl [--status ...] [--output FILE]
   wrapguard-review stats [--since 7d] [--by queue|agent|media|day|reason|source ...] [--format csv]
   wrapguard-review report --html FILE [--since 7d]
+  wrapguard-review config                      the stack, tables and functions used, and where each came from
 
-Global options (`--table`, `--json`) go before or after the subcommand. Works against AWS (standard
-credential chain and region) or a local DynamoDB server (AWS_ENDPOINT_URL). The table comes from
---table, WRAPGUARD_FAILURES_TABLE or FAILURES_TABLE_NAME. `retry` also needs the Genesys settings the
-functions use (GENESYS_REGION, GENESYS_CREDENTIALS_SECRET or GENESYS_CLIENT_ID/GENESYS_CLIENT_SECRET).
+Global options (`--stack-name`, `--region`, `--profile`, `--config-file`, `--table`, `--json`, `--version`)
+go before or after the subcommand. Tables come from the deployed stack (stack_config.py); a flag or
+variable (--table, WRAPGUARD_FAILURES_TABLE / FAILURES_TABLE_NAME, ...) overrides the stack's value.
 
-Every error is one line on stderr; the exit codes are in common.EXIT_CODES_HELP (shown by --help).
+Every error is one line on stderr; the exit codes are exit_codes.ExitCode (shown by --help).
 """
 
 from __future__ import annotations
@@ -24,12 +24,17 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from ..settings import ReviewSettings, SettingsError, load_settings
-from . import export, list_cmd, report, resolve, retry, show, stats
-from .common import EXIT_CODES_HELP, GLOBAL_OPTIONS, CliError, Context, ExitCode, Parser, one_line
+from ..settings import ReviewSettings, load_settings
+from . import config_cmd, export, list_cmd, report, resolve, retry, show, stats
+from .common import EXIT_CODES_HELP, GLOBAL_OPTIONS, Context, ExitCode, Parser
+from .exit_codes import classify, run_guarded
+from .invoke import Invoker
+from .stack_config import Configuration, locate
+
+PROG = "wrapguard-review"
 
 # Each module registers its own subcommand(s): adding one is a new module and one entry here.
-SUBCOMMANDS = (list_cmd, show, retry, resolve, export, stats, report)
+SUBCOMMANDS = (list_cmd, show, retry, resolve, export, stats, report, config_cmd)
 
 # DynamoDB operations whose ResourceNotFoundException means "no such table" (not e.g. a missing secret).
 _TABLE_OPERATIONS = {"Query", "Scan", "GetItem", "UpdateItem", "PutItem", "BatchGetItem", "BatchWriteItem"}
@@ -37,7 +42,7 @@ _TABLE_OPERATIONS = {"Query", "Scan", "GetItem", "UpdateItem", "PutItem", "Batch
 
 def build_parser() -> Parser:
     parser = Parser(
-        prog="wrapguard-review",
+        prog=PROG,
         description="Review wrapguard's failure table.",
         parents=[GLOBAL_OPTIONS],
         epilog=EXIT_CODES_HELP,
@@ -55,49 +60,46 @@ def main(
     *,
     err: TextIO | None = None,
     stdin: TextIO | None = None,
+    invoker: Invoker | None = None,
 ) -> int:
     err = err or sys.stderr
-    ctx: Context | None = None
-    try:
+    contexts: list[Context] = []
+
+    def body() -> int:
         try:
             args = build_parser().parse_args(argv)
-        except SystemExit as exc:  # --help; every parse error raises UsageError instead
+        except SystemExit as exc:  # --help, --version; every parse error raises UsageError instead
             return int(exc.code or 0)
         ctx = Context(
             load_settings(ReviewSettings),
+            Configuration(locate(args)),
             table=getattr(args, "table", None),
             json=getattr(args, "json", False),
             out=out or sys.stdout,
             err=err,
             stdin=stdin or sys.stdin,
+            invoker=invoker,
         )
+        contexts.append(ctx)
         return int(args.run(ctx, args))
-    except CliError as exc:
-        code, message = exc.exit_code, str(exc)
-    except KeyboardInterrupt:
-        code, message = ExitCode.INTERRUPTED, "interrupted"
-    except Exception as exc:
-        code, message = _classify(exc, ctx)
-    print(f"wrapguard-review: {one_line(message)}", file=err)
-    return int(code)
+
+    return run_guarded(PROG, body, err, lambda exc: _classify(exc, contexts[0] if contexts else None))
 
 
 def _classify(exc: Exception, ctx: Context | None) -> tuple[ExitCode, str]:
-    """Configuration problems are usage errors (2); anything else is unexpected (1). One line either way."""
-    from botocore.exceptions import ClientError, NoCredentialsError, NoRegionError, PartialCredentialsError
+    """A missing table names itself; everything else as every CLI classifies it (exit_codes.classify)."""
+    from ..domain.errors import StorageUnavailable
 
     if (
-        isinstance(exc, ClientError)
-        and exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException"
-        and exc.operation_name in _TABLE_OPERATIONS
+        isinstance(exc, StorageUnavailable)
+        and exc.code == "ResourceNotFoundException"
+        and exc.operation in _TABLE_OPERATIONS
         and ctx is not None
     ):
         endpoint = ctx.settings.aws_endpoint_url
         where = f" (endpoint {endpoint})" if endpoint else ""
         return ExitCode.USAGE, f"table {ctx.table_name!r} not found in this account/region{where}"
-    if isinstance(exc, NoCredentialsError | PartialCredentialsError | NoRegionError | SettingsError):
-        return ExitCode.USAGE, str(exc)
-    return ExitCode.ERROR, f"{type(exc).__name__}: {exc}"
+    return classify(exc)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,11 @@ COLUMNS = [
     "source",
     "wrapupCodeId",
     "wrapupCodeName",
+    # Observe mode (domain/observations.py): the code wrapguard would have applied, when, and which path.
+    "observedCodeId",
+    "observedCodeName",
+    "observedAt",
+    "observedSource",
     "attempts",
     "firstSeen",
     "lastSeen",
@@ -44,7 +49,7 @@ def register(commands: Commands) -> None:
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
-    items = ctx.failures.for_conversation(args.conversation_id)
+    items = ctx.failures.for_conversation(args.conversation_id, deadline=ctx.deadline)
     if ctx.json:
         ctx.emit_json({"items": items})
     for item in [] if ctx.json else items:

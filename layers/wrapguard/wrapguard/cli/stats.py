@@ -3,12 +3,17 @@
   wrapguard-review stats [--since 7d] [--until DATE] [--by queue|agent|media|day|reason|source ...]
                          [--format table|csv] [--json] [--compliance-table NAME] [--ids]
 
-Errors and exit codes as every subcommand (common.py): a bad --by or period is a usage error (2).
+Errors and exit codes as every subcommand (exit_codes.py): a bad --by or period is a usage error (2).
+
+Observe mode's columns (README "Rolling out"): wouldApply (codes wrapguard decided and did not write),
+wouldFix (participants found without a real code that it had a code for) and wouldFixRate = wouldFix /
+(missing + placeholder); the compliance table keeps them, so they need --compliance-table too.
 
 The figures come from domain/stats.py (the HTML report shows the same ones). Compliance needs the
 reconciler's compliance table (--compliance-table, WRAPGUARD_COMPLIANCE_TABLE or
-COMPLIANCE_TABLE_NAME); without it only failures are shown. Queue and agent names are read from
-Genesys once per run when its settings are present (as for `retry`), ids otherwise or with --ids.
+COMPLIANCE_TABLE_NAME, else the stack's ComplianceTableName when the run reads the stack); without it
+only failures are shown. Queue and agent names are read from Genesys once per run when Genesys
+settings (GENESYS_*) are present in the environment, ids otherwise or with --ids.
 """
 
 from __future__ import annotations
@@ -32,7 +37,17 @@ KEY_HEADERS = {
     "reason": "reason",
     "source": "source",
 }
-COUNT_COLUMNS = ["checked", "coded", "missing", "placeholder", "complianceRate", "missingRate"]
+COUNT_COLUMNS = [
+    "checked",
+    "coded",
+    "missing",
+    "placeholder",
+    "complianceRate",
+    "missingRate",
+    "wouldApply",
+    "wouldFix",
+    "wouldFixRate",
+]
 FAILURE_COLUMNS = ["failures", "openFailures", "failureShare"]
 
 
@@ -70,27 +85,33 @@ def load_stats(ctx: Context, args: argparse.Namespace, by: tuple[str, ...], name
     until = args.until or datetime.now(UTC)
     if until < args.since:
         raise UsageError("--until is before --since")
-    table = args.compliance_table or ctx.settings.compliance_table
-    compliance = ComplianceTable(table) if table else None
-    stats = compute(by, args.since.date(), until.astimezone(UTC).date(), compliance, ctx.failures)
+    failures = ctx.failures  # first: it decides whether this run reads the stack
+    table = ctx.config.optional(
+        "ComplianceTableName",
+        ("--compliance-table", args.compliance_table),
+        ("env", ctx.settings.compliance_table),
+    )
+    compliance = ComplianceTable(ctx.db, table) if table else None
+    stats = compute(by, args.since.date(), until.astimezone(UTC).date(), compliance, failures, deadline=ctx.deadline)
     if names is None and not args.ids:
-        names = genesys_directory()
+        names = genesys_directory(ctx)
     if names is not None:
         stats.names = resolve_names(names, stats, ctx)
     return stats
 
 
-def genesys_directory() -> Any:
+def genesys_directory(ctx: Context) -> Any:
     """A Directory when the Genesys settings are present, else None (ids are shown)."""
+    from ..domain.deadline import Deadline
     from ..genesys.directory import Directory
-    from ..runtime import build_genesys
     from ..settings import GenesysSettings, SettingsError, load_settings
+    from .common import CLI_DEADLINE_SECONDS, workstation_genesys
 
     try:
         settings = load_settings(GenesysSettings)
     except SettingsError:
         return None
-    return Directory(build_genesys(settings))
+    return Directory(workstation_genesys(settings, ctx.config.session), Deadline.after(CLI_DEADLINE_SECONDS))
 
 
 def resolve_names(directory: Any, stats: Stats, ctx: Context) -> dict[str, dict[str, str]]:
@@ -161,6 +182,7 @@ def _header(column: str) -> str:
         "missingRate": "missing %",
         "openFailures": "open",
         "failureShare": "share",
+        "wouldFixRate": "would fix %",
     }.get(column, column)
 
 

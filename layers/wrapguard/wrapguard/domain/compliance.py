@@ -16,7 +16,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from ..genesys.analytics import AnalyticsConversation, AnalyticsParticipant, AnalyticsSegment
+from .model import ConversationDetails, DetailsParticipant, DetailsSegment
 
 # Segments that do not mean the agent handled the interaction (e.g. rang but was not answered).
 NOT_HANDLED_SEGMENTS = frozenset({"alert", "dialing", "contacting", "system"})
@@ -61,7 +61,7 @@ def utc_day(moment: datetime) -> str:
     return aware.astimezone(UTC).date().isoformat()
 
 
-def check_conversation(conversation: AnalyticsConversation, placeholders: Collection[str]) -> list[ParticipantCheck]:
+def check_conversation(conversation: ConversationDetails, placeholders: Collection[str]) -> list[ParticipantCheck]:
     """One check per agent participant that handled the (ended) conversation; [] while it runs."""
     ended = conversation.conversation_end
     if ended is None:
@@ -74,7 +74,7 @@ def check_conversation(conversation: AnalyticsConversation, placeholders: Collec
 
 
 def _check(
-    conversation_id: str, ended: datetime, participant: AnalyticsParticipant, placeholders: Collection[str]
+    conversation_id: str, ended: datetime, participant: DetailsParticipant, placeholders: Collection[str]
 ) -> ParticipantCheck | None:
     # Only purpose "agent" (ACD-routed) is checked: the same rule as the missing wrap-up records.
     if participant.purpose != "agent":
@@ -111,7 +111,7 @@ def _check(
     )
 
 
-def _last_queue(segments: list[AnalyticsSegment]) -> str | None:
+def _last_queue(segments: list[DetailsSegment]) -> str | None:
     return next((s.queue_id for s in reversed(segments) if s.queue_id), None)
 
 
@@ -121,13 +121,17 @@ class ComplianceCounts:
     coded: int = 0
     missing: int = 0  # no code at all
     placeholder: int = 0  # only a placeholder code
+    # Observe mode (domain/observations.py), per participant once: codes wrapguard would have applied,
+    # and uncoded participants it had a code for (what it would have fixed).
+    would_apply: int = 0
+    would_fix: int = 0
 
     def add(self, outcome: CheckOutcome, times: int = 1) -> None:
         self.checked += times
         setattr(self, outcome.value, getattr(self, outcome.value) + times)
 
     def merge(self, other: ComplianceCounts) -> None:
-        for name in COUNT_FIELDS:
+        for name in (*COUNT_FIELDS, *OBSERVE_FIELDS):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     @property
@@ -140,8 +144,18 @@ class ComplianceCounts:
         """Coded / checked, or None when nothing was checked (not 0 %, not 100 %)."""
         return self.coded / self.checked if self.checked else None
 
+    @property
+    def would_fix_rate(self) -> float | None:
+        """The share of the uncoded participants (nothing or only a placeholder) observe mode had a code
+        for, or None when none were uncoded."""
+        return self.would_fix / self.uncoded if self.uncoded else None
 
-COUNT_FIELDS = tuple(f.name for f in fields(ComplianceCounts))
+
+# The reconciler's counters (one outcome each) and observe mode's; the item attribute of each.
+COUNT_FIELDS = ("checked", "coded", "missing", "placeholder")
+OBSERVE_FIELDS = ("would_apply", "would_fix")
+COUNTER_ATTRIBUTES = {**{name: name for name in COUNT_FIELDS}, "would_apply": "wouldApply", "would_fix": "wouldFix"}
+assert set(COUNTER_ATTRIBUTES) == {f.name for f in fields(ComplianceCounts)}
 
 
 def tally(checks: Iterable[ParticipantCheck]) -> dict[tuple[str, str, str], ComplianceCounts]:

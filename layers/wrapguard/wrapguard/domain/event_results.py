@@ -22,6 +22,8 @@ class EventAction(StrEnum):
     ALREADY_RECORDED = "already_recorded"
     IGNORED = "ignored"
     MALFORMED_RECORDED = "malformed_recorded"
+    OBSERVED = "observed"  # observe mode: the code it would have applied is recorded, nothing written
+    DISABLED = "disabled"  # the queue is off: nothing done
 
 
 class CodeOrigin(StrEnum):

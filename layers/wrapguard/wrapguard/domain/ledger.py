@@ -50,6 +50,7 @@ class ReviewStatus(StrEnum):
     RESOLVED = "resolved"
     RESOLVED_UNVERIFIED = "resolved_unverified"
     IGNORED = "ignored"
+    OBSERVED = "observed"  # the item holds only what observe mode would have written (issue 17)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@ from datetime import date, timedelta
 from typing import Any, Protocol
 
 from .compliance import COUNT_FIELDS, UNKNOWN, ComplianceCounts
+from .deadline import Deadline
+from .model import FailureStatus
 
 # Every grouping key; compliance cannot be split by reason or source (those are failure properties).
 GROUP_KEYS = ("queue", "agent", "media", "day", "reason", "source")
@@ -46,11 +48,13 @@ class FailureFact:
 
 
 class ComplianceReader(Protocol):
-    def daily(self, since: date, until: date, *, per_agent: bool = False) -> Iterable[DailyCounts]: ...
+    def daily(
+        self, since: date, until: date, *, per_agent: bool = False, deadline: Deadline
+    ) -> Iterable[DailyCounts]: ...
 
 
 class FailureReader(Protocol):
-    def facts(self, since: date) -> Iterable[FailureFact]:
+    def facts(self, since: date, *, deadline: Deadline) -> Iterable[FailureFact]:
         """Failures last seen on or after `since` (a superset; stats filter by day)."""
         ...
 
@@ -70,6 +74,10 @@ class Row:
             result.update({name: getattr(counts, name) for name in COUNT_FIELDS})
             result["complianceRate"] = counts.compliance_rate
             result["missingRate"] = counts.uncoded / counts.checked if counts.checked else None
+            # Observe mode: codes it would have applied, and the uncoded it had a code for (README "Rolling out").
+            result["wouldApply"] = counts.would_apply
+            result["wouldFix"] = counts.would_fix
+            result["wouldFixRate"] = counts.would_fix_rate
         result["failures"] = self.failures
         result["openFailures"] = self.open
         result["failureShare"] = self.failures / total_failures if total_failures else None
@@ -127,6 +135,8 @@ def compute(
     until: date,
     compliance: ComplianceReader | None,
     failures: FailureReader,
+    *,
+    deadline: Deadline,
 ) -> Stats:
     """Group compliance aggregates and failure records by `by` (any of GROUP_KEYS, in that order)."""
     keys = tuple(dict.fromkeys(by))
@@ -137,7 +147,7 @@ def compute(
     total = Row(key={}, compliance=ComplianceCounts() if compliance is not None else None)
     with_compliance = compliance is not None and not FAILURE_ONLY_KEYS & set(keys)
     if compliance is not None:
-        for aggregate in compliance.daily(since, until, per_agent="agent" in keys):
+        for aggregate in compliance.daily(since, until, per_agent="agent" in keys, deadline=deadline):
             assert total.compliance is not None
             total.compliance.merge(aggregate.counts)
             if with_compliance:
@@ -146,9 +156,9 @@ def compute(
                 assert row.compliance is not None
                 row.compliance.merge(aggregate.counts)
     first, last = since.isoformat(), until.isoformat()
-    for fact in failures.facts(since):
-        if not first <= fact.day <= last:
-            continue
+    for fact in failures.facts(since, deadline=deadline):
+        if not first <= fact.day <= last or fact.status == FailureStatus.OBSERVED:
+            continue  # out of the period, or only an observation (counted as wouldApply, not a failure)
         values = _values(keys, fact)
         row = rows.setdefault(
             values, Row(dict(zip(keys, values, strict=True)), ComplianceCounts() if with_compliance else None)

@@ -1,18 +1,18 @@
-"""Errors and exit codes of wrapguard-setup (documented in `wrapguard-setup --help` and the README)."""
+"""Errors and exit codes of wrapguard-setup: the one table of every wrapguard CLI (cli/exit_codes.py)."""
 
 from __future__ import annotations
 
 from pydantic import ValidationError
 
-EXIT_OK = 0
-EXIT_ERROR = 1  # unexpected error
-EXIT_USAGE = 2  # bad options or configuration: no stack, no admin credentials, unreadable file
-EXIT_PROBLEMS = 3  # verify found a problem (each printed with its fix)
-EXIT_REFUSED = 4  # Genesys Cloud or AWS refused a call: apply/destroy stopped, what was done is listed
+from ..exit_codes import ExitCode, UsageError
 
+__all__ = ["EXIT_ERROR", "EXIT_OK", "EXIT_PROBLEMS", "EXIT_REFUSED", "EXIT_USAGE", "UsageError", "safe_text"]
 
-class UsageError(Exception):
-    """Wrong options or configuration; the message says what to pass or set."""
+EXIT_OK = ExitCode.OK
+EXIT_ERROR = ExitCode.ERROR  # unexpected error
+EXIT_USAGE = ExitCode.USAGE  # bad options or configuration: no stack, no admin credentials, unreadable file
+EXIT_PROBLEMS = ExitCode.NOT_DONE  # verify found a problem (each printed with its fix), or an object left alone
+EXIT_REFUSED = ExitCode.REFUSED  # Genesys Cloud or AWS refused a call: apply/destroy stopped, what was done is listed
 
 
 def safe_text(exc: Exception) -> str:

@@ -15,40 +15,46 @@ functions' OAuth client and role `NAME-functions`, stored in the stack's credent
 Each carries this stack's mark `wrapguard-owner=STACK@ACCOUNT/REGION` (integration notes, role and client
 description, credential name); objects of the same name without it are reported and never changed.
 
-Stack outputs come from CloudFormation (--stack-name, default wrapguard; --region) or a JSON file
-(--outputs FILE, or - for stdin). The admin OAuth client (client credentials) comes from
-GENESYS_ADMIN_CLIENT_ID / GENESYS_ADMIN_CLIENT_SECRET or a Secrets Manager secret (--admin-secret NAME,
-JSON {"clientId", "clientSecret"}). Secrets are never printed.
+Stack outputs come from CloudFormation (--stack-name, default samconfig.toml's then wrapguard; --region,
+--profile: cli/stack_config.py) or a JSON file (--outputs FILE, or - for stdin). The admin OAuth client
+(client credentials) comes from GENESYS_ADMIN_CLIENT_ID / GENESYS_ADMIN_CLIENT_SECRET, a Secrets Manager
+secret (--admin-secret NAME, JSON {"clientId", "clientSecret"}), or, at a terminal, a prompt (the
+secret unechoed). Secrets are never printed.
 
-Exit codes: 0 done (plan: computed; verify: every check ok); 1 unexpected error; 2 usage or
-configuration error (no stack, no admin client, unreadable file, a policy file the model rejects, an
-unknown queue name); 3 verify found a problem, or plan/apply/destroy left an object alone (another
-stack's or the org's, or one it cannot repair), or policy: the deployed policy is invalid or changed
-while the command ran (nothing written); 4 Genesys Cloud or AWS refused a call or gave an unreadable
-answer (apply/destroy stopped; what was done is listed; policy: AppConfig's validator refused the
-document). verify's warnings do not change the exit code.
+Exit codes: the one table of every wrapguard CLI (cli/exit_codes.py): 0 done (plan: computed; verify:
+every check ok); 1 unexpected error; 2 usage or configuration error (no stack, no admin client,
+unreadable file, a policy file the model rejects, an unknown queue name); 3 verify found a problem, or
+plan/apply/destroy left an object alone (another stack's or the org's, or one it cannot repair), or
+policy: the deployed policy is invalid or changed while the command ran (nothing written); 6 Genesys
+Cloud or AWS refused a call or gave an
+unreadable answer (apply/destroy stopped; what was done is listed); 130 interrupted. verify's warnings
+do not change the exit code.
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 from collections.abc import Sequence
 from functools import cached_property
 from typing import Any, TextIO
 
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
 from ...genesys.client import GenesysClient
 from ...genesys.credentials import ClientCredentials
 from ...genesys.errors import GenesysApiError, GenesysAuthError, GenesysBadResponseError, GenesysError
 from ...settings import REGION_DOMAINS, SetupSettings, load_settings
+from ..common import Parser
+from ..exit_codes import EXIT_CODES_HELP, ExitCode, classify, run_guarded
+from ..stack_config import add_stack_options, aws_session, load_stack_config, locate
 from . import policy, stack
 from .api import SetupApi
 from .desired import load_action
 from .engine import Change, Options, SecretStore, Setup, Step
-from .errors import EXIT_ERROR, EXIT_OK, EXIT_PROBLEMS, EXIT_REFUSED, EXIT_USAGE, UsageError, safe_text
+from .errors import EXIT_OK, EXIT_PROBLEMS, EXIT_REFUSED, UsageError, safe_text
 from .ownership import Owner
 from .verify import AwsClients, Check, Verifier
 
@@ -63,13 +69,10 @@ def _common(parser: argparse.ArgumentParser, *, nested: bool) -> None:
             kwargs["default"] = argparse.SUPPRESS
         parser.add_argument(*flags, **kwargs)
 
-    add(
-        "--stack-name",
-        default="wrapguard",
-        help="CloudFormation stack to read outputs from, and whose mark the Genesys objects carry (default wrapguard)",
-    )
+    # --stack-name (the stack whose outputs are read and whose mark the Genesys objects carry), --region,
+    # --profile, --config-file, --version: the same in every wrapguard CLI.
+    add_stack_options(parser, PROG, nested=nested)
     add("--outputs", metavar="FILE", help="stack outputs as JSON instead of CloudFormation (- for stdin)")
-    add("--region", help="AWS region of the stack (default: the AWS SDK's)")
     add("--name", default="wrapguard", help="prefix of the Genesys object names (default wrapguard)")
     add("--action-file", help="data action JSON (default: the one shipped in the package)")
     add("--events", action="store_true", default=False, help="also the Amazon EventBridge source integration")
@@ -85,11 +88,11 @@ def _common(parser: argparse.ArgumentParser, *, nested: bool) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog=PROG,
-        description="Set up the Genesys Cloud side of wrapguard (plan, apply, verify, destroy) and change its "
-        "runtime policy (policy).",
-        epilog="Exit codes: 0 ok, 1 unexpected error, 2 usage/configuration, 3 problems found, 4 call refused.",
+        description="Set up the Genesys Cloud side of wrapguard: plan, apply, verify, destroy.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _common(parser, nested=False)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -99,7 +102,16 @@ def _parser() -> argparse.ArgumentParser:
         ("verify", "check the deployment end to end"),
         ("destroy", "delete what apply created"),
     ):
-        _common(commands.add_parser(name, help=text, description=text), nested=True)
+        _common(
+            commands.add_parser(
+                name,
+                help=text,
+                description=text,
+                epilog=EXIT_CODES_HELP,
+                formatter_class=argparse.RawDescriptionHelpFormatter,
+            ),
+            nested=True,
+        )
     policy.add_parser(commands, lambda nested: _common(nested, nested=True))
     return parser
 
@@ -108,14 +120,14 @@ class Session:
     """Everything a command needs, built from the options: stack outputs, the admin API, AWS clients."""
 
     def __init__(self, args: argparse.Namespace, stdin: TextIO) -> None:
-        import boto3  # imported here: --help and usage errors need no AWS SDK
-
         self.args = args
-        self.boto = boto3.session.Session(region_name=args.region) if args.region else boto3.session.Session()
+        self.stdin = stdin
+        self.location = locate(args)
+        self.boto = aws_session(self.location)
         if args.outputs:
             self.outputs = stack.from_file(args.outputs, stdin.read() if args.outputs == "-" else None)
         else:
-            self.outputs = stack.from_stack(self.boto.client("cloudformation"), args.stack_name)
+            self.outputs = stack.from_stack(load_stack_config(self.boto, self.location))
         domain = args.genesys_region or self.outputs.genesys_region
         domain = REGION_DOMAINS.get(domain, domain)
         self.env = load_settings(SetupSettings)
@@ -149,7 +161,11 @@ class Session:
                     f"--admin-secret {self.args.admin_secret}: expected clientId/clientSecret JSON"
                 ) from None
         client_id, secret = self.env.genesys_admin_client_id, self.env.genesys_admin_client_secret
-        if not client_id or not secret:
+        if (not client_id or not secret) and self.stdin.isatty():
+            # Asked at the terminal (the secret unechoed): nothing to export, nothing in the shell's history.
+            client_id = client_id or input("Genesys admin OAuth client id: ").strip()
+            secret = secret or SecretStr(getpass.getpass("Genesys admin OAuth client secret: "))
+        if not client_id or not secret or not secret.get_secret_value():
             raise UsageError(
                 "no admin client: set GENESYS_ADMIN_CLIENT_ID and GENESYS_ADMIN_CLIENT_SECRET or --admin-secret"
             )
@@ -164,7 +180,7 @@ class Session:
         org = self.api.organization()
         options = Options(
             prefix=self.args.name,
-            owner=Owner(self.args.stack_name, self.outputs.account_id, self.outputs.aws_region),
+            owner=Owner(self.location.stack_name, self.outputs.account_id, self.outputs.aws_region),
             role_arn=self.outputs.role_arn,
             alias_arn=self.outputs.alias_arn,
             action=load_action(self.args.action_file, self.outputs.alias_arn),
@@ -304,32 +320,34 @@ def cmd_policy(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     return policy.cmd_mode(store, policy.QueueNames(lambda: session.api), args, out)
 
 
-def _run(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
-    if args.command == "policy":
-        return cmd_policy(args, out, stdin)
-    session = Session(args, stdin)
-    command = cmd_verify if args.command == "verify" else cmd_steps
-    return command(session, args, out)
+def main(
+    argv: Sequence[str] | None = None,
+    out: TextIO | None = None,
+    stdin: TextIO | None = None,
+    *,
+    err: TextIO | None = None,
+) -> int:
+    stream = out or sys.stdout
+
+    def body() -> int:
+        try:
+            args = _parser().parse_args(argv)
+        except SystemExit as exc:  # --help, --version; every parse error raises UsageError instead
+            return int(exc.code or 0)
+        if args.command == "policy":
+            return cmd_policy(args, stream, stdin or sys.stdin)
+        session = Session(args, stdin or sys.stdin)
+        command = cmd_verify if args.command == "verify" else cmd_steps
+        return command(session, args, stream)
+
+    return run_guarded(PROG, body, err, _classify)
 
 
-def main(argv: Sequence[str] | None = None, out: TextIO | None = None, stdin: TextIO | None = None) -> int:
-    out = out or sys.stdout
-    args = _parser().parse_args(argv)
-    try:
-        return _run(args, out, stdin or sys.stdin)
-    except (UsageError, policy.PolicyConflict) as exc:
-        print(f"{PROG}: {exc}", file=sys.stderr)
-        return EXIT_USAGE if isinstance(exc, UsageError) else EXIT_PROBLEMS
-    except GenesysAuthError as exc:
-        print(f"{PROG}: admin client: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except GenesysError as exc:
-        print(f"{PROG}: {exc}", file=sys.stderr)
-        return EXIT_REFUSED
-    except Exception as exc:
-        name = type(exc).__name__
-        if name in {"NoCredentialsError", "NoRegionError", "ClientError", "EndpointConnectionError"}:
-            print(f"{PROG}: AWS: {exc}", file=sys.stderr)
-            return EXIT_REFUSED if name == "ClientError" else EXIT_USAGE
-        print(f"{PROG}: {name}: {safe_text(exc)}", file=sys.stderr)
-        return EXIT_ERROR
+def _classify(exc: Exception) -> tuple[ExitCode, str]:
+    """Genesys errors by kind; the rest as every CLI classifies them. Never an answer body or a secret."""
+    if isinstance(exc, GenesysAuthError):
+        return ExitCode.USAGE, f"admin client: {exc}"
+    if isinstance(exc, GenesysError):
+        return ExitCode.REFUSED, str(exc)
+    code, message = classify(exc)
+    return code, message if code != ExitCode.ERROR else f"{type(exc).__name__}: {safe_text(exc)}"

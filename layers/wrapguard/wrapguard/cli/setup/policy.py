@@ -33,6 +33,7 @@ from pydantic import ValidationError
 
 from ...domain.deadline import Deadline
 from ...domain.policy import Mode, QueuePolicy, WrapupPolicy
+from ..exit_codes import CliError, ExitCode
 from .errors import UsageError
 from .stack import StackOutputs
 
@@ -45,8 +46,10 @@ LIVE_STATES = frozenset({"BAKING", "VALIDATING", "DEPLOYING", "COMPLETE"})
 STOP_WRITING = frozenset({Mode.OBSERVE, Mode.OFF})
 
 
-class PolicyConflict(Exception):
+class PolicyConflict(CliError):
     """The deployed policy changed while this command ran, or the deployed one cannot be changed."""
+
+    exit_code = ExitCode.NOT_DONE
 
 
 # --- the document ---------------------------------------------------------------------------------------

@@ -1,18 +1,18 @@
 """What the set-up needs from the deployed stack: its outputs (template.yaml `Outputs`), by name.
 
-Read from CloudFormation (`--stack-name`) or from a JSON file (`--outputs`): the list
+Read from CloudFormation (`--stack-name`, cli/stack_config.py) or from a JSON file (`--outputs`): the list
 `aws cloudformation describe-stacks --query 'Stacks[0].Outputs'` prints, or a plain {key: value} map.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ..stack_config import StackConfig
 from .errors import UsageError
 
 
@@ -85,14 +85,5 @@ def from_file(path: str, stdin_text: str | None = None) -> StackOutputs:
     return _validated({str(k): str(v) for k, v in raw.items()}, f"--outputs {path}")
 
 
-def from_stack(cloudformation: Any, stack_name: str) -> StackOutputs:
-    try:
-        (stack,) = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
-    except Exception as exc:
-        if re.search(r"does not exist", str(exc)):
-            raise UsageError(
-                f"stack {stack_name!r} not found in this account/region: deploy it first (README, Deploy)"
-            ) from None
-        raise
-    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
-    return _validated(outputs, f"stack {stack_name!r}")
+def from_stack(deployed: StackConfig) -> StackOutputs:
+    return _validated(deployed.outputs, f"stack {deployed.stack_name!r}")
