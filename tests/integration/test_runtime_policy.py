@@ -17,7 +17,6 @@ import pytest
 from tests.support.world import World
 from wrapguard.cli.setup import main as setup_main
 from wrapguard_local.handlers import FakeLambdaContext, load_handler
-
 from wrapguard_local.policy_store import create_policy_store, deploy_document, policy_environment
 
 ROLE_ARN = "arn:aws:iam::123456789012:role/wg-GenesysDataActionRole-LOCAL"
