@@ -332,6 +332,8 @@ def function_env(
             return resolve(arg[0]) == resolve(arg[1])
         if kind == "Fn::Not":
             return not resolve(arg[0])
+        if kind == "Fn::GetAtt":  # unnamed in `resources`: unset (e.g. POLICY_APPCONFIG_*: WRAPUP_POLICY alone)
+            return values.get(str(arg), "")
         raise ValueError(f"{function_id}: cannot resolve {kind} in its environment")
 
     variables = dict(template["Globals"]["Function"]["Environment"]["Variables"])

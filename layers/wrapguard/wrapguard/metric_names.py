@@ -113,6 +113,9 @@ LEDGER_DELIVERY_FAILED = "LedgerDeliveryFailed"
 LEDGER_SETTLED_BY_REVIEW = "LedgerSettledByReview"
 # Ledger versions written by a reconcile pass (new participants and changed effective codes).
 LEDGER_VERSIONS = "LedgerVersions"
+# The runtime policy (policy_source.py): a deployed document the functions rejected (alarm), a failed read.
+POLICY_REJECTED = "PolicyRejected"
+POLICY_READ_FAILED = "PolicyReadFailed"
 COLD_START = "ColdStart"  # emitted by Powertools (log_metrics(capture_cold_start_metric=True))
 
 
@@ -142,6 +145,8 @@ def emitted() -> dict[str, frozenset[str]]:
             LEDGER_DELIVERY_FAILED: SERVICE,
             LEDGER_VERSIONS: SERVICE,
             LEDGER_SETTLED_BY_REVIEW: SERVICE,
+            POLICY_REJECTED: SERVICE,
+            POLICY_READ_FAILED: SERVICE,
             COLD_START: BY_FUNCTION,
         }
     )

@@ -165,3 +165,18 @@ def count_ledger_undelivered(records: int) -> None:
 
 def count_settled_by_review(participants: int) -> None:
     metrics.add_metric(name=metric_names.LEDGER_SETTLED_BY_REVIEW, unit=MetricUnit.Count, value=participants)
+
+
+class PolicyProblems:
+    """policy_source.PolicyReport: an error log line and a metric each; never the document's content."""
+
+    def rejected(self, problems: list[str]) -> None:
+        logger.error(
+            "deployed wrap-up policy rejected; keeping the last valid one",
+            extra={"problems": problems[:20], "fix": "wrapguard-setup policy show / policy set"},
+        )
+        _count_quietly(metric_names.POLICY_REJECTED)
+
+    def read_failed(self, code: str) -> None:
+        logger.warning("wrap-up policy not read from AppConfig; keeping the current one", extra={"error": code})
+        _count_quietly(metric_names.POLICY_READ_FAILED)

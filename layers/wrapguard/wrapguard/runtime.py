@@ -23,6 +23,7 @@ from .domain.observations import WouldApplyCounter
 from .genesys.client import GenesysClient, RetryPolicy
 from .genesys.credentials import credentials_source
 from .genesys.gateway import GenesysGateway
+from .policy_source import AppConfigPolicy, PolicyLocation
 from .settings import (
     ApplySettings,
     AwsSettings,
@@ -80,9 +81,34 @@ def build_leases(settings: ApplySettings, source: FailureSource, db: DynamoDB) -
 
 
 def policy_source(settings: PolicySettings) -> PolicySource:
-    """The policy the services read per invocation: WRAPUP_POLICY from the environment (the runtime
-    store's reader, policy_source.py, replaces this where POLICY_APPCONFIG_* are set)."""
-    return fixed_policy(settings.wrapup_policy)
+    """The policy the services read per invocation: AppConfig's where POLICY_APPCONFIG_* are set (one reader
+    per process, policy_source.py), else WRAPUP_POLICY from the environment."""
+    if not settings.policy_from_appconfig:
+        return fixed_policy(settings.wrapup_policy)
+    return _appconfig_policy(settings).current
+
+
+_READERS: dict[tuple[str | None, str | None, str | None], AppConfigPolicy] = {}
+
+
+def _appconfig_policy(settings: PolicySettings) -> AppConfigPolicy:
+    from .aws.appconfigdata import AppConfigData
+    from .observability import PolicyProblems
+
+    key = (
+        settings.policy_appconfig_application,
+        settings.policy_appconfig_environment,
+        settings.policy_appconfig_profile,
+    )
+    if key not in _READERS:
+        _READERS[key] = AppConfigPolicy(
+            AppConfigData.from_settings(load_settings(AwsSettings)),
+            PolicyLocation(*(str(part) for part in key)),
+            initial=settings.wrapup_policy,
+            refresh_seconds=settings.policy_refresh_seconds,
+            report=PolicyProblems(),
+        )
+    return _READERS[key]
 
 
 def would_apply_counter(settings: ApplySettings, db: DynamoDB) -> WouldApplyCounter | None:

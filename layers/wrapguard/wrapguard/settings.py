@@ -99,6 +99,7 @@ class AwsSettings(BaseModel):
     aws_endpoint_url_secrets_manager: str | None = None
     aws_endpoint_url_dynamodb: str | None = None
     aws_endpoint_url_firehose: str | None = None
+    aws_endpoint_url_appconfigdata: str | None = None
     aws_use_fips_endpoint: str | None = None
     # Container credentials (Lambda SnapStart, container runtimes): aws/credentials.py
     aws_container_credentials_full_uri: str | None = None

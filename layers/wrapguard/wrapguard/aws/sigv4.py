@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 
 def sigv4_headers(
@@ -31,8 +31,11 @@ def sigv4_headers(
     there must be no query string: enough for the JSON protocol's `POST /`.
     """
     parts = urlsplit(url)
-    if parts.query:
-        raise ValueError("query strings are not supported")
+    # AppConfigData's GET /configuration?configuration_token=... (rest-json): the canonical query string.
+    query = "&".join(
+        f"{quote(key, safe='-_.~')}={quote(value, safe='-_.~')}"
+        for key, value in sorted(parse_qsl(parts.query, keep_blank_values=True))
+    )
     amz_date = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     signed = {name.lower(): " ".join(value.split()) for name, value in headers.items()}
     signed["host"] = _host(parts.scheme, parts.netloc)
@@ -44,7 +47,7 @@ def sigv4_headers(
         [
             method.upper(),
             parts.path or "/",
-            "",
+            query,
             "".join(f"{name}:{signed[name]}\n" for name in names),
             ";".join(names),
             hashlib.sha256(body).hexdigest(),

@@ -30,13 +30,15 @@ from .models import (
     OAuthClientRequest,
     Organization,
     PostActionInput,
+    Queue,
+    QueuePage,
     RolePage,
     TestExecutionResult,
     UpdateActionInput,
 )
 
 PAGE_SIZE = 100
-PageT = TypeVar("PageT", IntegrationPage, CredentialPage, ActionPage, RolePage, OAuthClientPage)
+PageT = TypeVar("PageT", IntegrationPage, CredentialPage, ActionPage, RolePage, OAuthClientPage, QueuePage)
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
@@ -196,3 +198,11 @@ class SetupApi:
 
     def delete_oauth_client(self, client_id: str) -> None:
         self.client.delete("delete_oauth_client", f"/api/v2/oauth/clients/{quote(client_id)}", deadline=self.deadline)
+
+    # queues (wrapguard-setup policy) ---------------------------------------------------------------
+    def queues_named(self, name: str) -> list[Queue]:
+        """Queues whose name is `name`, ignoring case. Genesys's `name` filter also takes leading and trailing
+        asterisks (s14), so its answer is filtered here to the name itself."""
+        pages = self._pages("get_routing_queues", "/api/v2/routing/queues", QueuePage, {"name": name})
+        wanted = name.casefold()
+        return [q for page in pages for q in page.entities if q.name is not None and q.name.casefold() == wanted]

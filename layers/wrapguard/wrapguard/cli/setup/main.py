@@ -4,6 +4,8 @@
   wrapguard-setup apply   [--events] [--create-client]   make it so (idempotent by name)
   wrapguard-setup verify  [--events]                     one line per check, ok or the fix to apply
   wrapguard-setup destroy [--yes]                        remove what apply created (not the stack)
+  wrapguard-setup policy show | validate FILE | set FILE | mode observe|enforce|off [--queue ID|NAME]...
+                                                         the runtime policy in AppConfig (policy.py)
 
 Objects, named from --name (default wrapguard): the AWS Lambda data action integration `NAME-lambda`
 with its amazonWebServicesARN credential `NAME-lambda-role <mark>` (the stack's GenesysDataActionRole),
@@ -21,8 +23,10 @@ secret unechoed). Secrets are never printed.
 
 Exit codes: the one table of every wrapguard CLI (cli/exit_codes.py): 0 done (plan: computed; verify:
 every check ok); 1 unexpected error; 2 usage or configuration error (no stack, no admin client,
-unreadable file); 3 verify found a problem, or plan/apply/destroy left an object alone (another
-stack's or the org's, or one it cannot repair); 6 Genesys Cloud or AWS refused a call or gave an
+unreadable file, a policy file the model rejects, an unknown queue name); 3 verify found a problem, or
+plan/apply/destroy left an object alone (another stack's or the org's, or one it cannot repair), or
+policy: the deployed policy is invalid or changed while the command ran (nothing written); 6 Genesys
+Cloud or AWS refused a call or gave an
 unreadable answer (apply/destroy stopped; what was done is listed); 130 interrupted. verify's warnings
 do not change the exit code.
 """
@@ -34,6 +38,7 @@ import getpass
 import json
 import sys
 from collections.abc import Sequence
+from functools import cached_property
 from typing import Any, TextIO
 
 from pydantic import SecretStr, ValidationError
@@ -45,7 +50,7 @@ from ...settings import REGION_DOMAINS, SetupSettings, load_settings
 from ..common import Parser
 from ..exit_codes import EXIT_CODES_HELP, ExitCode, classify, run_guarded
 from ..stack_config import add_stack_options, aws_session, load_stack_config, locate
-from . import stack
+from . import policy, stack
 from .api import SetupApi
 from .desired import load_action
 from .engine import Change, Options, SecretStore, Setup, Step
@@ -107,6 +112,7 @@ def _parser() -> argparse.ArgumentParser:
             ),
             nested=True,
         )
+    policy.add_parser(commands, lambda nested: _common(nested, nested=True))
     return parser
 
 
@@ -127,9 +133,23 @@ class Session:
         self.env = load_settings(SetupSettings)
         self.api_url = args.api_url or self.env.genesys_api_url or f"https://api.{domain}"
         self.login_url = args.login_url or self.env.genesys_login_url or f"https://login.{domain}"
-        self.admin = self._client(self._admin_credentials())
-        self.api = SetupApi(self.admin)
-        self.secrets = SecretStore(self.boto.client("secretsmanager"), self.outputs.secret_name)
+
+    # Built on first use: `policy` commands with queue ids (the kill switch) need no admin client.
+    @cached_property
+    def admin(self) -> GenesysClient:
+        return self._client(self._admin_credentials())
+
+    @cached_property
+    def api(self) -> SetupApi:
+        return SetupApi(self.admin)
+
+    @cached_property
+    def secrets(self) -> SecretStore:
+        return SecretStore(self.boto.client("secretsmanager"), self.outputs.secret_name)
+
+    def policy_store(self) -> policy.PolicyStore:
+        location = policy.PolicyLocation.from_outputs(self.outputs)
+        return policy.PolicyStore(self.boto.client("appconfig", region_name=self.outputs.aws_region), location)
 
     def _admin_credentials(self) -> ClientCredentials:
         if self.args.admin_secret:
@@ -286,6 +306,20 @@ def _check_line(check: Check) -> str:
     return line if (check.ok and not check.warn) or not check.fix else f"{line} -> {check.fix}"
 
 
+def cmd_policy(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
+    if args.policy_command == "validate":  # offline: no stack, no AWS
+        return policy.cmd_validate(args, out, stdin)
+    if args.outputs == "-" and getattr(args, "file", None) == "-":
+        raise UsageError("--outputs - and FILE - would both read stdin: give one of them as a file")
+    session = Session(args, stdin)
+    store = session.policy_store()
+    if args.policy_command == "show":
+        return policy.cmd_show(store, args, out)
+    if args.policy_command == "set":
+        return policy.cmd_set(store, args, out, stdin)
+    return policy.cmd_mode(store, policy.QueueNames(lambda: session.api), args, out)
+
+
 def main(
     argv: Sequence[str] | None = None,
     out: TextIO | None = None,
@@ -300,6 +334,8 @@ def main(
             args = _parser().parse_args(argv)
         except SystemExit as exc:  # --help, --version; every parse error raises UsageError instead
             return int(exc.code or 0)
+        if args.command == "policy":
+            return cmd_policy(args, stream, stdin or sys.stdin)
         session = Session(args, stdin or sys.stdin)
         command = cmd_verify if args.command == "verify" else cmd_steps
         return command(session, args, stream)

@@ -242,3 +242,17 @@ class OAuthClientPage(_Model):
 
     entities: list[OAuthClient] = Field(default_factory=list)
     page_count: int | None = Field(default=None, alias="pageCount")
+
+
+class Queue(_Model):
+    """Queue (wrapguard-setup policy mode --queue NAME: docs/genesys-api-notes.md s14)"""
+
+    id: str
+    name: str | None = None
+
+
+class QueuePage(_Model):
+    """QueueEntityListing"""
+
+    entities: list[Queue] = Field(default_factory=list)
+    page_count: int | None = Field(default=None, alias="pageCount")

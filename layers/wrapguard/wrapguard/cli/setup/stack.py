@@ -35,6 +35,11 @@ class StackOutputs(BaseModel):
     idempotency_table: str | None = Field(default=None, alias="IdempotencyTableName")
     dead_letter_queue_url: str | None = Field(default=None, alias="EventsDeadLetterQueueUrl")
     event_alarm_names: str = Field(default="", alias="EventAlarmNames")
+    # The runtime policy in AppConfig (wrapguard-setup policy; stacks deployed before issue 17 have none).
+    policy_application_id: str | None = Field(default=None, alias="PolicyApplicationId")
+    policy_environment_id: str | None = Field(default=None, alias="PolicyEnvironmentId")
+    policy_profile_id: str | None = Field(default=None, alias="PolicyProfileId")
+    policy_strategy_id: str | None = Field(default=None, alias="PolicyDeploymentStrategyId")
 
     @property
     def account_id(self) -> str:
