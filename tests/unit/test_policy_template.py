@@ -75,7 +75,7 @@ def test_every_function_gets_the_mode_policy_and_where_to_read_it(template: dict
 @pytest.mark.parametrize("name", FUNCTIONS)
 def test_each_function_may_read_its_one_configuration_and_nothing_else(template: dict[str, Any], name: str) -> None:
     statements = [s for p in template["Resources"][name]["Properties"]["Policies"] for s in p["Statement"]]
-    appconfig = [s for s in statements if any(a.startswith("appconfig:") for a in s.get("Action", ()))]  # Fn::If: ledger
+    appconfig = [s for s in statements if any(a.startswith("appconfig:") for a in s.get("Action", ()))]
     (statement,) = appconfig
     assert statement["Effect"] == "Allow"
     assert sorted(statement["Action"]) == ["appconfig:GetLatestConfiguration", "appconfig:StartConfigurationSession"]
