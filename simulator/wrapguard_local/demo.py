@@ -27,7 +27,9 @@ from . import demo_data as data
 from .demo_ledger import show_ledger
 from .dynamodb import local_dynamodb_server, use_local_aws
 from .handlers import FakeLambdaContext, load_handler
+from .local_setup import CREDENTIALS_SECRET_NAME, ROLE_ARN, STACK
 from .local_setup import LocalStack as DeployedStack
+from .policy_store import create_policy_store, policy_environment
 from .template import REPO_ROOT, create_tables
 
 EVENTS = REPO_ROOT / "events"
@@ -195,38 +197,59 @@ def failure_rows() -> list[list[str]]:
     ]
 
 
-class DemoPolicy:
-    """The policy port the functions read once per invocation (domain/modes.py). In AWS it is the
-    AppConfig reader and `wrapguard-setup policy mode ...` deploys the change (every function sees it
-    within 45 s); here the demo changes the document the warm functions read, with no redeploy."""
+def policy_cli(note: str, *argv: str, outputs: str, keep: int = 9) -> None:
+    """`wrapguard-setup --outputs ... policy ARGV` in-process, its output abridged to the changed lines."""
+    from wrapguard.cli.setup import main as setup
 
-    def __init__(self, document: dict[str, Any]) -> None:
-        self.document = document
+    print(f"\n   $ wrapguard-setup policy {' '.join(argv)}{'   # ' + note if note else ''}")
+    out = io.StringIO()
+    code = setup(["--outputs", outputs, "policy", *argv], out=out)
+    lines = [line for line in out.getvalue().splitlines() if not line.startswith((" ", "@@")) and line.strip()]
+    shown = lines if len(lines) <= keep else [*lines[: keep - 2], f"... ({len(lines) - keep + 1} more)", lines[-1]]
+    for line in shown:  # the last line says which version was deployed
+        print(f"   {line}")
+    print(f"   (exit {code})")
+    if code != 0:
+        raise RuntimeError(f"wrapguard-setup policy {argv[0]} exited {code}")
 
-    def __call__(self, deadline: Any) -> Any:
-        from wrapguard.domain.policy import WrapupPolicy
 
-        return WrapupPolicy.model_validate(self.document)
+def use_policy_store(stack: LocalStack) -> str:
+    """The stack's runtime policy store (template.yaml's Policy* resources) in the local AWS server, the
+    functions pointed at it, and the stack outputs file `wrapguard-setup` reads; returns that file."""
+    ids = create_policy_store(boto3.client("appconfig"), STACK)  # deploys "{}", the WrapupPolicy default
+    # POLICY_REFRESH_SECONDS=0 is for the demo only: every invocation asks AppConfig (deployed: 30 s).
+    os.environ.update({**policy_environment(ids), "POLICY_REFRESH_SECONDS": "0"})
+    outputs = {
+        "GenesysDataActionRoleArn": ROLE_ARN,
+        "ApplyWrapupFunctionAliasArn": DeployedStack(tables=stack.tables, org_id=stack.sim.org_id).alias_arn,
+        "GenesysOrgId": stack.sim.org_id,
+        "GenesysCredentialsSecretName": CREDENTIALS_SECRET_NAME,
+        "FailuresTableName": stack.tables["FailuresTable"],
+        "StagedCodesTableName": stack.tables["StagedCodesTable"],
+        **ids,
+    }
+    path = REPO_ROOT / "build" / "demo-stack-outputs.json"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(json.dumps(outputs, indent=2))
+    return str(path)
 
-    def mode(self, queue: str, mode: str) -> None:
-        self.document["queues"][queue]["mode"] = mode
 
-
-def run_rollout(sim: SimulatorState) -> DemoPolicy:
+def run_rollout(stack: LocalStack) -> None:
     """Issue 17: Support observed and Sales enforced in the same run, then Support switched to enforce at
-    run time. The same warm functions answer; only the policy they read changed."""
+    run time through AppConfig. The same warm functions answer; only the policy they read changed."""
+    sim = stack.sim
     resolved, escalated = list(data.CODES)[:2]
-    policy = DemoPolicy(
-        {
-            "queues": {
-                data.SUPPORT_QUEUE: {"mode": "observe", "defaultCodeId": resolved},
-                data.SALES_QUEUE: {"mode": "enforce", "defaultCodeId": resolved},
-            }
-        }
+    outputs = use_policy_store(stack)
+    print(
+        "   local stack: AppConfig application/environment/profile/strategy created from template.yaml;"
+        "\n   functions given POLICY_APPCONFIG_* and POLICY_REFRESH_SECONDS=0 (local only: read every invocation)"
     )
+    modes = {data.SUPPORT_QUEUE: "observe", data.SALES_QUEUE: "enforce"}
+    document = {"queues": {queue: {"mode": mode, "defaultCodeId": resolved} for queue, mode in modes.items()}}
+    rollout = REPO_ROOT / "build" / "demo-policy.json"
+    rollout.write_text(json.dumps(document, indent=2))
+    policy_cli("", "set", str(rollout.relative_to(REPO_ROOT)), outputs=outputs)
     apply_fn, events_fn = load_handler("apply_wrapup"), load_handler("wrapup_events")
-    apply_fn.service().policy = policy  # the port the runtime wires (WRAPUP_POLICY / AppConfig in AWS)
-    events_fn.processor().rules.policy = policy
     start = datetime.now(UTC) - timedelta(minutes=12)  # ended before the reconciler's settle time
     rows: list[list[str]] = []
     observed: list[tuple[str, str]] = []
@@ -241,9 +264,10 @@ def run_rollout(sim: SimulatorState) -> DemoPolicy:
                 answer = str(apply_fn.lambda_handler(request, FakeLambdaContext())["outcome"])
             else:
                 answer = str(events_fn.lambda_handler(user_end, FakeLambdaContext())["action"])
-        mode = policy.document["queues"][queue]["mode"]
         code = data.CODES.get(sim.applied_code(cid, pid) or "", "-")
-        rows.append([step, data.NAMES[queue], mode, path, answer, f"{code} (PATCH x{sim.apply_count(cid, pid)})"])
+        rows.append(
+            [step, data.NAMES[queue], modes[queue], path, answer, f"{code} (PATCH x{sim.apply_count(cid, pid)})"]
+        )
         if code == "-":  # the agent leaves it uncoded: the reconciler will find it missing
             observed.append((cid, pid))
             sim.skip_acw(cid, pid, at=start + timedelta(minutes=minute + 2))
@@ -258,13 +282,19 @@ def run_rollout(sim: SimulatorState) -> DemoPolicy:
     before = sim.counters["patch_participant"] - patches
     print(render(rows, ["when", "queue", "mode", "path", "answer", "code at Genesys"]))
     print(f"   PATCH calls: {before} (Sales only); Support's would-be codes are kept as observations")
-    print("\n   $ wrapguard-setup policy mode enforce --queue Support   # in AWS: AppConfig, seen within 45 s")
-    policy.mode(data.SUPPORT_QUEUE, "enforce")
-    print("   (local: the warm functions' policy source now answers Support = enforce; nothing redeployed)")
+    use_admin_client(sim)  # the queue name is resolved through Genesys (the simulator)
+    policy_cli("name resolved through Genesys", "mode", "enforce", "--queue", "Support", outputs=outputs)
+    modes[data.SUPPORT_QUEUE] = "enforce"
+    print("   (the same warm functions read it from AppConfig on their next invocation; nothing redeployed)")
     rows.clear()
     call("after", data.SUPPORT_QUEUE, "data action", 4)
     call("after", data.SUPPORT_QUEUE, "user.end (policy code)", 5)
     print(render(rows, ["when", "queue", "mode", "path", "answer", "code at Genesys"]))
+    show_observations(observed[0])
+
+
+def show_observations(observed: tuple[str, str]) -> None:
+    """What observe mode kept, and the reconciler's view of the participant Support left uncoded."""
     print("\n   $ wrapguard-review list --status observed   # what observe mode kept (not shown as open failures)")
     review(["list", "--status", "observed", "--limit", "5"])
     with redirect_stdout(io.StringIO()):
@@ -276,21 +306,27 @@ def run_rollout(sim: SimulatorState) -> DemoPolicy:
     from wrapguard.store.failures import FailureStore
 
     store = FailureStore(local_db(), os.environ["FAILURES_TABLE_NAME"])
-    item = store.get(*observed[0], deadline=Deadline.unbounded()) or {}
+    item = store.get(*observed, deadline=Deadline.unbounded()) or {}
     print(
-        f"   {short(observed[0][0])}: now status {item.get('status')} ({item.get('reason')}), the observation kept: "
+        f"   {short(observed[0])}: now status {item.get('status')} ({item.get('reason')}), the observation kept: "
         f"observedCodeId {data.CODES.get(str(item.get('observedCodeId')), '-')} from {item.get('observedSource')}"
     )
-    return policy
+
+
+ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET = "wrapguard-demo-admin", "demo-admin-secret-not-shown"
+
+
+def use_admin_client(sim: SimulatorState) -> None:
+    """The Genesys admin OAuth client `wrapguard-setup` uses (never printed)."""
+    sim.add_client(ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET)
+    os.environ.update({"GENESYS_ADMIN_CLIENT_ID": ADMIN_CLIENT_ID, "GENESYS_ADMIN_CLIENT_SECRET": ADMIN_CLIENT_SECRET})
 
 
 def run_setup(stack: LocalStack) -> None:
     """What an admin runs after `sam deploy`: wrapguard-setup against the simulator and the local AWS server."""
     from wrapguard.cli.setup import main as setup
 
-    admin_id, admin_secret = "wrapguard-demo-admin", "demo-admin-secret-not-shown"
-    stack.sim.add_client(admin_id, admin_secret)
-    os.environ.update({"GENESYS_ADMIN_CLIENT_ID": admin_id, "GENESYS_ADMIN_CLIENT_SECRET": admin_secret})
+    use_admin_client(stack.sim)
     aws = DeployedStack(tables=stack.tables, org_id=stack.sim.org_id)
     aws.deploy()  # the first `sam deploy` (no GenesysEventSourceName yet)
     aws.connect(stack.sim)
@@ -351,7 +387,7 @@ def main() -> int:
             )
         )
         print("\n6. Rolling out: Support observed, Sales enforced; then Support switched to enforce at run time")
-        run_rollout(stack.sim)
+        run_rollout(stack)
         print("\n7. Deploy, the Genesys side: wrapguard-setup (simulator + local AWS server; secrets never shown)")
         run_setup(stack)
         report_compliance()
