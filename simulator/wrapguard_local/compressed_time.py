@@ -37,7 +37,7 @@ class CompressedTime(Timebase):
         self._waited = threading.local()
 
     def install(self) -> CompressedTime:
-        time.sleep = self.sleep
+        time.sleep = self.sleep  # type: ignore[assignment]  # floats only: what every caller passes
         time.monotonic = self.now
         return self
 

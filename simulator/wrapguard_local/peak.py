@@ -3,7 +3,7 @@
 N interactions end at a steady rate (Poisson arrivals, seeded). For each one, during the call, the
 flow's data action stages `Resolved` (ApplyWrapupFunction, invoked synchronously: no retries); the
 agent hangs up (`user.end`, delivered by EventBridge 0.2-1 s later, a second time for 10 % of them,
-0-5 s after the first); after-call work lasts `acw_seconds` (uniform), then ends (`acw` delivered).
+0-5 s after the first); after-call work lasts `acw_seconds` (uniform), then ends (`acw` delivered with `deliver_acw`).
 WrapupEventsFunction is invoked asynchronously with Lambda's concurrency emulated (lambda_async.py:
 a container per concurrent invocation, each importing the handler and so holding its own clients
 and token; scale-out when every container is busy; an optional reserved-concurrency cap; two
@@ -45,6 +45,9 @@ class PeakConfig:
     stage_lead_seconds: float = 20.0  # the data action runs this long before the agent hangs up
     acw_seconds: tuple[float, float] = (60.0, 180.0)  # after-call work, uniform
     duplicate_share: float = 0.10
+    # `acw` events (the verification path: no Genesys request when the event carries the code) cost
+    # this harness a third of its CPU; off by default, priced from `acw_sample` instead (bench/cost.py).
+    deliver_acw: bool = False
     rate_limits: RateLimits = PLATFORM_DEFAULTS
     # The function environment of the variant (e.g. the token pool and pacing settings).
     env: dict[str, str] = field(default_factory=dict)
@@ -151,11 +154,13 @@ def run_peak(config: PeakConfig, compressed: CompressedTime, stack: Any, sqs: An
             (user_end,) = sim.agent_disconnect(cid, pid)
             ended_at[i] = sim.clock()
             events_fn.invoke(user_end, at=due + deliveries[i])
-            if duplicates[i] is not None:
-                events_fn.invoke({**user_end, "id": str(uuid.uuid4())}, at=due + deliveries[i] + duplicates[i])
+            duplicate_after = duplicates[i]
+            if duplicate_after is not None:  # at-least-once: the same change again, under a new event id
+                events_fn.invoke({**user_end, "id": str(uuid.uuid4())}, at=due + deliveries[i] + duplicate_after)
         else:
             for event in sim.complete_acw(cid, pid):
-                events_fn.invoke(event, at=due + rng.uniform(0.2, 1.0))
+                if config.deliver_acw:
+                    events_fn.invoke(event, at=due + deliveries[i])
     apply_fn.drain()
     events_fn.drain()
     simulated = compressed.now() - origin

@@ -12,6 +12,7 @@ from .domain.failures import FailureSource
 from .domain.lease import LeaseStore, ParticipantLeases
 from .genesys.client import GenesysClient, RetryPolicy
 from .genesys.credentials import load_credentials
+from .genesys.token_pool import TokenPool
 from .settings import ApplySettings, AwsSettings, EventSettings, GenesysSettings, ReconcileSettings, load_settings
 from .store.failures import FailureStore
 from .store.lease_http import DirectLeaseTable, FallbackLeaseTable
@@ -41,6 +42,10 @@ def build_genesys(settings: GenesysSettings) -> GenesysClient:
             sleep=counted_sleep,
         ),
         on_answer=count_genesys_answer,  # 429/5xx counts for the dashboard
+        tokens=TokenPool(
+            size=settings.genesys_tokens_per_container,
+            requests_per_minute=settings.genesys_requests_per_token_per_minute or None,
+        ),
     )
 
 

@@ -1,7 +1,9 @@
 """A small Genesys Cloud REST client over httpx.
 
-- OAuth client-credentials token, cached per container until shortly before expiry, fetched again
-  once when the API answers 401 (client-credentials tokens cannot be refreshed: docs/genesys-api-notes.md s5).
+- OAuth client-credentials tokens, held per container until shortly before expiry in a `TokenPool`
+  (token_pool.py: up to K tokens, each paced below Genesys' per-token limit), all dropped and fetched
+  again once when the API answers 401 (client-credentials tokens cannot be refreshed:
+  docs/genesys-api-notes.md s5).
 - One httpx.Client per container, so connections are reused across warm invocations.
 - Bounded retries with exponential backoff and full jitter on 429/502/503/504 and on timeouts,
   honouring `Retry-After` (whole seconds), never sleeping past the Lambda's remaining time.
@@ -45,6 +47,7 @@ from .errors import (
     GenesysUncertainApplyError,
 )
 from .models import Conversation, ErrorBody, TokenResponse, WrapupCode, WrapupCodePage, WrapupInput
+from .token_pool import TokenPool
 
 TOKEN_EXPIRY_MARGIN_SECONDS = 60
 # The vendor's Java SDK treats a Retry-After beyond 180 s as a daily limit breach and gives up.
@@ -104,6 +107,7 @@ class GenesysClient:
         http: httpx.Client | None = None,
         on_answer: Callable[[int], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        tokens: TokenPool | None = None,
     ) -> None:
         self._api_url = api_url.rstrip("/")
         self._login_url = login_url.rstrip("/")
@@ -116,8 +120,7 @@ class GenesysClient:
             timeout=timeout_seconds, limits=httpx.Limits(max_keepalive_connections=10), event_hooks=hooks
         )
         self._clock = clock
-        self._token: str | None = None
-        self._token_expires_at = 0.0
+        self._tokens = tokens or TokenPool(clock=lambda: self._clock())  # late-bound: tests move the clock
         self._remaining_seconds: Callable[[], float] | None = None
 
     # --- per-invocation time budget -------------------------------------------------------------
@@ -130,20 +133,19 @@ class GenesysClient:
 
     # --- token ----------------------------------------------------------------------------------
     def _access_token(self) -> str:
-        if self._token is None or self._clock() >= self._token_expires_at:
-            self._fetch_token()
-        assert self._token is not None
-        return self._token
+        """A token for one request (its pacing budget taken); waits for one only while a request
+        could still complete in the time left."""
+        return self._tokens.acquire(self._fetch_token, max_wait=lambda: self._remaining() - self._timeout)
 
     def invalidate_token(self) -> None:
-        self._token = None
+        self._tokens.clear()
 
     def authenticate(self) -> None:
         """Get a token now (GenesysAuthError if the grant is refused): a credentials check for set-up tools."""
         self.invalidate_token()
         self._access_token()
 
-    def _fetch_token(self) -> None:
+    def _fetch_token(self) -> tuple[str, float]:
         basic = base64.b64encode(
             f"{self._credentials.client_id}:{self._credentials.client_secret.get_secret_value()}".encode()
         ).decode()
@@ -170,8 +172,7 @@ class GenesysClient:
                 ) from None
             raise
         token = _parse(TOKEN_OPERATION, response, TokenResponse.model_validate_json)
-        self._token = token.access_token
-        self._token_expires_at = self._clock() + max(0, token.expires_in - TOKEN_EXPIRY_MARGIN_SECONDS)
+        return token.access_token, max(0, token.expires_in - TOKEN_EXPIRY_MARGIN_SECONDS)
 
     # --- transport ------------------------------------------------------------------------------
     def _request_timeout(self) -> float:
