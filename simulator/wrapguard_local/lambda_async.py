@@ -16,6 +16,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import json
+import queue
 import threading
 import time
 from collections.abc import Callable
@@ -154,8 +155,11 @@ class AsyncFunction:
         self._seq = itertools.count()
         self._lock = threading.Condition()
         self._waiting: list[_Pending] = []  # by due time: not yet due, or due with no container free
+        # Idle containers, the most recently freed last. Lambda does not document how it picks among
+        # warm environments; the warmest first concentrates the load on as few containers (and so
+        # tokens) as the concurrency needs: the pessimistic case for a per-token limit.
+        self._idle: list[queue.SimpleQueue[_Pending | None]] = []
         self._containers = 0
-        self._idle = 0
         self._busy = 0
         self._closed = False
         self.invocations: list[Invocation] = []
@@ -182,6 +186,8 @@ class AsyncFunction:
     def close(self) -> None:
         with self._lock:
             self._closed = True
+            for slot in self._idle:
+                slot.put(None)
             self._lock.notify_all()
 
     # --- Lambda's side -------------------------------------------------------------------------
@@ -191,7 +197,7 @@ class AsyncFunction:
             self._lock.notify_all()
 
     def _dispatch(self) -> None:
-        """Start each due invocation in an idle container, or a new one while under the cap."""
+        """Hand each due invocation to the warmest idle container, or to a new one while under the cap."""
         with self._lock:
             while not self._closed:
                 if not self._waiting:
@@ -201,37 +207,31 @@ class AsyncFunction:
                 if wait > 0:
                     self._lock.wait(min(0.5, self._timebase.real_seconds(wait)))
                     continue
-                if self._idle == 0:
-                    if self._cap is not None and self._containers >= self._cap:
-                        self._lock.wait(0.05)  # throttled: Lambda keeps the event and tries again
-                        continue
-                    self._containers += 1
-                    self._idle += 1
-                    threading.Thread(
-                        target=self._container, name=f"{self.name}-{self._containers}", daemon=True
-                    ).start()
-                # Handed over through the condition: one idle container takes it.
-                self._lock.notify_all()
-                self._lock.wait(0.05)
-
-    def _container(self) -> None:
-        handler: Handler | None = None
-        while True:
-            with self._lock:
-                while not self._closed and not (self._waiting and self._waiting[0].due <= self._timebase.now()):
-                    self._lock.wait(0.5)
-                if self._closed:
-                    return
+                if not self._idle and self._cap is not None and self._containers >= self._cap:
+                    self._lock.wait(0.5)  # throttled: Lambda keeps the event until a container is free
+                    continue
                 pending = heapq.heappop(self._waiting)
-                self._idle -= 1
                 self._busy += 1
                 self.peak_concurrency = max(self.peak_concurrency, self._busy)
+                if self._idle:
+                    self._idle.pop().put(pending)
+                else:
+                    self._containers += 1
+                    slot: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
+                    slot.put(pending)
+                    name = f"{self.name}-{self._containers}"
+                    threading.Thread(target=self._container, args=(slot,), name=name, daemon=True).start()
+
+    def _container(self, slot: queue.SimpleQueue[_Pending | None]) -> None:
+        handler: Handler | None = None
+        while (pending := slot.get()) is not None:
             try:
                 handler = self._run(pending, handler)
             finally:
                 with self._lock:
                     self._busy -= 1
-                    self._idle += 1
+                    if not self._closed:
+                        self._idle.append(slot)
                     self._lock.notify_all()
 
     def _run(self, pending: _Pending, handler: Handler | None) -> Handler:
