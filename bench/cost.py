@@ -46,7 +46,9 @@ PRICES = {
         "aws.amazon.com/eventbridge/pricing (partner events ingested: $1.00 per 1M, per 64 KB chunk; the"
         " page's SaaS example bills them)",
     ),
-    "sqs_requests": Price(0.40 / 1e6, "request", "aws.amazon.com/sqs/pricing (standard, $0.40 per 1M; cloudburn.io, 2026-03)"),
+    "sqs_requests": Price(
+        0.40 / 1e6, "request", "aws.amazon.com/sqs/pricing (standard, $0.40 per 1M; cloudburn.io, 2026-03)"
+    ),
     "cloudwatch_logs_gb": Price(
         0.50,
         "GB ingested",
@@ -58,8 +60,17 @@ PRICES = {
 # Lambda writes START, END and REPORT lines for every invocation (about 350 bytes together; assumption).
 PLATFORM_LOG_BYTES = 350
 # Genesys events per interaction on the partner bus besides user.end (and its duplicates): `acw` when
-# after-call work ends and `wrapup` when a code is set (assumption: one of each).
+# after-call work ends and `wrapup` when a code is set (assumption: one of each). The run does not
+# deliver them; each is priced as one event-function invocation of the run's median duration with
+# the verification path's DynamoDB writes (idempotency put and update, resolve_open) and no Genesys call.
 OTHER_EVENTS_PER_INTERACTION = 2.0
+VERIFICATION_WRITES = 3
+ACW_ASSUMPTION = (
+    "each of those is one event-function invocation of the run's median duration with 3 DynamoDB writes"
+    " and no Genesys request (the event carries the code)"
+)
+# Cold-start (INIT) import times of the packaged handlers, docs/benchmarks.md "Cold start" (x86_64 host).
+INIT_SECONDS = {"WrapupEventsFunction": 0.702, "ApplyWrapupFunction": 0.435}
 
 
 @dataclass(frozen=True)
@@ -69,19 +80,14 @@ class Usage:
     interactions: int
     lambda_invocations: int
     billed_seconds: float  # sum over invocations
+    median_event_seconds: float  # billed seconds of the event function's median invocation
     cold_starts: dict[str, int]  # function -> containers started
     memory_mb: int
     dynamodb_writes: int
     dynamodb_reads: int
     user_end_deliveries: int
-    acw_deliveries: int  # delivered in the run (0 when the run leaves acw out)
-    acw_invocation_cost: tuple[float, int, int] | None  # (billed s, writes, reads) of one acw invocation
     dead_letter_messages: int
     log_bytes: int  # what the handlers wrote (logs and EMF metrics)
-
-
-# Cold-start (INIT) import times of the packaged handlers, docs/benchmarks.md "Cold start" (x86_64 host).
-INIT_SECONDS = {"WrapupEventsFunction": 0.702, "ApplyWrapupFunction": 0.435}
 
 
 def cost_lines(usage: Usage) -> list[tuple[str, float, float]]:
@@ -89,22 +95,20 @@ def cost_lines(usage: Usage) -> list[tuple[str, float, float]]:
     per_million = 1e6 / usage.interactions
     gb = usage.memory_mb / 1024
     init = sum(INIT_SECONDS.get(function, 0.7) * count for function, count in usage.cold_starts.items())
-    missing_acw = max(0, usage.interactions - usage.acw_deliveries) if usage.acw_invocation_cost else 0
-    acw_s, acw_w, acw_r = usage.acw_invocation_cost or (0.0, 0, 0)
-    invocations = usage.lambda_invocations + missing_acw
-    gb_s = (usage.billed_seconds + init + missing_acw * acw_s) * gb
-    writes = usage.dynamodb_writes + missing_acw * acw_w
-    reads = usage.dynamodb_reads + missing_acw * acw_r
-    events = usage.user_end_deliveries + OTHER_EVENTS_PER_INTERACTION * usage.interactions
-    log_gb = (usage.log_bytes + PLATFORM_LOG_BYTES * invocations) / GB
+    verifications = OTHER_EVENTS_PER_INTERACTION * usage.interactions
+    invocations = usage.lambda_invocations + verifications
+    gb_s = (usage.billed_seconds + init + verifications * usage.median_event_seconds) * gb
+    writes = usage.dynamodb_writes + verifications * VERIFICATION_WRITES
+    events = usage.user_end_deliveries + verifications
+    log_bytes = usage.log_bytes * invocations / usage.lambda_invocations + PLATFORM_LOG_BYTES * invocations
     rows = [
         ("Lambda requests", invocations, PRICES["lambda_requests"]),
         ("Lambda GB-s (arm64, incl. INIT)", gb_s, PRICES["lambda_arm64_gb_s"]),
         ("DynamoDB write request units", writes, PRICES["dynamodb_wru"]),
-        ("DynamoDB read request units", reads, PRICES["dynamodb_rru"]),
+        ("DynamoDB read request units", usage.dynamodb_reads, PRICES["dynamodb_rru"]),
         ("EventBridge partner events", events, PRICES["eventbridge_partner_events"]),
         ("SQS requests (dead-letter queue)", usage.dead_letter_messages, PRICES["sqs_requests"]),
-        ("CloudWatch Logs ingested (GB, incl. EMF metrics)", log_gb, PRICES["cloudwatch_logs_gb"]),
+        ("CloudWatch Logs ingested (GB, incl. EMF metrics)", log_bytes / GB, PRICES["cloudwatch_logs_gb"]),
     ]
     return [(what, quantity * per_million, quantity * price.usd * per_million) for what, quantity, price in rows]
 

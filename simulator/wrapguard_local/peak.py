@@ -69,6 +69,7 @@ class PeakReport:
     invocations: list[Invocation]
     containers: dict[str, int]
     dead_lettered_messages: int
+    user_end_deliveries: int
     aws_requests: dict[str, int]
     harness_lag_p99: float  # simulated seconds the driver was late on its schedule
     real_seconds: float
@@ -85,6 +86,32 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
+@dataclass(frozen=True)
+class _Schedule:
+    """When each interaction's steps happen, in simulated seconds from the start (seeded)."""
+
+    plan: list[tuple[float, int, str, int]]  # (time, order, action, interaction), sorted
+    deliveries: list[float]  # EventBridge's delivery delay of each user.end
+    duplicates: list[float | None]  # the second delivery's extra delay, for 10 % of them
+
+    @classmethod
+    def of(cls, config: PeakConfig) -> _Schedule:
+        rng = random.Random(config.seed)  # noqa: S311 - a reproducible schedule, not cryptography
+        n = config.interactions
+        ends, at = [], config.stage_lead_seconds  # staging begins `stage_lead_seconds` before the first end
+        for _ in range(n):
+            ends.append(at)
+            at += rng.expovariate(config.per_minute / 60.0)
+        acw = [rng.uniform(*config.acw_seconds) for _ in range(n)]
+        deliveries = [rng.uniform(0.2, 1.0) for _ in range(n)]
+        duplicates = [rng.uniform(0.0, 5.0) if rng.random() < config.duplicate_share else None for _ in range(n)]
+        plan = []
+        for i, end in enumerate(ends):
+            plan += [(end - config.stage_lead_seconds, 0, "stage", i), (end, 1, "hang_up", i)]
+            plan.append((end + acw[i], 2, "acw_end", i))
+        return cls(sorted(plan), deliveries, duplicates)
+
+
 def run_peak(config: PeakConfig, compressed: CompressedTime, stack: Any, sqs: Any, queue_url: str) -> PeakReport:
     """`stack` is a fresh demo.local_stack(); its environment is already in os.environ."""
     from . import demo_data
@@ -93,7 +120,6 @@ def run_peak(config: PeakConfig, compressed: CompressedTime, stack: Any, sqs: An
     sim.clock = compressed.clock
     sim.rate_limits = config.rate_limits
     os.environ.update(config.env)
-    rng = random.Random(config.seed)  # noqa: S311 - a reproducible schedule, not cryptography
     code_id = next(code for code, name in demo_data.CODES.items() if name == "Resolved")
 
     def context() -> FakeLambdaContext:
@@ -118,32 +144,17 @@ def run_peak(config: PeakConfig, compressed: CompressedTime, stack: Any, sqs: An
         max_retries=0,  # Architect calls it synchronously: the flow takes its Failure path, no Lambda retry
         function_arn=APPLY_FUNCTION_ARN,
     )
-
     _warm_up_imports()
     sim.reset_counters()
+    aws_before = _aws_requests()
     calls = [sim.new_call(demo_data.SUPPORT_QUEUE) for _ in range(config.interactions)]
-    # The schedule, in simulated seconds from the start; staging begins `stage_lead_seconds` earlier.
-    ends: list[float] = []
-    at = config.stage_lead_seconds
-    for _ in calls:
-        ends.append(at)
-        at += rng.expovariate(config.per_minute / 60.0)
-    plan: list[tuple[float, int, str, int]] = []  # (time, order, action, interaction)
-    acw = [rng.uniform(*config.acw_seconds) for _ in calls]
-    deliveries = [rng.uniform(0.2, 1.0) for _ in calls]
-    duplicates = [rng.uniform(0.0, 5.0) if rng.random() < config.duplicate_share else None for _ in calls]
-    for i, end in enumerate(ends):
-        plan.append((end - config.stage_lead_seconds, 0, "stage", i))
-        plan.append((end, 1, "hang_up", i))
-        plan.append((end + acw[i], 2, "acw_end", i))
-    plan.sort()
-
+    schedule = _Schedule.of(config)
     ended_at: dict[int, float] = {}
     lags: list[float] = []
     real_started = time.perf_counter()
     compressed.start(config.factor)
     origin = compressed.now()
-    for moment, _, action, i in plan:
+    for moment, _, action, i in schedule.plan:
         due = origin + moment
         compressed.real_sleep(due - compressed.now())
         lags.append(max(0.0, compressed.now() - due))
@@ -153,20 +164,20 @@ def run_peak(config: PeakConfig, compressed: CompressedTime, stack: Any, sqs: An
         elif action == "hang_up":
             (user_end,) = sim.agent_disconnect(cid, pid)
             ended_at[i] = sim.clock()
-            events_fn.invoke(user_end, at=due + deliveries[i])
-            duplicate_after = duplicates[i]
-            if duplicate_after is not None:  # at-least-once: the same change again, under a new event id
-                events_fn.invoke({**user_end, "id": str(uuid.uuid4())}, at=due + deliveries[i] + duplicate_after)
+            delivered = due + schedule.deliveries[i]
+            events_fn.invoke(user_end, at=delivered)
+            again = schedule.duplicates[i]
+            if again is not None:  # at-least-once: the same change again, under a new event id
+                events_fn.invoke({**user_end, "id": str(uuid.uuid4())}, at=delivered + again)
         else:
             for event in sim.complete_acw(cid, pid):
                 if config.deliver_acw:
-                    events_fn.invoke(event, at=due + deliveries[i])
-    apply_fn.drain()
-    events_fn.drain()
-    simulated = compressed.now() - origin
-    real = time.perf_counter() - real_started
-    apply_fn.close()
-    events_fn.close()
+                    events_fn.invoke(event, at=due + schedule.deliveries[i])
+    for function in (apply_fn, events_fn):
+        function.drain()
+    simulated, real = compressed.now() - origin, time.perf_counter() - real_started
+    for function in (apply_fn, events_fn):
+        function.close()
 
     outcomes = BurstReport(conversations=config.interactions)
     classify(outcomes, sim, calls, code_id=code_id, sqs=sqs, queue_url=queue_url)
@@ -176,6 +187,7 @@ def run_peak(config: PeakConfig, compressed: CompressedTime, stack: Any, sqs: An
         if applied_at is not None and sim.applied_code(cid, pid) == code_id:
             latencies.append(applied_at - ended_at[i])
     stats = sim.rate_limit_stats()
+    aws_after = _aws_requests()
     return PeakReport(
         config=config,
         outcomes=outcomes,
@@ -189,7 +201,8 @@ def run_peak(config: PeakConfig, compressed: CompressedTime, stack: Any, sqs: An
         invocations=[*apply_fn.invocations, *events_fn.invocations],
         containers={apply_fn.name: apply_fn.containers, events_fn.name: events_fn.containers},
         dead_lettered_messages=events_fn.dead_lettered,
-        aws_requests=_aws_requests(),
+        user_end_deliveries=config.interactions + sum(1 for d in schedule.duplicates if d is not None),
+        aws_requests={k: v - aws_before.get(k, 0) for k, v in aws_after.items() if v > aws_before.get(k, 0)},
         harness_lag_p99=percentile(lags, 0.99),
         real_seconds=real,
         simulated_seconds=simulated,
@@ -217,5 +230,3 @@ def _aws_requests() -> dict[str, int]:
     answer = httpx.get(os.environ["AWS_ENDPOINT_URL"] + COUNTS_PATH, timeout=10.0)
     counts: dict[str, int] = answer.json()
     return counts
-
-

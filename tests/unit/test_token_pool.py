@@ -163,7 +163,9 @@ def test_without_pacing_one_token_carries_everything_and_nothing_waits() -> None
     assert slept == []
 
 
-@pytest.mark.parametrize(("kwargs", "field"), [({"size": 0}, "size"), ({"requests_per_minute": 1}, "requests_per_minute")])
+@pytest.mark.parametrize(
+    ("kwargs", "field"), [({"size": 0}, "size"), ({"requests_per_minute": 1}, "requests_per_minute")]
+)
 def test_bad_pool_parameters_name_the_field(kwargs: dict[str, int], field: str) -> None:
     with pytest.raises(ValueError, match=field):
         TokenPool(**kwargs)  # type: ignore[arg-type]

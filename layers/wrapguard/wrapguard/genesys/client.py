@@ -120,7 +120,7 @@ class GenesysClient:
             timeout=timeout_seconds, limits=httpx.Limits(max_keepalive_connections=10), event_hooks=hooks
         )
         self._clock = clock
-        self._tokens = tokens or TokenPool(clock=lambda: self._clock())  # late-bound: tests move the clock
+        self._tokens = tokens or TokenPool(clock=lambda: self._clock())  # noqa: PLW0108 - late-bound: tests move the clock
         self._remaining_seconds: Callable[[], float] | None = None
 
     # --- per-invocation time budget -------------------------------------------------------------
