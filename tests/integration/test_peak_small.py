@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def peak() -> dict[str, dict[str, Any]]:
-    done = subprocess.run(  # noqa: S603 - our own benchmark script, fixed arguments
+    done = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "peak.py"), "--interactions", "60", "--factor", "10", "--json"],
         capture_output=True,
         text=True,
