@@ -18,8 +18,11 @@ demo: $(STAMP)
 	POWERTOOLS_LOG_LEVEL=ERROR $(BIN)/python -m wrapguard_local.demo
 
 ## test: everything CI runs - ruff, mypy, cfn-lint + sam validate --lint, pytest (unit, integration, contract,
-## packaging: the last runs its own `sam build` and imports every handler from the packaged artifact)
-test: lint typecheck cfn-lint pytest
+## packaging: the last runs its own `sam build` and imports every handler from the packaged artifact).
+## The four run at once (their output kept apart), pytest on every core; serial: `make test JOBS=1 WORKERS=0`.
+JOBS ?= 4
+test: $(STAMP)
+	$(MAKE) --no-print-directory -j$(JOBS) --output-sync=target lint typecheck cfn-lint pytest
 
 check: test
 
@@ -35,16 +38,18 @@ cfn-lint: $(STAMP)
 	$(BIN)/cfn-lint template.yaml
 	SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 $(BIN)/sam validate --lint --template template.yaml
 
+## pytest: -n WORKERS processes (pytest-xdist); each test module runs whole on one worker (tests/conftest.py)
+WORKERS ?= auto
 pytest: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(WORKERS) --dist loadscope
 
 ## test-py313: the unit and contract tests on the Lambda runtime's Python (3.13), when one is installed
 PY313 ?= $(shell python3.13 -V >/dev/null 2>&1 && echo python3.13 || (PYENV_VERSION=3.13.0 pyenv exec python -V >/dev/null 2>&1 && echo "env PYENV_VERSION=3.13.0 pyenv exec python"))
 test-py313:
 	@if [ -z "$(PY313)" ]; then echo "no Python 3.13 here: skipped"; exit 0; fi; \
 	test -x .venv313/bin/python || $(PY313) -m venv .venv313; \
-	.venv313/bin/python -m pip install --quiet --disable-pip-version-check -e . pytest pytest-timeout pyyaml hypothesis "moto[server]>=5.0" "cfn-lint>=1.20" aws-sam-translator && \
-	.venv313/bin/python -m pytest -q -p no:cacheprovider tests/unit tests/contract
+	.venv313/bin/python -m pip install --quiet --disable-pip-version-check -e . pytest pytest-timeout pytest-xdist pyyaml hypothesis "moto[server]>=5.0" "cfn-lint>=1.20" aws-sam-translator && \
+	.venv313/bin/python -m pytest -q -p no:cacheprovider -n $(WORKERS) --dist loadscope tests/unit tests/contract
 
 ## build: sam build (makefile build methods; no Docker, no local python3.13 needed)
 build: $(STAMP)

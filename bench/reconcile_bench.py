@@ -10,10 +10,11 @@ from typing import Any
 import boto3
 
 from genesys_simulator import running_simulator
+from tests.support.aws import deadline_from, local_db
 from tests.support.world import World
 from wrapguard.domain.reconcile import Reconciler
 from wrapguard.genesys.analytics import AnalyticsApi
-from wrapguard.store import dynamo
+from wrapguard.genesys.gateway import AnalyticsGateway
 from wrapguard.store.checkpoints import CheckpointTable
 from wrapguard.store.failures import FailureStore
 from wrapguard_local.dynamodb import local_dynamodb_server, use_local_aws
@@ -36,22 +37,22 @@ def reconcile_report() -> list[str]:
             world.sim.complete_acw(cid, pid, agent_code=world.resolved, at=at + timedelta(seconds=90))
     dynamodb_calls: Counter[str] = Counter()
 
-    def count(event_name: str, **_: Any) -> None:
-        dynamodb_calls[event_name.rsplit(".", 1)[-1]] += 1
+    def count(request: Any) -> None:
+        dynamodb_calls[str(request.headers.get("x-amz-target", "")).rsplit(".", 1)[-1]] += 1
 
     with running_simulator(world.sim) as server, local_dynamodb_server() as url:
         use_local_aws(url)
-        dynamo._resource.cache_clear()
         tables = create_tables(boto3.client("dynamodb"), prefix="bench-")
-        dynamo._resource().meta.client.meta.events.register("before-call.dynamodb.*", count)
+        db = local_db()
+        db.api.http.event_hooks["request"].append(count)
         reconciler = Reconciler(
-            analytics=AnalyticsApi(world.client(base_url=server.url)),
-            failures=FailureStore(tables["FailuresTable"]),
-            checkpoints=CheckpointTable(tables["ReconcileCheckpointTable"]),
+            analytics=AnalyticsGateway(AnalyticsApi(world.client(base_url=server.url))),
+            failures=FailureStore(db, tables["FailuresTable"]),
+            checkpoints=CheckpointTable(db, tables["ReconcileCheckpointTable"]),
         )
         world.sim.reset_counters()
         started = time.perf_counter()
-        report = reconciler.run(lambda: 1e9)
+        report = reconciler.run(deadline=deadline_from(lambda: 1e9))
         elapsed = time.perf_counter() - started
     genesys = dict(world.sim.counters)
     writes = dynamodb_calls.get("BatchWriteItem", 0)

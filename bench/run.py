@@ -281,9 +281,10 @@ def warm_path() -> dict[str, float]:
 
     from tests.support.fakes import InMemoryFailures, InMemoryStaging, leases
     from tests.support.world import World
-    from wrapguard.contracts import ApplyWrapupInput
+    from wrapguard.contracts import ApplyWrapupInput, ApplyWrapupOutput
     from wrapguard.domain.apply import WrapupService
     from wrapguard.domain.codes import CodeCatalog
+    from wrapguard.domain.deadline import Deadline
     from wrapguard.domain.event_rules import EventRules
     from wrapguard.domain.policy import WrapupPolicy
     from wrapguard.domain.staging import ANY_AGENT, StagedCode
@@ -291,7 +292,7 @@ def warm_path() -> dict[str, float]:
 
     os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"  # the apply path logs each success at INFO
     world = World()
-    genesys = world.client()
+    genesys = world.gateway()
     service = WrapupService(genesys, InMemoryFailures(), InMemoryStaging(), CodeCatalog(genesys), leases())
     n = 50
 
@@ -303,8 +304,11 @@ def warm_path() -> dict[str, float]:
 
     def apply_once() -> None:
         cid, pid = world.call_in_acw()
-        request = ApplyWrapupInput.parse({"conversationId": cid, "participantId": pid, "wrapupCodeId": world.resolved})
-        assert service.apply(request).outcome.value == "applied"
+        request = ApplyWrapupInput.parse(
+            {"conversationId": cid, "participantId": pid, "wrapupCodeId": world.resolved}
+        ).to_request()
+        result = ApplyWrapupOutput.answer(service.apply(request, deadline=Deadline.unbounded()))
+        assert result.outcome.value == "applied"
 
     apply_once()  # cold: token
     data_action = per_call(apply_once)
@@ -318,10 +322,11 @@ def warm_path() -> dict[str, float]:
         staging.put(
             StagedCode(
                 conversation_id=cid, target=ANY_AGENT, wrapup_code_id=world.resolved, staged_at=datetime.now(utc)
-            )
+            ),
+            deadline=Deadline.unbounded(),
         )
         (event,) = world.sim.agent_disconnect(cid, pid)
-        assert processor.handle(event).action.value == "applied"
+        assert processor.handle(event, deadline=Deadline.unbounded()).action.value == "applied"
 
     user_end_once()
     # The simulator's own set-up calls make no HTTP requests, so the counters are the handler's alone.
@@ -331,7 +336,7 @@ def warm_path() -> dict[str, float]:
         cid, pid = world.sim.new_call(world.support_queue)
         world.sim.agent_disconnect(cid, pid)
         for event in world.sim.complete_acw(cid, pid, agent_code=world.resolved):
-            processor.handle(event)
+            processor.handle(event, deadline=Deadline.unbounded())
 
     acw = per_call(acw_once) / 2  # two events (wrapup, acw) per conversation
 
@@ -354,11 +359,13 @@ def own_code_seconds(world: Any) -> list[float]:
     from genesys_simulator.server import mock_transport
     from tests.support.fakes import InMemoryFailures, InMemoryStaging, leases
     from tests.support.world import CLIENT_ID
-    from wrapguard.contracts import ApplyWrapupInput
+    from wrapguard.contracts import ApplyWrapupInput, ApplyWrapupOutput
     from wrapguard.domain.apply import WrapupService
     from wrapguard.domain.codes import CodeCatalog
+    from wrapguard.domain.deadline import Deadline
     from wrapguard.genesys.client import GenesysClient
     from wrapguard.genesys.credentials import ClientCredentials
+    from wrapguard.genesys.gateway import GenesysGateway
 
     cid, pid = world.call_in_acw()
     live = mock_transport(world.sim)
@@ -379,14 +386,19 @@ def own_code_seconds(world: Any) -> list[float]:
         credentials=ClientCredentials(client_id=CLIENT_ID, client_secret=SecretStr("s3cr3t-Do-Not-Log-7f9a")),
         http=httpx.Client(transport=httpx.MockTransport(record_or_replay)),
     )
-    service = WrapupService(client, InMemoryFailures(), InMemoryStaging(), CodeCatalog(client), leases())
-    request = ApplyWrapupInput.parse({"conversationId": cid, "participantId": pid, "wrapupCodeId": world.resolved})
-    service.apply(request)  # records token, code names, the conversation (in its window) and the PATCH
+    genesys = GenesysGateway(client)
+    service = WrapupService(genesys, InMemoryFailures(), InMemoryStaging(), CodeCatalog(genesys), leases())
+    request = ApplyWrapupInput.parse(
+        {"conversationId": cid, "participantId": pid, "wrapupCodeId": world.resolved}
+    ).to_request()
+    service.apply(
+        request, deadline=Deadline.unbounded()
+    )  # records token, code names, the conversation (in its window) and the PATCH
     # Replayed, the conversation still shows the window open and no code: every apply does the full work.
     samples = []
     for _ in range(300):
         t = time.perf_counter()
-        result = service.apply(request)
+        result = ApplyWrapupOutput.answer(service.apply(request, deadline=Deadline.unbounded()))
         samples.append(time.perf_counter() - t)
         assert result.outcome.value == "applied"
     return sorted(samples)

@@ -14,6 +14,20 @@ from tests.support.world import CLIENT_ID, CLIENT_SECRET, World
 from wrapguard_local.dynamodb import LOCAL_AWS_ENV, local_dynamodb_server
 from wrapguard_local.template import create_tables
 
+
+def _load_hypothesis_profile() -> None:
+    """Hypothesis profiles (issue 15 item 5), loaded before any test module builds its settings:
+    "default" caps examples for the run a developer repeats every few minutes; "ci" runs many more
+    (HYPOTHESIS_PROFILE=ci, set by .ci/run). Property tests set no max_examples of their own."""
+    from hypothesis import settings
+
+    settings.register_profile("default", max_examples=40, deadline=None)
+    settings.register_profile("ci", max_examples=400, deadline=None, print_blob=True)
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+_load_hypothesis_profile()
+
 # Never let a test reach real AWS or pick up a developer's profile.
 os.environ.update(LOCAL_AWS_ENV)
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "WrapguardTest")
@@ -21,13 +35,20 @@ os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 os.environ.pop("AWS_PROFILE", None)
 
 
-@pytest.fixture(autouse=True)
-def unbound_dynamodb_budget() -> None:
-    """Handlers bind the invocation's time to DynamoDB calls (a ContextVar of this thread): a handler
-    invoked by one test must not time-limit the next test's store calls."""
-    from wrapguard.store import dynamo
+# `make test` runs pytest-xdist with `--dist loadscope`: each test module runs whole on one worker, so
+# module fixtures run once per run (tests/packaging's `sam build`) and a module's wall-clock tests
+# (test_dynamo_bounds) do not run against each other. (`--dist loadgroup` would be finer, but
+# pytest-xdist 3.8 cannot tag node ids under pytest 9: its groups are silently ignored.)
 
-    dynamo.set_time_budget(None)
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """With workers, the vendor SDK wheel (tests/contract) is downloaded once, here in the controller,
+    rather than by two workers into one .cache/ folder at the same time."""
+    config = session.config
+    if not hasattr(config, "workerinput") and config.getoption("numprocesses", default=None):
+        from tests.contract.vendor_models import _wheel
+
+        _wheel()
 
 
 @pytest.fixture
@@ -44,10 +65,6 @@ def dynamodb_endpoint() -> Iterator[str]:
 @pytest.fixture
 def local_aws(dynamodb_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("AWS_ENDPOINT_URL", dynamodb_endpoint)
-    # boto3 resources are cached per process in wrapguard.store.dynamo; rebuild them for this endpoint.
-    from wrapguard.store import dynamo
-
-    dynamo._resource.cache_clear()
     return dynamodb_endpoint
 
 

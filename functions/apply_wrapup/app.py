@@ -11,17 +11,23 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from wrapguard.contracts import ApplyWrapupInput
+from wrapguard.aws.dynamodb import DynamoDB
+from wrapguard.contracts import ApplyWrapupInput, ApplyWrapupOutput
 from wrapguard.domain.apply import WrapupService
+from wrapguard.domain.deadline import Deadline
 from wrapguard.domain.failures import FailureSource
 from wrapguard.genesys.client import GenesysClient
 from wrapguard.observability import count_outcome, logger, metrics, tracer
 from wrapguard.probe import probe_result
-from wrapguard.runtime import bind_time_budget, build_genesys, build_wrapup_service, remaining_seconds
+from wrapguard.runtime import build_dynamodb, build_genesys, build_wrapup_service
 from wrapguard.settings import ApplySettings, load_settings
-from wrapguard.store import dynamo
 
 settings = load_settings(ApplySettings)  # fails the init phase, naming the variable, if misconfigured
+
+
+@cache
+def dynamodb() -> DynamoDB:
+    return build_dynamodb()
 
 
 @cache
@@ -32,7 +38,7 @@ def genesys() -> GenesysClient:
 
 @cache
 def service() -> WrapupService:
-    return build_wrapup_service(settings, FailureSource.DATA_ACTION, genesys())
+    return build_wrapup_service(settings, FailureSource.DATA_ACTION, genesys(), dynamodb())
 
 
 @logger.inject_lambda_context(correlation_id_path="conversationId")
@@ -42,8 +48,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     if (probe := probe_result(event)) is not None:  # wrapguard-setup verify: answered without side effects
         return probe
     request = ApplyWrapupInput.parse(event)
-    bind_time_budget(remaining_seconds(context), genesys(), service().leases, dynamo)
-    result = service().apply(request)
+    result = ApplyWrapupOutput.answer(
+        service().apply(request.to_request(), deadline=Deadline.from_lambda_context(context))
+    )
     count_outcome(result, FailureSource.DATA_ACTION.value)
     logger.info("data action done", extra={"outcome": result.outcome.value, "failure_reason": result.failure_reason})
     return result.to_response()

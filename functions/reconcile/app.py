@@ -14,15 +14,21 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from wrapguard import metric_names
+from wrapguard.aws.dynamodb import DynamoDB
+from wrapguard.domain.deadline import Deadline
 from wrapguard.domain.failures import FailureSource
 from wrapguard.domain.reconcile import Reconciler
 from wrapguard.genesys.client import GenesysClient
 from wrapguard.observability import count_failure, logger, metrics, tracer
-from wrapguard.runtime import bind_time_budget, build_genesys, build_reconciler, remaining_seconds
+from wrapguard.runtime import build_dynamodb, build_genesys, build_reconciler
 from wrapguard.settings import ReconcileSettings, load_settings
-from wrapguard.store import dynamo
 
 settings = load_settings(ReconcileSettings)
+
+
+@cache
+def dynamodb() -> DynamoDB:
+    return build_dynamodb()
 
 
 @cache
@@ -32,16 +38,14 @@ def genesys() -> GenesysClient:
 
 @cache
 def reconciler() -> Reconciler:
-    return build_reconciler(settings, genesys())
+    return build_reconciler(settings, genesys(), dynamodb())
 
 
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    remaining = remaining_seconds(context) or (lambda: float("inf"))
-    bind_time_budget(remaining, genesys(), dynamo)
-    report = reconciler().run(remaining)
+    report = reconciler().run(deadline=Deadline.from_lambda_context(context))
     metrics.add_metric(name=metric_names.RECONCILE_PASSES, unit=MetricUnit.Count, value=1)
     metrics.add_metric(name=metric_names.RECONCILE_CONVERSATIONS, unit=MetricUnit.Count, value=report.conversations)
     metrics.add_metric(name=metric_names.RECONCILE_MISSING_WRAPUPS, unit=MetricUnit.Count, value=report.missing)

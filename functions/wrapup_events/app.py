@@ -12,14 +12,20 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from wrapguard.aws.dynamodb import DynamoDB
+from wrapguard.domain.deadline import Deadline
 from wrapguard.eventbridge.processing import EventProcessor
 from wrapguard.genesys.client import GenesysClient
 from wrapguard.observability import count_event, logger, metrics, tracer
-from wrapguard.runtime import bind_time_budget, build_event_processor, build_genesys, remaining_seconds
+from wrapguard.runtime import build_dynamodb, build_event_processor, build_genesys
 from wrapguard.settings import EventSettings, load_settings
-from wrapguard.store import dynamo
 
 settings = load_settings(EventSettings)
+
+
+@cache
+def dynamodb() -> DynamoDB:
+    return build_dynamodb()
 
 
 @cache
@@ -29,7 +35,7 @@ def genesys() -> GenesysClient:
 
 @cache
 def processor() -> EventProcessor:
-    return build_event_processor(settings, genesys())
+    return build_event_processor(settings, genesys(), dynamodb())
 
 
 @logger.inject_lambda_context(correlation_id_path="detail.eventBody.conversationId", clear_state=True)
@@ -38,8 +44,7 @@ def processor() -> EventProcessor:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     events = processor()
     events.config.register_lambda_context(context)
-    bind_time_budget(remaining_seconds(context), genesys(), events.rules.leases, dynamo)
-    result = events.handle(event)
+    result = events.handle(event, deadline=Deadline.from_lambda_context(context))
     count_event(result)
     response = result.to_response()
     logger.info("event handled", extra=response)

@@ -67,7 +67,8 @@ class SimulatorServer(ThreadingHTTPServer):
 @contextmanager
 def running_simulator(state: SimulatorState | None = None, port: int = 0) -> Iterator[SimulatorServer]:
     server = SimulatorServer(state or SimulatorState(), port=port)
-    thread = threading.Thread(target=server.serve_forever, name="genesys-simulator", daemon=True)
+    # serve_forever's default 0.5 s poll is how long shutdown() waits: tests start one simulator each.
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), name="genesys-simulator", daemon=True)
     thread.start()
     try:
         yield server

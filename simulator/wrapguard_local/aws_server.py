@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
-from werkzeug.serving import run_simple
+from werkzeug.serving import make_server, run_simple
 
 from wrapguard_local.appconfig_local import AppConfigLocal, wsgi_middleware
 
@@ -57,11 +57,18 @@ def counted(app: Callable[..., list[bytes]]) -> Callable[..., list[bytes]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-H", "--host", default="127.0.0.1")
-    parser.add_argument("-p", "--port", type=int, required=True)
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("-p", "--port", type=int)
+    # A socket the parent already bound and listens on (wrapguard_local.dynamodb): no port race
+    # between parallel test workers that each start a server.
+    where.add_argument("--fd", type=int)
     args = parser.parse_args()
     # AppConfig environments, deployments and AppConfigData, which moto lacks (appconfig_local.py).
-    app = wsgi_middleware(DomainDispatcherApplication(create_backend_app), AppConfigLocal())
-    run_simple(args.host, args.port, counted(serialised(app)), threaded=True, request_handler=MotoRequestHandler)
+    app = counted(serialised(wsgi_middleware(DomainDispatcherApplication(create_backend_app), AppConfigLocal())))
+    if args.fd is not None:
+        make_server(args.host, 0, app, threaded=True, request_handler=MotoRequestHandler, fd=args.fd).serve_forever()
+        return
+    run_simple(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
 
 
 if __name__ == "__main__":

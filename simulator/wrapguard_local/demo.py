@@ -17,8 +17,10 @@ from typing import Any
 import boto3
 
 from genesys_simulator import SimulatorState, running_simulator
+from wrapguard.aws.wiring import local_db
 from wrapguard.cli.review import main as review
 from wrapguard.cli.tables import render
+from wrapguard.domain.deadline import Deadline
 from wrapguard.settings import WRAPUP_TIMEOUT_CODE
 
 from . import demo_data as data
@@ -171,8 +173,8 @@ def run_reconcile_pass(sim: SimulatorState) -> dict[str, object]:
 def failure_rows() -> list[list[str]]:
     from wrapguard.store.failures import FailureStore
 
-    store = FailureStore(os.environ["FAILURES_TABLE_NAME"])
-    items = sorted(store.scan(), key=lambda i: str(i["lastSeen"]))
+    store = FailureStore(local_db(), os.environ["FAILURES_TABLE_NAME"])
+    items = sorted(store.scan(deadline=Deadline.unbounded()), key=lambda i: str(i["lastSeen"]))
     return [
         [
             short(i["conversationId"]),

@@ -28,14 +28,27 @@ def free_port() -> int:
 
 @contextmanager
 def local_dynamodb_server(port: int | None = None, timeout: float = 30.0) -> Iterator[str]:
-    """Yield the endpoint URL of a fresh moto server; stopped on exit."""
-    port = port or free_port()
+    """Yield the endpoint URL of a fresh moto server; stopped on exit.
+
+    Without a port, the socket is bound here (port 0) and handed to the server: a port picked by
+    free_port() and bound later by the child could be taken meanwhile by another test worker's
+    server, and the readiness check would then answer from the wrong server."""
+    listener = None
+    if port:
+        where = ["-p", str(port)]
+    else:
+        listener = socket.create_server(("127.0.0.1", 0))
+        port = int(listener.getsockname()[1])
+        where = ["--fd", str(listener.fileno())]
     process = subprocess.Popen(
-        [sys.executable, "-m", "wrapguard_local.aws_server", "-H", "127.0.0.1", "-p", str(port)],
+        [sys.executable, "-m", "wrapguard_local.aws_server", "-H", "127.0.0.1", *where],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env={**os.environ, **LOCAL_AWS_ENV},
+        pass_fds=() if listener is None else (listener.fileno(),),
     )
+    if listener is not None:
+        listener.close()  # the child holds its own copy
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
     try:

@@ -22,9 +22,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from botocore.awsrequest import AWSResponse, HTTPHeaders
+import httpx
 
 from genesys_simulator import Fault, SimulatorState
+from wrapguard.aws.dynamodb import DynamoDB
+from wrapguard.aws.wiring import local_db
+from wrapguard.domain.deadline import Deadline
 
 from .handlers import FakeLambdaContext, load_handler
 from .lambda_async import invoke_async
@@ -59,33 +62,29 @@ class BurstReport:
         }
 
 
-class _Body:
-    def __init__(self, body: bytes) -> None:
-        self._body = body
+class _Throttling(httpx.BaseTransport):
+    """Answers a share of requests with DynamoDB's throttling error; the rest go to the real client."""
 
-    def stream(self, **_: Any) -> Iterator[bytes]:
-        yield self._body
+    def __init__(self, real: httpx.Client, probability: float, rng: random.Random, report: BurstReport) -> None:
+        self._real, self._probability, self._rng, self._report = real, probability, rng, report
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if self._rng.random() >= self._probability:
+            return self._real.send(request)
+        self._report.dynamodb_throttled += 1
+        headers = {"x-amzn-RequestId": uuid.uuid4().hex, "Content-Type": "application/x-amz-json-1.0"}
+        return httpx.Response(400, headers=headers, content=THROTTLED)
 
 
 @contextmanager
-def dynamodb_throttling(resource: Any, probability: float, rng: random.Random, report: BurstReport) -> Iterator[None]:
-    """Answer a share of DynamoDB calls with ProvisionedThroughputExceededException before they are sent."""
-
-    def throttle(request: Any, **_: Any) -> AWSResponse | None:
-        if rng.random() >= probability:
-            return None
-        report.dynamodb_throttled += 1
-        headers = HTTPHeaders()
-        headers["x-amzn-RequestId"] = uuid.uuid4().hex
-        headers["Content-Type"] = "application/x-amz-json-1.0"
-        return AWSResponse(request.url, 400, headers, _Body(THROTTLED))
-
-    events = resource.meta.client.meta.events
-    events.register("before-send.dynamodb", throttle, unique_id="wrapguard-burst-throttle")
+def dynamodb_throttling(db: DynamoDB, probability: float, rng: random.Random, report: BurstReport) -> Iterator[None]:
+    """Answer a share of the function's DynamoDB calls with ProvisionedThroughputExceededException."""
+    real = db.api.http
+    db.api.http = httpx.Client(transport=_Throttling(real, probability, rng, report))
     try:
         yield
     finally:
-        events.unregister("before-send.dynamodb", unique_id="wrapguard-burst-throttle")
+        db.api.http = real
 
 
 def inject_genesys_faults(sim: SimulatorState, conversations: list[tuple[str, str]]) -> None:
@@ -107,7 +106,6 @@ def run_burst(
     code_name: str,
     sqs: Any,
     queue_url: str,
-    dynamodb: Any,
     conversations: int = 200,
     throttle_probability: float = 0.05,
     seed: int = 7,
@@ -133,7 +131,8 @@ def run_burst(
     rng.shuffle(deliveries)
 
     inject_genesys_faults(sim, calls)
-    with dynamodb_throttling(dynamodb, throttle_probability, rng, report):
+    # The event function's own DynamoDB client (its handler module keeps one per process).
+    with dynamodb_throttling(events_fn.dynamodb(), throttle_probability, rng, report):
         for event in deliveries:
             outcome = invoke_async(events_fn.lambda_handler, event, sqs=sqs, queue_url=queue_url)
             report.dead_lettered_messages += outcome.dead_lettered
@@ -164,13 +163,13 @@ def classify(
             seen.append(message["ReceiptHandle"])
     for handle in seen:  # counted, not consumed: the messages stay for a redrive
         sqs.change_message_visibility(QueueUrl=queue_url, ReceiptHandle=handle, VisibilityTimeout=0)
-    failures = FailureStore(_failures_table())
+    failures = FailureStore(local_db(), _failures_table())
     for cid, pid in calls:
         applies = sim.apply_count(cid, pid)
         report.applied_twice += applies > 1
         if sim.applied_code(cid, pid) == code_id:
             report.outcomes["applied"] += 1
-        elif any(item["status"] == "open" for item in failures.for_conversation(cid)):
+        elif any(item["status"] == "open" for item in failures.for_conversation(cid, deadline=Deadline.unbounded())):
             report.outcomes["open_failure"] += 1
         elif dead[cid]:
             report.outcomes["dead_lettered_only"] += 1
@@ -204,8 +203,6 @@ def main() -> None:
     os.environ.update({"POWERTOOLS_LOG_LEVEL": "CRITICAL", "POWERTOOLS_METRICS_DISABLED": "true"})
     import boto3
 
-    from wrapguard.store.dynamo import _resource
-
     from . import demo_data
     from .demo import local_stack
 
@@ -221,7 +218,6 @@ def main() -> None:
             code_name="Resolved",
             sqs=sqs,
             queue_url=queue_url,
-            dynamodb=_resource(),
             conversations=args.conversations,
         )
     if args.json:

@@ -217,9 +217,6 @@ def _warm_up_imports() -> None:
     factor and holding the interpreter lock against every other container. In Lambda each container
     imports in parallel with the others; their init time is counted from the cold start figures
     (docs/benchmarks.md), not from this run."""
-    from wrapguard.store import dynamo
-
-    dynamo._resource.cache_clear()  # the process's boto3 resource points at the previous run's server
     events, data_action = load_handler("wrapup_events"), load_handler("apply_wrapup")
     events.processor()
     data_action.service()

@@ -14,6 +14,7 @@ from tests.contract.vendor_models import json_fields, unknown_fields
 from tests.support.setup_cli import Run
 from tests.support.world import World
 from wrapguard.cli.setup import models as setup_models
+from wrapguard.domain.deadline import Deadline
 from wrapguard.probe import PROBE_INPUT
 
 pytestmark = [pytest.mark.contract, pytest.mark.integration]
@@ -97,9 +98,16 @@ def test_simulator_setup_answers_use_vendor_fields(setup_cli: Callable[..., Run]
         "/api/v2/oauth/clients": "OAuthClientEntityListing",
     }
     for path, vendor in answers.items():
-        body = json.loads(client.get("contract", path, {"includeConfig": "true"}))
+        body = json.loads(client.get("contract", path, {"includeConfig": "true"}, deadline=Deadline.unbounded()))
         assert unknown_fields(body, vendor) == [], (path, body)
-    result = json.loads(client.post("contract", f"/api/v2/integrations/actions/{action_id}/test", dict(PROBE_INPUT)))
+    result = json.loads(
+        client.post(
+            "contract",
+            f"/api/v2/integrations/actions/{action_id}/test",
+            dict(PROBE_INPUT),
+            deadline=Deadline.unbounded(),
+        )
+    )
     assert result["success"] is True
     assert unknown_fields(result, "TestExecutionResult") == []
     created = world.sim.oauth_clients[next(iter(world.sim.oauth_clients))]

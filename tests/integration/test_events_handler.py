@@ -10,10 +10,11 @@ from typing import Any
 import boto3
 import pytest
 
+from tests.support.aws import local_db
 from tests.support.world import World
 from wrapguard.cli.redrive import redrive
+from wrapguard.domain.deadline import Deadline
 from wrapguard.eventbridge.processing import MalformedEventError
-from wrapguard.store import dynamo
 from wrapguard.store.failures import FailureStore
 from wrapguard_local.fault_burst import FAST_CLIENT_ENV, run_burst
 from wrapguard_local.handlers import FakeLambdaContext, load_handler
@@ -34,7 +35,7 @@ def apply_fn(function_env: dict[str, Any]) -> Any:
 
 @pytest.fixture
 def failures(function_env: dict[str, Any]) -> FailureStore:
-    return FailureStore(function_env["FAILURES_TABLE_NAME"])
+    return FailureStore(local_db(), function_env["FAILURES_TABLE_NAME"])
 
 
 @pytest.fixture
@@ -57,7 +58,7 @@ def test_stage_then_apply_then_verify(apply_fn: Any, events_fn: Any, world: Worl
     assert world.sim.applied_code(cid, pid) == world.escalated
     acw = world.sim.complete_acw(cid, pid)[-1]
     assert events_fn.lambda_handler(acw, FakeLambdaContext())["action"] == "verified"
-    assert failures.for_conversation(cid) == []
+    assert failures.for_conversation(cid, deadline=Deadline.unbounded()) == []
 
 
 def test_duplicate_delivery_applies_and_records_once(
@@ -78,7 +79,7 @@ def test_duplicate_delivery_applies_and_records_once(
     (acw,) = world.sim.skip_acw(other, other_pid)
     for _ in range(3):
         events_fn.lambda_handler(acw, FakeLambdaContext())
-    (item,) = failures.for_conversation(other)
+    (item,) = failures.for_conversation(other, deadline=Deadline.unbounded())
     assert item["reason"] == "missing_wrapup" and item["attempts"] == 1 and item["source"] == "eventbridge"
 
 
@@ -89,7 +90,7 @@ def test_reordered_events_record_once(events_fn: Any, apply_fn: Any, world: Worl
     (acw,) = world.sim.skip_acw(cid, pid)
     assert events_fn.lambda_handler(acw, FakeLambdaContext())["action"] == "missing_wrapup"
     assert events_fn.lambda_handler(user_end, FakeLambdaContext())["action"] == "already_recorded"
-    (item,) = failures.for_conversation(cid)
+    (item,) = failures.for_conversation(cid, deadline=Deadline.unbounded())
     assert item["attempts"] == 1 and item["wrapupCodeId"] == world.resolved
 
 
@@ -99,7 +100,7 @@ def test_malformed_events(events_fn: Any, world: World, failures: FailureStore) 
     event["detail"]["eventBody"]["participantId"] = pid
     event["detail"]["eventBody"]["eventTime"] = "yesterday"
     assert events_fn.lambda_handler(event, FakeLambdaContext())["action"] == "malformed_recorded"
-    assert failures.get(cid, pid)["reason"] == "upstream_error"  # type: ignore[index]
+    assert failures.get(cid, pid, deadline=Deadline.unbounded())["reason"] == "upstream_error"  # type: ignore[index]
     with pytest.raises(MalformedEventError):
         events_fn.lambda_handler({"detail": {"topicName": 42}}, FakeLambdaContext())
 
@@ -134,7 +135,6 @@ def test_fault_burst_loses_nothing_and_applies_nothing_twice(
         code_name="Resolved",
         sqs=sqs,
         queue_url=queue_url,
-        dynamodb=dynamo._resource(),
         conversations=200,
     )
     print(f"\nburst: {report.as_dict()}")

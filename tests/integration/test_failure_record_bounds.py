@@ -9,6 +9,8 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.support.aws import local_db
+from wrapguard.domain.deadline import Deadline
 from wrapguard.domain.failures import Failure, FailureReason, FailureSource
 from wrapguard.store.failures import MAX_TEXT_CHARS, MAX_VALUE_CHARS, FailureStore
 
@@ -45,10 +47,10 @@ def test_the_local_server_refuses_an_item_over_400_kb(tables: dict[str, str]) ->
 
 @pytest.mark.parametrize("write", ["record", "record_if_absent"])
 def test_a_450_kb_field_is_recorded_cut_to_its_limit(tables: dict[str, str], write: str) -> None:
-    store = FailureStore(tables["FailuresTable"])
+    store = FailureStore(local_db(), tables["FailuresTable"])
     failure = oversized(str(uuid.uuid4()))
-    getattr(store, write)(failure)
-    item = store.get(failure.conversation_id, failure.participant_id)
+    getattr(store, write)(failure, deadline=Deadline.unbounded())
+    item = store.get(failure.conversation_id, failure.participant_id, deadline=Deadline.unbounded())
     assert item is not None
     assert len(item["message"]) == MAX_TEXT_CHARS and len(item["errorMessage"]) == MAX_TEXT_CHARS
     assert item["message"].startswith("malformed acw: invalid xxx")
@@ -60,7 +62,7 @@ def test_a_450_kb_field_is_recorded_cut_to_its_limit(tables: dict[str, str], wri
 
 
 def test_short_values_are_kept_whole(tables: dict[str, str]) -> None:
-    store = FailureStore(tables["FailuresTable"])
+    store = FailureStore(local_db(), tables["FailuresTable"])
     text = "y" * MAX_TEXT_CHARS
     failure = Failure(
         conversation_id=str(uuid.uuid4()),
@@ -69,6 +71,6 @@ def test_short_values_are_kept_whole(tables: dict[str, str]) -> None:
         message=text,
         wrapup_code_name="n" * MAX_VALUE_CHARS,
     )
-    store.record(failure)
-    item = store.get(failure.conversation_id, failure.participant_id)
+    store.record(failure, deadline=Deadline.unbounded())
+    item = store.get(failure.conversation_id, failure.participant_id, deadline=Deadline.unbounded())
     assert item is not None and item["message"] == text and item["wrapupCodeName"] == "n" * MAX_VALUE_CHARS

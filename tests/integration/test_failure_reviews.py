@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from tests.support.aws import local_db
+from wrapguard.domain.deadline import Deadline
 from wrapguard.domain.failures import Failure, FailureReason, FailureSource, FailureStatus
 from wrapguard.store.failures import FailureStore, ReviewOutcome, ReviewResult
 
@@ -19,7 +21,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def store(tables: dict[str, str]) -> FailureStore:
-    return FailureStore(tables["FailuresTable"])
+    return FailureStore(local_db(), tables["FailuresTable"])
 
 
 def open_item(store: FailureStore) -> tuple[str, str]:
@@ -31,7 +33,8 @@ def open_item(store: FailureStore) -> tuple[str, str]:
             reason=FailureReason.TIMEOUT,
             source=FailureSource.EVENTBRIDGE,
             message="m",
-        )
+        ),
+        deadline=Deadline.unbounded(),
     )
     return cid, pid
 
@@ -45,12 +48,12 @@ class RacedStore(FailureStore):
     """
 
     def __init__(self, table_name: str, rival: Callable[[], object]) -> None:
-        super().__init__(table_name)
+        super().__init__(local_db(), table_name)
         self.rival: Callable[[], object] | None = rival
         self.reads = 0
 
-    def get(self, conversation_id: str, participant_id: str) -> dict[str, Any] | None:
-        item = super().get(conversation_id, participant_id)
+    def get(self, conversation_id: str, participant_id: str, *, deadline: Deadline) -> dict[str, Any] | None:
+        item = super().get(conversation_id, participant_id, deadline=deadline)
         self.reads += 1
         if self.rival:
             rival, self.rival = self.rival, None
@@ -59,27 +62,33 @@ class RacedStore(FailureStore):
 
 
 def rival_review(store: FailureStore, key: tuple[str, str], *, force: bool) -> Callable[[], object]:
-    return lambda: store.set_status(*key, FailureStatus.IGNORED, note="test call", reviewer="rival", force=force)
+    return lambda: store.set_status(
+        *key, FailureStatus.IGNORED, note="test call", reviewer="rival", force=force, deadline=Deadline.unbounded()
+    )
 
 
 def test_a_review_that_loses_the_race_to_an_open_item_is_refused(store: FailureStore) -> None:
     key = open_item(store)
     raced = RacedStore(store.table_name, rival_review(store, key, force=False))
-    result = raced.set_status(*key, FailureStatus.RESOLVED, note="coded in CRM", reviewer="ana")
+    result = raced.set_status(
+        *key, FailureStatus.RESOLVED, note="coded in CRM", reviewer="ana", deadline=Deadline.unbounded()
+    )
     assert result.outcome is ReviewOutcome.ALREADY_REVIEWED and raced.reads == 2
     assert result.review is not None and (result.review.status, result.review.by) == ("ignored", "rival")
-    item = store.get(*key)
+    item = store.get(*key, deadline=Deadline.unbounded())
     assert item is not None and item["status"] == "ignored" and item["reviewedBy"] == "rival"
     assert [r["by"] for r in item["reviews"]] == ["rival"]
 
 
 def test_a_forced_review_that_loses_the_race_keeps_both_entries(store: FailureStore) -> None:
     key = open_item(store)
-    store.set_status(*key, FailureStatus.RESOLVED, note="first", reviewer="ana")
+    store.set_status(*key, FailureStatus.RESOLVED, note="first", reviewer="ana", deadline=Deadline.unbounded())
     raced = RacedStore(store.table_name, rival_review(store, key, force=True))
-    result = raced.set_status(*key, FailureStatus.RESOLVED, note="coded after all", reviewer="bo", force=True)
+    result = raced.set_status(
+        *key, FailureStatus.RESOLVED, note="coded after all", reviewer="bo", force=True, deadline=Deadline.unbounded()
+    )
     assert result.outcome is ReviewOutcome.UPDATED and raced.reads == 2
-    item = store.get(*key)
+    item = store.get(*key, deadline=Deadline.unbounded())
     assert item is not None and (item["status"], item["reviewedBy"]) == ("resolved", "bo")
     assert [r["by"] for r in item["reviews"]] == ["ana", "rival", "bo"]
 
@@ -87,16 +96,21 @@ def test_a_forced_review_that_loses_the_race_keeps_both_entries(store: FailureSt
 def test_the_event_path_loses_to_a_reviewer_between_its_read_and_write(store: FailureStore) -> None:
     key = open_item(store)
     raced = RacedStore(store.table_name, rival_review(store, key, force=False))
-    assert not raced.resolve_open(*key, "applied later", "code-x")
-    item = store.get(*key)
+    assert not raced.resolve_open(*key, "applied later", "code-x", deadline=Deadline.unbounded())
+    item = store.get(*key, deadline=Deadline.unbounded())
     assert item is not None and item["status"] == "ignored" and item["reviewedBy"] == "rival"
 
 
 def test_the_event_path_resolve_open_never_overrides_a_reviewer(store: FailureStore) -> None:
     key = open_item(store)
-    assert store.set_status(*key, FailureStatus.IGNORED, note="test call", reviewer="ana").outcome == "updated"
-    assert not store.resolve_open(*key, "applied later", "code-x")
-    item = store.get(*key)
+    assert (
+        store.set_status(
+            *key, FailureStatus.IGNORED, note="test call", reviewer="ana", deadline=Deadline.unbounded()
+        ).outcome
+        == "updated"
+    )
+    assert not store.resolve_open(*key, "applied later", "code-x", deadline=Deadline.unbounded())
+    item = store.get(*key, deadline=Deadline.unbounded())
     assert item is not None and item["status"] == "ignored" and len(item["reviews"]) == 1
 
 
@@ -107,7 +121,11 @@ def race(store: FailureStore, key: tuple[str, str], reviewers: int, *, force: bo
     def review(n: int) -> None:
         barrier.wait()
         status = FailureStatus.RESOLVED if n % 2 else FailureStatus.IGNORED
-        results.append(store.set_status(*key, status, note=f"note {n}", reviewer=f"r{n}", force=force))
+        results.append(
+            store.set_status(
+                *key, status, note=f"note {n}", reviewer=f"r{n}", force=force, deadline=Deadline.unbounded()
+            )
+        )
 
     threads = [threading.Thread(target=review, args=(n,)) for n in range(reviewers)]
     for thread in threads:
@@ -123,7 +141,7 @@ def test_concurrent_reviewers_of_an_open_item_exactly_one_wins(store: FailureSto
     results = race(store, key, 6, force=False)
     assert Counter(r.outcome for r in results) == {ReviewOutcome.UPDATED: 1, ReviewOutcome.ALREADY_REVIEWED: 5}
     winner = next(r.review for r in results if r.outcome is ReviewOutcome.UPDATED)
-    item = store.get(*key)
+    item = store.get(*key, deadline=Deadline.unbounded())
     assert item is not None and winner is not None
     assert (item["status"], item["reviewedBy"], item["reviewNote"]) == (winner.status, winner.by, winner.note)
     assert [r["by"] for r in item["reviews"]] == [winner.by]
@@ -133,7 +151,7 @@ def test_concurrent_forced_reviews_all_land_in_the_history(store: FailureStore) 
     key = open_item(store)
     results = race(store, key, 6, force=True)
     assert all(r.outcome is ReviewOutcome.UPDATED for r in results)
-    item = store.get(*key)
+    item = store.get(*key, deadline=Deadline.unbounded())
     assert item is not None
     assert sorted(r["by"] for r in item["reviews"]) == [f"r{n}" for n in range(6)]
     last = item["reviews"][-1]

@@ -18,20 +18,20 @@ import pytest
 
 from genesys_simulator import Fault
 from genesys_simulator.server import SimulatorServer
+from tests.support.aws import local_db
 from tests.support.world import World
 from wrapguard.cli.retry import retry_failures
 from wrapguard.contracts import ApplyWrapupInput
 from wrapguard.domain.apply import WrapupService
 from wrapguard.domain.codes import CodeCatalog
+from wrapguard.domain.deadline import Deadline
 from wrapguard.domain.event_rules import EventRules
 from wrapguard.domain.failures import Failure, FailureReason, FailureSource
-from wrapguard.domain.lease import LeaseStore, ParticipantLeases
+from wrapguard.domain.lease import ParticipantLeases
 from wrapguard.domain.policy import WrapupPolicy
 from wrapguard.domain.staging import ANY_AGENT, StagedCode
 from wrapguard.eventbridge.processing import EventProcessor
-from wrapguard.settings import AwsSettings, load_settings
 from wrapguard.store.failures import FailureStore
-from wrapguard.store.lease_http import DirectLeaseTable
 from wrapguard.store.leases import LeaseTable
 from wrapguard.store.staging import StagedCodeTable
 
@@ -42,29 +42,23 @@ TRIALS = 12
 class Copies:
     """Builds independent writers, as separate Lambda containers would have."""
 
-    def __init__(self, world: World, server: SimulatorServer, tables: dict[str, str], lease_client: str) -> None:
+    def __init__(self, world: World, server: SimulatorServer, tables: dict[str, str]) -> None:
         self.world, self.server, self.tables = world, server, tables
-        self.lease_client = lease_client
-        self.failures = FailureStore(tables["FailuresTable"])
-        self.staging = StagedCodeTable(tables["StagedCodesTable"])
+        self.failures = FailureStore(local_db(), tables["FailuresTable"])
+        self.staging = StagedCodeTable(local_db(), tables["StagedCodesTable"])
 
     def leases(self, source: FailureSource) -> ParticipantLeases:
-        name = self.tables["LeaseTable"]
-        store: LeaseStore | None = LeaseTable(name)
-        if self.lease_client == "httpx":  # what the functions use where credentials are static
-            store = DirectLeaseTable.from_settings(load_settings(AwsSettings), name)
-            assert store is not None
-        assert store is not None
-        return ParticipantLeases(store, source=source.value)
+        # Each copy its own client, as separate containers would have.
+        return ParticipantLeases(LeaseTable(local_db(), self.tables["LeaseTable"]), source=source.value)
 
     def data_action(self) -> WrapupService:
-        genesys = self.world.client(base_url=self.server.url)
+        genesys = self.world.gateway(base_url=self.server.url)
         return WrapupService(
             genesys, self.failures, self.staging, CodeCatalog(genesys), self.leases(FailureSource.DATA_ACTION)
         )
 
     def events(self) -> EventProcessor:
-        genesys = self.world.client(base_url=self.server.url)
+        genesys = self.world.gateway(base_url=self.server.url)
         rules = EventRules(
             genesys,
             self.failures,
@@ -99,21 +93,22 @@ def together(*actions: Callable[[], Any]) -> list[Any]:
     return results
 
 
-@pytest.fixture(params=["boto3", "httpx"])
-def copies(world: World, sim_server: SimulatorServer, tables: dict[str, str], request: pytest.FixtureRequest) -> Copies:
+@pytest.fixture
+def copies(world: World, sim_server: SimulatorServer, tables: dict[str, str]) -> Copies:
     # Slow reads widen the read -> PATCH gap in which an unguarded writer would interleave.
     world.sim.inject(Fault(endpoint="get_conversation", status=None, delay=0.03, times=-1))
-    return Copies(world, sim_server, tables, request.param)
+    return Copies(world, sim_server, tables)
 
 
 def stage(copies: Copies, cid: str, code: str) -> None:
     copies.staging.put(
-        StagedCode(conversation_id=cid, target=ANY_AGENT, wrapup_code_id=code, staged_at=datetime.now(UTC))
+        StagedCode(conversation_id=cid, target=ANY_AGENT, wrapup_code_id=code, staged_at=datetime.now(UTC)),
+        deadline=Deadline.unbounded(),
     )
 
 
 def assert_superseded_recorded(copies: Copies, cid: str, pid: str, intended: str) -> None:
-    item = copies.failures.get(cid, pid)
+    item = copies.failures.get(cid, pid, deadline=Deadline.unbounded())
     assert item is not None, "the flow's intent that was not applied must be recorded"
     assert item["reason"] == FailureReason.SUPERSEDED.value and item["wrapupCodeId"] == intended
 
@@ -123,8 +118,13 @@ def test_data_action_against_user_end(world: World, copies: Copies) -> None:
         cid, pid = world.sim.new_call(world.support_queue)
         stage(copies, cid, world.escalated)  # S: staged earlier by a flow
         (user_end,) = world.sim.agent_disconnect(cid, pid)
-        request = ApplyWrapupInput.parse({"conversationId": cid, "participantId": pid, "wrapupCodeId": world.resolved})
-        flow, event = together(partial(copies.data_action().apply, request), partial(copies.events().handle, user_end))
+        request = ApplyWrapupInput.parse(
+            {"conversationId": cid, "participantId": pid, "wrapupCodeId": world.resolved}
+        ).to_request()
+        flow, event = together(
+            partial(copies.data_action().apply, request, deadline=Deadline.after(20)),
+            partial(copies.events().handle, user_end, deadline=Deadline.after(20)),
+        )
         final = world.sim.applied_code(cid, pid)
         assert world.sim.apply_count(cid, pid) == 1
         if flow.outcome.value == "applied":
@@ -139,10 +139,13 @@ def test_two_data_actions(world: World, copies: Copies) -> None:
     for _ in range(TRIALS):
         cid, pid = world.call_in_acw()
         first, second = (
-            ApplyWrapupInput.parse({"conversationId": cid, "participantId": pid, "wrapupCodeId": code})
+            ApplyWrapupInput.parse({"conversationId": cid, "participantId": pid, "wrapupCodeId": code}).to_request()
             for code in (world.resolved, world.escalated)
         )
-        results = together(partial(copies.data_action().apply, first), partial(copies.data_action().apply, second))
+        results = together(
+            partial(copies.data_action().apply, first, deadline=Deadline.after(20)),
+            partial(copies.data_action().apply, second, deadline=Deadline.after(20)),
+        )
         final = world.sim.applied_code(cid, pid)
         assert world.sim.apply_count(cid, pid) == 1
         winners = [r for r in results if r.outcome.value == "applied"]
@@ -165,9 +168,10 @@ def test_review_retry_against_user_end(world: World, copies: Copies) -> None:
                 source=FailureSource.DATA_ACTION,
                 message="earlier attempt failed",
                 wrapup_code_id=world.resolved,
-            )
+            ),
+            deadline=Deadline.unbounded(),
         )
-        item = copies.failures.get(cid, pid)
+        item = copies.failures.get(cid, pid, deadline=Deadline.unbounded())
         assert item is not None
         retry = partial(
             retry_failures,
@@ -178,10 +182,10 @@ def test_review_retry_against_user_end(world: World, copies: Copies) -> None:
             leases=copies.leases(FailureSource.REVIEW),
             genesys=world.client(base_url=copies.server.url),
         )
-        (retried,), event = together(retry, partial(copies.events().handle, user_end))
+        (retried,), event = together(retry, partial(copies.events().handle, user_end, deadline=Deadline.after(20)))
         final = world.sim.applied_code(cid, pid)
         assert world.sim.apply_count(cid, pid) == 1
-        record = copies.failures.get(cid, pid)
+        record = copies.failures.get(cid, pid, deadline=Deadline.unbounded())
         assert record is not None
         if retried["outcome"] == "applied":
             assert final == world.resolved and event.action.value == "superseded"

@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
+from tests.support.aws import local_db
 from tests.support.world import World, ended_call
+from wrapguard.domain.deadline import Deadline
 from wrapguard.domain.failures import FailureStatus
 from wrapguard.store.checkpoints import CheckpointTable
 from wrapguard.store.failures import FailureStore
@@ -27,17 +29,19 @@ def test_reconcile_records_once_and_keeps_reviews(function_env: dict[str, Any], 
     handler = load_handler("reconcile")
     first = handler.lambda_handler({}, FakeLambdaContext())
     assert first["status"] == "complete" and first["recorded"] == 60 and first["in_progress"] == 1
-    store = FailureStore(function_env["FAILURES_TABLE_NAME"])
-    items = list(store.scan())
+    store = FailureStore(local_db(), function_env["FAILURES_TABLE_NAME"])
+    items = list(store.scan(deadline=Deadline.unbounded()))
     assert {(i["conversationId"], i["participantId"]) for i in items} == missing
     assert all(i["reason"] == "missing_wrapup" and i["source"] == "reconcile" for i in items)
 
     cid, pid = next(iter(missing))
-    store.set_status(cid, pid, FailureStatus.RESOLVED, note="coded in CRM", reviewer="ana")
+    store.set_status(
+        cid, pid, FailureStatus.RESOLVED, note="coded in CRM", reviewer="ana", deadline=Deadline.unbounded()
+    )
     second = load_handler("reconcile").lambda_handler({}, FakeLambdaContext())  # a new container, same checkpoint
     assert second["recorded"] == 0 and second["missing"] == 60  # re-read through the overlap, nothing new
-    assert len(list(store.scan())) == 60
-    assert store.get(cid, pid)["status"] == "resolved"  # type: ignore[index]
-    checkpoint = CheckpointTable(function_env["CHECKPOINT_TABLE_NAME"]).load()
+    assert len(list(store.scan(deadline=Deadline.unbounded()))) == 60
+    assert store.get(cid, pid, deadline=Deadline.unbounded())["status"] == "resolved"  # type: ignore[index]
+    checkpoint = CheckpointTable(local_db(), function_env["CHECKPOINT_TABLE_NAME"]).load(deadline=Deadline.unbounded())
     assert checkpoint.interval is None and checkpoint.watermark is not None
     assert checkpoint.watermark <= start + timedelta(minutes=15)  # held for the call still in progress

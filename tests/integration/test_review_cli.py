@@ -12,8 +12,10 @@ from typing import Any
 
 import pytest
 
+from tests.support.aws import local_db
 from tests.support.world import World
 from wrapguard.cli.review import main
+from wrapguard.domain.deadline import Deadline
 from wrapguard.domain.failures import Failure, FailureReason, FailureSource
 from wrapguard.store.failures import REVIEW_HISTORY_LIMIT, FailureStore
 
@@ -23,7 +25,7 @@ T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 @pytest.fixture
 def store(function_env: dict[str, Any]) -> FailureStore:
-    return FailureStore(function_env["FAILURES_TABLE_NAME"])
+    return FailureStore(local_db(), function_env["FAILURES_TABLE_NAME"])
 
 
 def record(
@@ -45,7 +47,8 @@ def record(
             message="m",
             wrapup_code_id=code,
             occurred_at=T0 + timedelta(minutes=minutes),
-        )
+        ),
+        deadline=Deadline.unbounded(),
     )
     return cid, pid
 
@@ -136,16 +139,16 @@ def test_show_resolve_ignore_needs_force_and_keeps_history(store: FailureStore) 
     assert code == 0 and "window_closed" in out
     assert run("show", str(uuid.uuid4()))[0] == 4
     assert run("resolve", cid, pid, "--note", "coded by supervisor", "--by", "ana")[0] == 0
-    item = store.get(cid, pid)
+    item = store.get(cid, pid, deadline=Deadline.unbounded())
     assert item is not None and item["status"] == "resolved" and item["reviewedBy"] == "ana"
 
     code, out, err = run_all("ignore", cid, pid, "--note", "test call", "--by", "bo")
     assert code == 5 and out == ""
     assert "already resolved by ana" in one_error_line(err) and "--force" in err
-    assert store.get(cid, pid)["reviewedBy"] == "ana"  # type: ignore[index]
+    assert store.get(cid, pid, deadline=Deadline.unbounded())["reviewedBy"] == "ana"  # type: ignore[index]
 
     assert run("ignore", cid, pid, "--note", "test call", "--by", "bo", "--force")[0] == 0
-    item = store.get(cid, pid)
+    item = store.get(cid, pid, deadline=Deadline.unbounded())
     assert item is not None and item["status"] == "ignored" and item["reviewNote"] == "test call"
     assert [(r["status"], r["by"], r["note"]) for r in item["reviews"]] == [
         ("resolved", "ana", "coded by supervisor"),
@@ -167,14 +170,14 @@ def test_retry_inside_and_outside_the_window(store: FailureStore, world: World) 
     assert code == 0, out
     assert json.loads(out)["results"][0]["outcome"] == "applied"
     assert world.sim.applied_code(open_cid, open_pid) == world.escalated
-    assert store.get(open_cid, open_pid)["status"] == "resolved"  # type: ignore[index]
+    assert store.get(open_cid, open_pid, deadline=Deadline.unbounded())["status"] == "resolved"  # type: ignore[index]
 
     closed_cid, closed_pid = world.call_in_acw()
     world.sim.complete_acw(closed_cid, closed_pid)
     record(store, 2, FailureReason.TIMEOUT, cid=closed_cid, pid=closed_pid, code=world.resolved)
     code, out = run("retry", closed_cid, closed_pid)
     assert code == 3
-    item = store.get(closed_cid, closed_pid)
+    item = store.get(closed_cid, closed_pid, deadline=Deadline.unbounded())
     assert item is not None and item["reason"] == "window_closed" and item["attempts"] == 2
     assert item["status"] == "open"
 
@@ -188,7 +191,7 @@ def test_retry_inside_and_outside_the_window(store: FailureStore, world: World) 
 def test_export_csv_and_jsonl_round_trip(store: FailureStore, tmp_path: Path) -> None:
     for minutes in range(5):
         record(store, minutes, code=str(uuid.uuid4()))
-    expected = {(i["conversationId"], i["participantId"]): i for i in store.scan()}
+    expected = {(i["conversationId"], i["participantId"]): i for i in store.scan(deadline=Deadline.unbounded())}
     target = tmp_path / "failures.csv"
     assert run("export", "--format", "csv", "--output", str(target))[0] == 0
     rows = list(csv.DictReader(target.open(encoding="utf-8")))
@@ -263,7 +266,7 @@ def test_resolve_many_from_a_file_or_stdin(store: FailureStore, tmp_path: Path) 
         writer.writerows(mine)
     code, out = run("resolve", "--from-file", str(picked), "--note", "coded in CRM", "--by", "ana")
     assert code == 0 and out.strip() == "resolve: 2 resolved, 0 already reviewed, 0 not found"
-    assert {store.get(*k)["status"] for k in keys[:2]} == {"resolved"}  # type: ignore[index]
+    assert {store.get(*k, deadline=Deadline.unbounded())["status"] for k in keys[:2]} == {"resolved"}  # type: ignore[index]
 
     lines = [json.dumps({"conversationId": c, "participantId": p, "note": f"test call {c[:4]}"}) for c, p in keys[1:]]
     lines.append(json.dumps({"conversationId": str(uuid.uuid4()), "participantId": str(uuid.uuid4())}))
@@ -272,7 +275,7 @@ def test_resolve_many_from_a_file_or_stdin(store: FailureStore, tmp_path: Path) 
     result = json.loads(out)
     assert result["summary"] == {"updated": 2, "not_found": 1, "already_reviewed": 1}
     assert len(err.splitlines()) == 2 and all(line.startswith("wrapguard-review: ") for line in err.splitlines())
-    item = store.get(*keys[3])
+    item = store.get(*keys[3], deadline=Deadline.unbounded())
     assert item is not None and item["status"] == "ignored" and item["reviewNote"] == f"test call {keys[3][0][:4]}"
 
     # One bad line rejects the whole batch: nothing is written.
@@ -280,7 +283,7 @@ def test_resolve_many_from_a_file_or_stdin(store: FailureStore, tmp_path: Path) 
     bad = f"{fresh[0]},{fresh[1]}\n{fresh[0]},not-a-uuid\n"
     code, out, err = run_all("resolve", "--from-file", "-", "--note", "n", stdin=bad)
     assert code == 2 and out == "" and "line 2: participantId" in one_error_line(err)
-    assert store.get(*fresh)["status"] == "open"  # type: ignore[index]
+    assert store.get(*fresh, deadline=Deadline.unbounded())["status"] == "open"  # type: ignore[index]
     code, _, err = run_all("resolve", "--from-file", str(tmp_path / "missing.csv"), "--note", "n")
     assert code == 2 and "cannot read" in one_error_line(err)
 
@@ -289,7 +292,7 @@ def test_history_is_bounded(store: FailureStore) -> None:
     cid, pid = record(store, 1)
     for n in range(REVIEW_HISTORY_LIMIT + 3):
         assert run("resolve", cid, pid, "--note", f"note {n}", "--force")[0] == 0
-    reviews = store.get(cid, pid)["reviews"]  # type: ignore[index]
+    reviews = store.get(cid, pid, deadline=Deadline.unbounded())["reviews"]  # type: ignore[index]
     assert [r["note"] for r in reviews] == [f"note {n}" for n in range(3, REVIEW_HISTORY_LIMIT + 3)]
 
 

@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 
+from wrapguard.aws.wiring import local_db
 from wrapguard.cli.review import main
+from wrapguard.domain.deadline import Deadline
 from wrapguard.domain.failures import Failure, FailureReason, FailureSource
 from wrapguard.store.failures import FailureStore
 
@@ -23,7 +25,7 @@ MEDIA = "@SUM(1+1)*cmd|' /C calc'!A0"
 
 @pytest.fixture
 def store(function_env: dict[str, Any]) -> FailureStore:
-    return FailureStore(function_env["FAILURES_TABLE_NAME"])
+    return FailureStore(local_db(), function_env["FAILURES_TABLE_NAME"])
 
 
 def run(*argv: str) -> tuple[int, str, str]:
@@ -45,7 +47,8 @@ def record(store: FailureStore, minutes: int) -> tuple[str, str]:
             media_type=MEDIA,
             occurred_at=T0 + timedelta(minutes=minutes),
             conversation_end=T0 + timedelta(minutes=minutes),
-        )
+        ),
+        deadline=Deadline.unbounded(),
     )
     return cid, pid
 
@@ -85,5 +88,5 @@ def test_a_stray_quote_on_line_2_of_5_rejects_the_file_and_writes_nothing(store:
         'wrapguard-review: --from-file line 2: a quoted cell starting here is never closed (a stray or missing ")'
     ]
     for key in keys:
-        item = store.get(*key)
+        item = store.get(*key, deadline=Deadline.unbounded())
         assert item is not None and item["status"] == "open" and "reviews" not in item

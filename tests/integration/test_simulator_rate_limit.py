@@ -15,6 +15,7 @@ from pydantic import SecretStr
 from genesys_simulator import ManualClock, RateLimits, running_simulator
 from genesys_simulator.server import SimulatorServer
 from tests.support.world import CLIENT_ID, CLIENT_SECRET, World
+from wrapguard.domain.deadline import Deadline
 from wrapguard.genesys.client import GenesysClient, RetryPolicy
 from wrapguard.genesys.credentials import ClientCredentials
 from wrapguard.genesys.errors import GenesysApiError
@@ -135,11 +136,12 @@ def test_genesys_client_waits_the_retry_after_it_is_given(world: World, server: 
         credentials=ClientCredentials(client_id=CLIENT_ID, client_secret=SecretStr(CLIENT_SECRET)),
         retry=RetryPolicy(sleep=sleep),
     )
-    client.queue_wrapup_codes(world.support_queue)
+    client.queue_wrapup_codes(world.support_queue, deadline=Deadline.unbounded())
     clock.advance(15)
-    client.queue_wrapup_codes(world.support_queue)
+    client.queue_wrapup_codes(world.support_queue, deadline=Deadline.unbounded())
 
-    client.queue_wrapup_codes(world.support_queue)  # third in the minute: 429, waits 45 s, succeeds
+    # third in the minute: 429, waits 45 s, succeeds
+    client.queue_wrapup_codes(world.support_queue, deadline=Deadline.unbounded())
 
     assert world.sleeps == [45.0]
     stats = world.sim.rate_limit_stats()
@@ -151,11 +153,11 @@ def test_genesys_client_gives_up_when_retry_after_exceeds_its_time_budget(
 ) -> None:
     world.sim.rate_limits = RateLimits(requests_per_token=1)
     client = world.client(base_url=server.url)
-    client.set_time_budget(lambda: 20.0)
-    client.queue_wrapup_codes(world.support_queue)
+    deadline = Deadline.after(20.0, reserve=0.0)
+    client.queue_wrapup_codes(world.support_queue, deadline=deadline)
 
     with pytest.raises(GenesysApiError) as refused:
-        client.queue_wrapup_codes(world.support_queue)
+        client.queue_wrapup_codes(world.support_queue, deadline=deadline)
 
     assert refused.value.status == 429
     assert world.sleeps == []  # Retry-After 60 s does not fit in 20 s: no sleep, the caller records it

@@ -12,9 +12,11 @@ from typing import Any
 
 import pytest
 
+from tests.support.aws import deadline_from, local_db
 from tests.support.compliance import AGENT_1, AGENT_2, MIDNIGHT, Clock, reconciler, seed
 from tests.support.world import World
 from wrapguard.cli.review import main
+from wrapguard.domain.deadline import Deadline
 from wrapguard.domain.failures import FailureReason, FailureSource, Subject, build_failure
 from wrapguard.settings import WRAPUP_TIMEOUT_CODE
 from wrapguard.store.failures import FailureStore
@@ -28,9 +30,9 @@ def recorded(function_env: dict[str, Any], world: World, tables: dict[str, str])
     """The seeded traffic reconciled, plus a data action failure on the 25th (support queue, agent 1)."""
     seed(world)
     reconciler(world, tables, Clock(MIDNIGHT + timedelta(minutes=30)), frozenset({WRAPUP_TIMEOUT_CODE})).run(
-        lambda: 1e9
+        deadline=deadline_from(lambda: 1e9)
     )
-    FailureStore(tables["FailuresTable"]).record(
+    FailureStore(local_db(), tables["FailuresTable"]).record(
         build_failure(
             Subject(
                 "c-da",
@@ -43,7 +45,8 @@ def recorded(function_env: dict[str, Any], world: World, tables: dict[str, str])
             FailureSource.DATA_ACTION,
             reason=FailureReason.WINDOW_CLOSED,
             message="closed",
-        )
+        ),
+        deadline=Deadline.unbounded(),
     )
     return {"support": world.support_queue, "sales": world.sales_queue}
 

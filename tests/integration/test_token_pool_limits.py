@@ -13,6 +13,7 @@ from pydantic import SecretStr
 from genesys_simulator import PLATFORM_DEFAULTS, ManualClock, running_simulator
 from genesys_simulator.server import SimulatorServer
 from tests.support.world import CLIENT_ID, CLIENT_SECRET, World
+from wrapguard.domain.deadline import Deadline
 from wrapguard.genesys.client import GenesysClient, RetryPolicy
 from wrapguard.genesys.credentials import ClientCredentials
 from wrapguard.genesys.token_pool import TokenPool
@@ -53,7 +54,7 @@ def test_a_burst_spreads_over_k_tokens_and_never_meets_the_limit(
     started = clock()
 
     for _ in range(1800):  # two minutes' worth for three tokens, sent as fast as the pool allows
-        client.get_conversation(cid)
+        client.get_conversation(cid, deadline=Deadline.unbounded())
 
     stats = world.sim.rate_limit_stats()
     assert stats.throttled == 0
@@ -70,7 +71,7 @@ def test_without_pacing_one_token_collects_429s(world: World, server: SimulatorS
     cid, _ = world.call_in_acw()
 
     for _ in range(400):
-        client.get_conversation(cid)
+        client.get_conversation(cid, deadline=Deadline.unbounded())
 
     stats = world.sim.rate_limit_stats()
     assert stats.tokens_used == 1

@@ -15,6 +15,7 @@ from genesys_simulator.http import Response
 from tests.support.setup_cli import Run
 from tests.support.world import World
 from wrapguard.cli.setup.errors import EXIT_OK, EXIT_PROBLEMS, EXIT_REFUSED
+from wrapguard.domain.deadline import Deadline
 from wrapguard_local.local_setup import LocalStack
 
 pytestmark = pytest.mark.integration
@@ -116,6 +117,7 @@ def test_the_orgs_own_objects_of_the_same_name_are_reported_and_left_alone(setup
         "org",
         "/api/v2/integrations",
         {"name": "wrapguard-lambda", "integrationType": {"id": "aws-lambda-data-actions"}},
+        deadline=Deadline.unbounded(),
     )
     assert created
     before = org_state(world)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from tests.support.aws import local_db
 from tests.support.world import World
 from wrapguard.domain.reconcile import Reconciler
 from wrapguard.genesys.analytics import AnalyticsApi
+from wrapguard.genesys.gateway import AnalyticsGateway
 from wrapguard.settings import WRAPUP_TIMEOUT_CODE
 from wrapguard.store.checkpoints import CheckpointTable
 from wrapguard.store.compliance import ComplianceTable
@@ -66,13 +68,13 @@ def seed(world: World) -> Scenario:
 
 def reconciler(world: World, tables: dict[str, str], clock: Clock, placeholders: frozenset[str]) -> Reconciler:
     return Reconciler(
-        analytics=AnalyticsApi(world.client()),
-        failures=FailureStore(tables["FailuresTable"]),
-        checkpoints=CheckpointTable(tables["ReconcileCheckpointTable"]),
+        analytics=AnalyticsGateway(AnalyticsApi(world.client())),
+        failures=FailureStore(local_db(), tables["FailuresTable"]),
+        checkpoints=CheckpointTable(local_db(), tables["ReconcileCheckpointTable"]),
         lookback=timedelta(hours=2),
         overlap=timedelta(minutes=15),
         now=clock,
         sleep=lambda _: None,
         placeholders=placeholders,
-        compliance=ComplianceTable(tables["ComplianceTable"]),
+        compliance=ComplianceTable(local_db(), tables["ComplianceTable"]),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import httpx
 from pydantic import SecretStr
@@ -12,6 +13,7 @@ from genesys_simulator import SimulatorState
 from genesys_simulator.server import mock_transport
 from wrapguard.genesys.client import GenesysClient, RetryPolicy
 from wrapguard.genesys.credentials import ClientCredentials
+from wrapguard.genesys.gateway import GenesysGateway
 
 CLIENT_ID = "wrapguard-test-client"
 CLIENT_SECRET = "s3cr3t-Do-Not-Log-7f9a"
@@ -49,6 +51,10 @@ class World:
             retry=RetryPolicy(max_attempts=max_attempts, base_delay=0.01, sleep=self.sleeps.append),
             http=http,
         )
+
+    def gateway(self, **client: Any) -> GenesysGateway:
+        """The domain's Genesys port over a client of this world (see `client` for the options)."""
+        return GenesysGateway(self.client(**client))
 
     def call_in_acw(self, queue: str | None = None) -> tuple[str, str]:
         cid, pid = self.sim.new_call(queue or self.support_queue)

@@ -6,19 +6,23 @@ from typing import Any
 import pytest
 
 from genesys_simulator import Fault
-from tests.support.fakes import InMemoryFailures, InMemoryLeases, InMemoryStaging, leases
-from tests.support.world import World
-from wrapguard.contracts import ApplyWrapupInput, InvalidInputError, Outcome
+from tests.support.fakes import InMemoryFailures, InMemoryLeases, InMemoryStaging, deadline, leases, unavailable
+from tests.support.world import CLIENT_SECRET, World
+from wrapguard.contracts import ApplyWrapupInput, ApplyWrapupOutput, InvalidInputError, Outcome
 from wrapguard.domain.apply import WrapupService
 from wrapguard.domain.codes import CodeCatalog
+from wrapguard.domain.deadline import Deadline
+from wrapguard.domain.errors import StorageUnavailable
+from wrapguard.domain.failures import FailureReason
+from wrapguard.domain.model import ApplyResult, Conversation, WrapupCode, WrapupWrite
 from wrapguard.domain.staging import ANY_AGENT
-from wrapguard.genesys.models import WrapupInput
+from wrapguard.genesys.gateway import GenesysGateway
 
 
 class Harness:
     def __init__(self, world: World, **client: Any) -> None:
         self.world = world
-        self.genesys = world.client(**client)
+        self.genesys = world.gateway(**client)
         self.failures = InMemoryFailures()
         self.staging = InMemoryStaging()
         self.leases = InMemoryLeases()
@@ -27,7 +31,8 @@ class Harness:
         )
 
     def apply(self, **fields: str) -> dict[str, Any]:
-        return self.service.apply(ApplyWrapupInput.parse(fields)).to_response()
+        request = ApplyWrapupInput.parse(fields).to_request()
+        return ApplyWrapupOutput.answer(self.service.apply(request, deadline=deadline())).to_response()
 
 
 @pytest.fixture
@@ -114,9 +119,9 @@ def test_window_closing_between_read_and_apply_is_classified_by_rereading(world:
     cid, pid = world.call_in_acw()
     real_apply = h.genesys.apply_wrapup
 
-    def agent_finishes_first(c: str, p: str, wrapup: WrapupInput) -> None:
+    def agent_finishes_first(c: str, p: str, wrapup: WrapupWrite, *, deadline: Deadline) -> None:
         world.sim.complete_acw(c, p)
-        real_apply(c, p, wrapup)
+        real_apply(c, p, wrapup, deadline=deadline)
 
     h.genesys.apply_wrapup = agent_finishes_first  # type: ignore[method-assign,assignment]
     result = h.apply(conversationId=cid, participantId=pid, wrapupCodeId=world.resolved)
@@ -160,7 +165,7 @@ def test_stages_while_agent_is_talking(h: Harness) -> None:
     cid, pid = w.sim.new_call(w.support_queue)
     result = h.apply(conversationId=cid, wrapupCodeName="Resolved", notes="self-service done")
     assert result["outcome"] == "staged" and result["participantId"] == pid
-    staged = h.staging.find(cid, pid, None)
+    staged = h.staging.find(cid, pid, None, deadline=deadline())
     assert staged is not None and staged.wrapup_code_id == w.resolved and staged.notes == "self-service done"
     assert w.sim.counters["patch_participant"] == 0
 
@@ -246,7 +251,7 @@ def test_failure_that_cannot_be_recorded_raises(h: Harness) -> None:
     cid, pid = w.call_in_acw()
     w.sim.complete_acw(cid, pid)
     h.failures.fail_writes = True
-    with pytest.raises(RuntimeError, match="DynamoDB"):
+    with pytest.raises(StorageUnavailable, match="DynamoDB"):
         h.apply(conversationId=cid, participantId=pid, wrapupCodeId=w.resolved)
 
 
@@ -262,3 +267,93 @@ def test_a_customer_participant_id_is_invalid_input_naming_the_field(h: Harness)
         h.apply(conversationId=cid, participantId=customer, wrapupCodeId=w.resolved)
     assert raised.value.fields == ["participantId"]
     assert h.failures.items == {} and h.staging.items == {} and w.sim.counters["patch_participant"] == 0
+
+
+# --- our own tables failing (issue 15 defect 3) --------------------------------------------------
+@pytest.mark.parametrize(
+    ("table", "code", "reason"),
+    [
+        ("lease", "AccessDeniedException", "upstream_error"),
+        ("lease", "ExpiredTokenException", "upstream_error"),
+        ("lease", "ProvisionedThroughputExceededException", "upstream_error"),
+        ("lease", "DeadlineExceeded", "timeout"),
+        ("staging", "AccessDeniedException", "upstream_error"),
+        ("staging", "DeadlineExceeded", "timeout"),
+    ],
+)
+def test_a_storage_failure_is_answered_failed_and_recorded(world: World, table: str, code: str, reason: str) -> None:
+    h = Harness(world)
+    if table == "lease":
+        cid, pid = world.call_in_acw()
+        operation = "leases.acquire"
+        h.leases.fail = unavailable(operation, code)
+    else:
+        cid, pid = world.sim.new_call(world.support_queue)  # agent still talking: the code is staged
+        operation = "staging.put"
+        h.staging.fail = unavailable(operation, code)
+    result = h.apply(conversationId=cid, participantId=pid, wrapupCodeId=world.resolved)
+    assert result["outcome"] == "failed" and result["failureReason"] == reason
+    assert operation in result["message"] and CLIENT_SECRET not in result["message"]
+    item = h.failures.items[(cid, pid)]
+    assert item["reason"] == reason and item["wrapup_code_id"] == world.resolved
+    assert operation in item["message"]
+    # The record is the invocation's last word: it may use the deadline's reserve.
+    assert h.failures.deadlines and all(d.may_use_reserve for d in h.failures.deadlines)
+    assert world.sim.apply_count(cid, pid) == 0
+
+
+def test_a_storage_failure_that_cannot_be_recorded_raises(h: Harness) -> None:
+    w = h.world
+    cid, pid = w.call_in_acw()
+    h.leases.fail = unavailable("leases.acquire")
+    h.failures.fail_writes = True
+    with pytest.raises(StorageUnavailable) as raised:  # Lambda reports an error: the flow takes its Failure path
+        h.apply(conversationId=cid, participantId=pid, wrapupCodeId=w.resolved)
+    assert raised.value.operation == "failures.record"
+    assert w.sim.apply_count(cid, pid) == 0
+
+
+# --- one deadline, passed to every call ----------------------------------------------------------
+class RecordingGenesys:
+    """The Genesys port, noting the deadline each call was given."""
+
+    def __init__(self, port: GenesysGateway) -> None:
+        self.port = port
+        self.deadlines: list[Deadline] = []
+
+    def _seen(self, deadline: Deadline) -> Deadline:
+        self.deadlines.append(deadline)
+        return deadline
+
+    def get_conversation(self, conversation_id: str, *, deadline: Deadline) -> Conversation:
+        return self.port.get_conversation(conversation_id, deadline=self._seen(deadline))
+
+    def apply_wrapup(
+        self, conversation_id: str, participant_id: str, wrapup: WrapupWrite, *, deadline: Deadline
+    ) -> None:
+        self.port.apply_wrapup(conversation_id, participant_id, wrapup, deadline=self._seen(deadline))
+
+    def participant_wrapup_codes(
+        self, conversation_id: str, participant_id: str, *, deadline: Deadline
+    ) -> list[WrapupCode]:
+        return self.port.participant_wrapup_codes(conversation_id, participant_id, deadline=self._seen(deadline))
+
+    def queue_wrapup_codes(self, queue_id: str, *, deadline: Deadline) -> list[WrapupCode]:
+        return self.port.queue_wrapup_codes(queue_id, deadline=self._seen(deadline))
+
+    def org_wrapup_codes(self, name: str, *, deadline: Deadline) -> list[WrapupCode]:
+        return self.port.org_wrapup_codes(name, deadline=self._seen(deadline))
+
+
+def test_every_call_of_one_apply_gets_its_deadline(world: World) -> None:
+    genesys = RecordingGenesys(world.gateway())
+    failures = InMemoryFailures()
+    service = WrapupService(genesys, failures, InMemoryStaging(), CodeCatalog(genesys), leases())
+    cid, pid = world.call_in_acw()
+    world.sim.complete_acw(cid, pid)  # closed: read, resolve by name, record
+    given = Deadline.after(30.0)
+    request = ApplyWrapupInput.parse({"conversationId": cid, "participantId": pid, "wrapupCodeName": "Resolved"})
+    result = service.apply(request.to_request(), deadline=given)
+    assert isinstance(result, ApplyResult) and result.failure_reason is FailureReason.WINDOW_CLOSED
+    assert len(genesys.deadlines) == 2 and all(d is given for d in genesys.deadlines)
+    assert failures.deadlines == [given.for_failure_write()]

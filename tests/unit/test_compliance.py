@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from wrapguard.domain.compliance import CheckOutcome, ComplianceCounts, check_conversation, tally
+from wrapguard.domain.model import ConversationDetails
 from wrapguard.genesys.analytics import AnalyticsConversation
+from wrapguard.genesys.gateway import details_of
 
 TIMEOUT = "ININ-WRAP-UP-TIMEOUT"
 
@@ -29,7 +31,7 @@ def wrapup(code: str) -> dict[str, Any]:
     return {"segmentType": "wrapup", "wrapUpCode": code}
 
 
-def conversation(*participants: dict[str, Any], end: str | None = "2026-11-25T23:59:59Z") -> AnalyticsConversation:
+def conversation(*participants: dict[str, Any], end: str | None = "2026-11-25T23:59:59Z") -> ConversationDetails:
     others = [
         {"participantId": "cust", "purpose": "customer", "sessions": [{"segments": [{"segmentType": "interact"}]}]},
         {"participantId": "ivr", "purpose": "ivr", "sessions": [{"segments": [{"segmentType": "ivr"}]}]},
@@ -39,7 +41,7 @@ def conversation(*participants: dict[str, Any], end: str | None = "2026-11-25T23
     body: dict[str, Any] = {"conversationId": "c1", "participants": [*others, *participants]}
     if end:
         body["conversationEnd"] = end
-    return AnalyticsConversation.model_validate(body)
+    return details_of(AnalyticsConversation.model_validate(body))
 
 
 def test_each_agent_of_a_transfer_is_checked_and_nobody_else() -> None:

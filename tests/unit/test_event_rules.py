@@ -9,10 +9,12 @@ from typing import Any
 import pytest
 
 from genesys_simulator import Fault
-from tests.support.fakes import InMemoryFailures, InMemoryLeases, InMemoryStaging, leases
+from tests.support.fakes import InMemoryFailures, InMemoryLeases, InMemoryStaging, deadline, leases, unavailable
 from tests.support.world import World
 from wrapguard.domain.codes import CodeCatalog
+from wrapguard.domain.errors import StorageUnavailable
 from wrapguard.domain.event_rules import EventRules, RetryableEventError
+from wrapguard.domain.events import AgentEnded, WrapupReported
 from wrapguard.domain.failures import FailureReason, FailureSource, Subject, build_failure
 from wrapguard.domain.policy import WrapupPolicy
 from wrapguard.domain.staging import ANY_AGENT, StagedCode
@@ -25,7 +27,7 @@ EVENTS = Path(__file__).resolve().parents[2] / "events"
 class Harness:
     def __init__(self, world: World, policy: dict[str, Any] | None = None) -> None:
         self.world = world
-        self.genesys = world.client()
+        self.genesys = world.gateway()
         self.failures = InMemoryFailures()
         self.staging = InMemoryStaging()
         self.leases = InMemoryLeases()
@@ -47,11 +49,12 @@ class Harness:
                 wrapup_code_id=code,
                 wrapup_code_name=name,
                 staged_at=datetime.now(UTC),
-            )
+            ),
+            deadline=deadline(),
         )
 
     def feed(self, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return [self.processor.handle(e).to_response() for e in events]
+        return [self.processor.handle(e, deadline=deadline()).to_response() for e in events]
 
 
 @pytest.fixture
@@ -262,7 +265,7 @@ def test_acw_ending_with_only_a_placeholder_code(world: World, placeholders: fro
     earlier = build_failure(
         Subject(cid, pid), FailureSource.DATA_ACTION, reason=FailureReason.WINDOW_CLOSED, message="m"
     )
-    h.failures.record(earlier)
+    h.failures.record(earlier, deadline=deadline())
     wrapup_event, acw_event = w.sim.complete_acw(cid, pid, agent_code="ININ-WRAP-UP-TIMEOUT")
     results = h.feed([wrapup_event, acw_event])
     item = h.failures.items[(cid, pid)]
@@ -280,3 +283,55 @@ def test_acw_ending_with_only_a_placeholder_code(world: World, placeholders: fro
     else:
         assert [r["action"] for r in results] == ["verified", "verified"]
         assert item["status"] == "resolved"
+
+
+# --- our own tables failing (issue 15 defect 3): recorded, then raised so the event is retried --------
+@pytest.mark.parametrize(
+    ("table", "operation", "reason"),
+    [
+        ("lease", "leases.acquire", "upstream_error"),
+        ("staging", "staging.find", "upstream_error"),
+        ("lease", "leases.acquire", "timeout"),
+    ],
+)
+def test_a_storage_failure_on_agent_end_is_recorded_and_retried(
+    h: Harness, table: str, operation: str, reason: str
+) -> None:
+    w = h.world
+    cid, pid = w.sim.new_call(w.support_queue)
+    h.stage(cid, w.escalated)
+    w.sim.agent_disconnect(cid, pid)
+    failure = unavailable(operation, "DeadlineExceeded" if reason == "timeout" else "ThrottlingException")
+    if table == "lease":
+        h.leases.fail = failure
+    else:
+        h.staging.fail = failure
+    with pytest.raises(RetryableEventError, match=operation):
+        h.rules.on_agent_end(AgentEnded(cid, pid), deadline=deadline())
+    item = h.failures.items[(cid, pid)]
+    assert item["reason"] == reason and operation in item["message"]
+    assert w.sim.apply_count(cid, pid) == 0
+    h.leases.fail = h.staging.fail = None  # the retry finds the tables back: nothing was lost
+    assert h.rules.on_agent_end(AgentEnded(cid, pid), deadline=deadline()).action.value == "applied"
+
+
+def test_a_storage_failure_at_the_end_of_acw_is_recorded_and_retried(h: Harness) -> None:
+    w = h.world
+    cid, pid = w.sim.new_call(w.support_queue)
+    w.sim.agent_disconnect(cid, pid)
+    w.sim.complete_acw(cid, pid)
+    h.staging.fail = unavailable("staging.find")
+    with pytest.raises(RetryableEventError):
+        h.rules.on_wrapup_done(WrapupReported(cid, pid, acw_ended=True), deadline=deadline())
+    assert "staging.find" in h.failures.items[(cid, pid)]["message"]
+
+
+def test_a_storage_failure_that_cannot_be_recorded_is_raised_as_is(h: Harness) -> None:
+    w = h.world
+    cid, pid = w.sim.new_call(w.support_queue)
+    w.sim.agent_disconnect(cid, pid)
+    h.leases.fail = unavailable("leases.acquire")
+    h.failures.fail_writes = True
+    with pytest.raises(StorageUnavailable):
+        h.rules.on_agent_end(AgentEnded(cid, pid), deadline=deadline())
+    assert h.failures.items == {}

@@ -12,7 +12,8 @@ from genesys_simulator import Fault
 from genesys_simulator.server import mock_transport
 from genesys_simulator.state import ROUTES
 from tests.support.world import CLIENT_ID, CLIENT_SECRET, World
-from wrapguard.domain.failures import FailureReason, reason_for_error
+from wrapguard.domain.deadline import Deadline
+from wrapguard.domain.failures import FailureReason
 from wrapguard.genesys.analytics import AnalyticsApi
 from wrapguard.genesys.client import GenesysClient, RetryPolicy
 from wrapguard.genesys.credentials import ClientCredentials
@@ -25,6 +26,7 @@ from wrapguard.genesys.errors import (
     GenesysUnauthorizedError,
     GenesysUncertainApplyError,
 )
+from wrapguard.genesys.gateway import upstream_failure
 from wrapguard.genesys.models import ErrorBody, WrapupInput
 
 
@@ -32,7 +34,7 @@ def test_token_is_cached_across_calls(world: World) -> None:
     client = world.client()
     cid, _ = world.call_in_acw()
     for _ in range(3):
-        client.get_conversation(cid)
+        client.get_conversation(cid, deadline=Deadline.unbounded())
     assert world.sim.counters["oauth_token"] == 1
     assert world.sim.counters["get_conversation"] == 3
 
@@ -44,21 +46,21 @@ def test_token_fetched_again_before_expiry() -> None:
     client = world.client()
     client._clock = lambda: now[0]
     cid, _ = world.call_in_acw()
-    client.get_conversation(cid)
+    client.get_conversation(cid, deadline=Deadline.unbounded())
     now[0] = 59.0
-    client.get_conversation(cid)
+    client.get_conversation(cid, deadline=Deadline.unbounded())
     assert world.sim.counters["oauth_token"] == 1
     now[0] = 61.0
-    client.get_conversation(cid)
+    client.get_conversation(cid, deadline=Deadline.unbounded())
     assert world.sim.counters["oauth_token"] == 2
 
 
 def test_revoked_token_is_replaced_once_on_401(world: World) -> None:
     client = world.client()
     cid, _ = world.call_in_acw()
-    client.get_conversation(cid)
+    client.get_conversation(cid, deadline=Deadline.unbounded())
     world.sim.revoke_tokens()
-    client.get_conversation(cid)
+    client.get_conversation(cid, deadline=Deadline.unbounded())
     assert world.sim.counters["oauth_token"] == 2
     assert world.sim.counters["get_conversation"] == 3
 
@@ -67,7 +69,7 @@ def test_wrong_secret_is_a_typed_auth_error_without_the_secret(world: World) -> 
     client = world.client(secret="wrong-" + CLIENT_SECRET)
     cid, _ = world.call_in_acw()
     with pytest.raises(GenesysAuthError) as raised:
-        client.get_conversation(cid)
+        client.get_conversation(cid, deadline=Deadline.unbounded())
     assert raised.value.status == 401
     assert CLIENT_SECRET not in str(raised.value)
     assert world.sim.counters["oauth_token"] == 1  # no retry loop on a refused grant
@@ -77,7 +79,7 @@ def test_429_honours_retry_after_then_succeeds(world: World) -> None:
     client = world.client()
     cid, _ = world.call_in_acw()
     world.sim.inject(Fault(endpoint="get_conversation", status=429, retry_after=2, times=2))
-    assert client.get_conversation(cid).id == cid
+    assert client.get_conversation(cid, deadline=Deadline.unbounded()).id == cid
     assert world.sleeps == [2.0, 2.0]
     assert world.sim.counters["get_conversation"] == 3
 
@@ -88,7 +90,7 @@ def test_gateway_errors_are_retried_with_bounded_backoff(world: World, status: i
     cid, _ = world.call_in_acw()
     world.sim.inject(Fault(endpoint="get_conversation", status=status, times=-1))
     with pytest.raises(GenesysApiError) as raised:
-        client.get_conversation(cid)
+        client.get_conversation(cid, deadline=Deadline.unbounded())
     assert raised.value.status == status
     assert raised.value.transient
     assert world.sim.counters["get_conversation"] == 3
@@ -98,11 +100,10 @@ def test_gateway_errors_are_retried_with_bounded_backoff(world: World, status: i
 
 def test_retry_after_longer_than_remaining_time_gives_up_at_once(world: World) -> None:
     client = world.client()
-    client.set_time_budget(lambda: 10.0)
     cid, _ = world.call_in_acw()
     world.sim.inject(Fault(endpoint="get_conversation", status=429, retry_after=30, times=-1))
     with pytest.raises(GenesysApiError) as raised:
-        client.get_conversation(cid)
+        client.get_conversation(cid, deadline=Deadline.after(10.0))
     assert raised.value.status == 429
     assert world.sleeps == []
     assert world.sim.counters["get_conversation"] == 1
@@ -111,7 +112,7 @@ def test_retry_after_longer_than_remaining_time_gives_up_at_once(world: World) -
 def test_client_errors_are_not_retried_and_carry_the_error_body(world: World) -> None:
     client = world.client()
     with pytest.raises(GenesysApiError) as raised:
-        client.get_conversation("6f1f0c1e-8f4e-4a59-a7b5-0e1c6b3a2d10")
+        client.get_conversation("6f1f0c1e-8f4e-4a59-a7b5-0e1c6b3a2d10", deadline=Deadline.unbounded())
     error = raised.value
     assert error.status == 404
     assert error.body.code == "not.found"
@@ -125,7 +126,7 @@ def test_slow_answers_become_timeouts_after_retries(world: World) -> None:
     cid, _ = world.call_in_acw()
     world.sim.inject(Fault(endpoint="get_conversation", status=None, delay=1.0, times=-1))
     with pytest.raises(GenesysTimeoutError):
-        client.get_conversation(cid)
+        client.get_conversation(cid, deadline=Deadline.unbounded())
     assert world.sim.counters["get_conversation"] == 2
 
 
@@ -133,7 +134,7 @@ def test_slow_answer_once_then_fine(world: World) -> None:
     client = world.client(timeout=0.5)
     cid, _ = world.call_in_acw()
     world.sim.inject(Fault(endpoint="get_conversation", status=None, delay=1.0, times=1))
-    assert client.get_conversation(cid).id == cid
+    assert client.get_conversation(cid, deadline=Deadline.unbounded()).id == cid
 
 
 def test_apply_sends_only_the_wrapup(world: World) -> None:
@@ -141,7 +142,7 @@ def test_apply_sends_only_the_wrapup(world: World) -> None:
     cid, pid = world.call_in_acw()
     from wrapguard.genesys.models import WrapupInput
 
-    client.apply_wrapup(cid, pid, WrapupInput(code=world.resolved, notes="n"))
+    client.apply_wrapup(cid, pid, WrapupInput(code=world.resolved, notes="n"), deadline=Deadline.unbounded())
     assert world.sim.applied_code(cid, pid) == world.resolved
     # still in the window: applying does not disconnect or terminate anything
     assert world.sim.conversations[cid].participant(pid).comm_state == "disconnected"  # type: ignore[union-attr]
@@ -151,7 +152,7 @@ def test_queue_codes_page_through(world: World) -> None:
     codes = [world.sim.add_code(f"Code {i:03d}") for i in range(230)]
     queue = world.sim.add_queue(codes)
     client = world.client()
-    assert [c.id for c in client.queue_wrapup_codes(queue)] == codes
+    assert [c.id for c in client.queue_wrapup_codes(queue, deadline=Deadline.unbounded())] == codes
     assert world.sim.counters["queue_wrapupcodes"] == 3
 
 
@@ -160,8 +161,8 @@ def test_connection_reuse_one_http_client(world: World) -> None:
     assert isinstance(client, GenesysClient)
     first = client._http
     cid, _ = world.call_in_acw()
-    client.get_conversation(cid)
-    client.get_conversation(cid)
+    client.get_conversation(cid, deadline=Deadline.unbounded())
+    client.get_conversation(cid, deadline=Deadline.unbounded())
     assert client._http is first
 
 
@@ -216,14 +217,18 @@ def assert_quotes_nothing(error: BaseException, caplog: pytest.LogCaptureFixture
 INTERVAL = "2026-01-01T00:00:00Z/2026-01-02T00:00:00Z"
 JOB = "6f1f0c1e-8f4e-4a59-a7b5-0e1c6b3a2d10"
 READS: dict[str, Callable[[GenesysClient, World, str, str], object]] = {
-    "get_conversation": lambda c, w, cid, pid: c.get_conversation(cid),
-    "participant_wrapupcodes": lambda c, w, cid, pid: c.participant_wrapup_codes(cid, pid),
-    "queue_wrapupcodes": lambda c, w, cid, pid: c.queue_wrapup_codes(w.support_queue),
-    "org_wrapupcodes": lambda c, w, cid, pid: c.org_wrapup_codes("Resolved"),
-    "oauth_token": lambda c, w, cid, pid: c.get_conversation(cid),
-    "analytics_query": lambda c, w, cid, pid: AnalyticsApi(c).query("2026-01-01T00:00:00Z/2026-01-02T00:00:00Z", 1, 10),
+    "get_conversation": lambda c, w, cid, pid: c.get_conversation(cid, deadline=Deadline.unbounded()),
+    "participant_wrapupcodes": lambda c, w, cid, pid: c.participant_wrapup_codes(
+        cid, pid, deadline=Deadline.unbounded()
+    ),
+    "queue_wrapupcodes": lambda c, w, cid, pid: c.queue_wrapup_codes(w.support_queue, deadline=Deadline.unbounded()),
+    "org_wrapupcodes": lambda c, w, cid, pid: c.org_wrapup_codes("Resolved", deadline=Deadline.unbounded()),
+    "oauth_token": lambda c, w, cid, pid: c.get_conversation(cid, deadline=Deadline.unbounded()),
+    "analytics_query": lambda c, w, cid, pid: AnalyticsApi(c).query(
+        "2026-01-01T00:00:00Z/2026-01-02T00:00:00Z", 1, 10, deadline=Deadline.unbounded()
+    ),
     "analytics_job_create": lambda c, w, cid, pid: AnalyticsApi(c).create_job(
-        "2026-01-01T00:00:00Z/2026-01-02T00:00:00Z"
+        "2026-01-01T00:00:00Z/2026-01-02T00:00:00Z", deadline=Deadline.unbounded()
     ),
 }
 
@@ -243,7 +248,7 @@ def test_unparsable_2xx_is_a_transient_bad_response_quoting_nothing(
     assert error.status == 200 and error.transient and error.operation
     assert error.__cause__ is None and error.__suppress_context__ is False and error.__context__ is None
     assert "not valid JSON" in str(error) if kind != "wrong_shape" else "unexpected shape" in str(error)
-    assert reason_for_error(error) is FailureReason.UPSTREAM_ERROR
+    assert upstream_failure(error).reason is FailureReason.UPSTREAM_ERROR
     assert world.sim.counters[endpoint] == 1  # a garbled 2xx is not retried by the client
     assert_quotes_nothing(error, caplog)
 
@@ -252,7 +257,7 @@ def test_token_answer_without_a_token_is_a_bad_response(world: World, caplog: py
     client = client_over(world, garbling(world, "oauth_token", "application/json", '{"access_token": ""}'))
     cid, _ = world.call_in_acw()
     with pytest.raises(GenesysBadResponseError) as raised:
-        client.get_conversation(cid)
+        client.get_conversation(cid, deadline=Deadline.unbounded())
     assert raised.value.operation == "oauth_token"
     assert world.sim.counters["get_conversation"] == 0
 
@@ -263,7 +268,7 @@ def test_token_endpoint_errors_echo_nothing(world: World, caplog: pytest.LogCapt
     client = client_over(world, garbling(world, "oauth_token", "application/json", body, status=status), 2)
     cid, _ = world.call_in_acw()
     with pytest.raises(GenesysApiError) as raised:
-        client.get_conversation(cid)
+        client.get_conversation(cid, deadline=Deadline.unbounded())
     error = raised.value
     assert error.status == status and error.body == ErrorBody()
     assert isinstance(error, GenesysAuthError) == (status < 500)
@@ -278,7 +283,7 @@ def test_non_2xx_body_that_is_not_an_error_body_is_described_not_quoted(
     client = client_over(world, garbling(world, "get_conversation", "text/html", html, status=403))
     cid, _ = world.call_in_acw()
     with pytest.raises(GenesysApiError) as raised:
-        client.get_conversation(cid)
+        client.get_conversation(cid, deadline=Deadline.unbounded())
     assert raised.value.status == 403 and raised.value.body == ErrorBody()
     assert f"text/html, {len(html)} bytes" in str(raised.value)
     assert_quotes_nothing(raised.value, caplog)
@@ -293,7 +298,7 @@ def test_apply_timeout_after_genesys_applied_is_uncertain_after_one_patch(world:
     # status=None + delay: the simulator applies the code, then answers too late.
     world.sim.inject(Fault(endpoint="patch_participant", status=None, delay=1.0, times=-1))
     with pytest.raises(GenesysUncertainApplyError) as raised:
-        client.apply_wrapup(cid, pid, WrapupInput(code=world.resolved))
+        client.apply_wrapup(cid, pid, WrapupInput(code=world.resolved), deadline=Deadline.unbounded())
     assert raised.value.timed_out and raised.value.status is None and raised.value.transient
     assert world.sim.counters["patch_participant"] == 1
     assert world.sim.applied_code(cid, pid) == world.resolved  # why it must not be resent blindly
@@ -305,7 +310,7 @@ def test_apply_5xx_is_uncertain_after_one_patch(world: World, status: int) -> No
     cid, pid = world.call_in_acw()
     client = client_over(world, applying_then(world, status))
     with pytest.raises(GenesysUncertainApplyError) as raised:
-        client.apply_wrapup(cid, pid, WrapupInput(code=world.resolved))
+        client.apply_wrapup(cid, pid, WrapupInput(code=world.resolved), deadline=Deadline.unbounded())
     assert raised.value.status == status and not raised.value.timed_out and raised.value.transient
     assert "may have taken effect" in str(raised.value)
     assert world.sim.counters["patch_participant"] == 1
@@ -329,7 +334,7 @@ def test_apply_429_is_a_refusal_and_is_resent(world: World) -> None:
     client = world.client()
     cid, pid = world.call_in_acw()
     world.sim.inject(Fault(endpoint="patch_participant", status=429, retry_after=1, times=1))
-    client.apply_wrapup(cid, pid, WrapupInput(code=world.resolved))
+    client.apply_wrapup(cid, pid, WrapupInput(code=world.resolved), deadline=Deadline.unbounded())
     assert world.sim.counters["patch_participant"] == 2
     assert world.sleeps == [1.0]
     assert world.sim.applied_code(cid, pid) == world.resolved
@@ -338,9 +343,9 @@ def test_apply_429_is_a_refusal_and_is_resent(world: World) -> None:
 def test_apply_401_refreshes_the_token_and_resends_once(world: World) -> None:
     client = world.client()
     cid, pid = world.call_in_acw()
-    client.get_conversation(cid)
+    client.get_conversation(cid, deadline=Deadline.unbounded())
     world.sim.revoke_tokens()
-    client.apply_wrapup(cid, pid, WrapupInput(code=world.resolved))
+    client.apply_wrapup(cid, pid, WrapupInput(code=world.resolved), deadline=Deadline.unbounded())
     assert world.sim.counters["patch_participant"] == 2
     assert world.sim.counters["oauth_token"] == 2
     assert world.sim.applied_code(cid, pid) == world.resolved
@@ -357,7 +362,9 @@ def test_apply_connection_never_made_is_retried(world: World) -> None:
             raise httpx.ConnectError("connection refused", request=request)
         return inner.handle_request(request)
 
-    client_over(world, httpx.MockTransport(handler)).apply_wrapup(cid, pid, WrapupInput(code=world.resolved))
+    client_over(world, httpx.MockTransport(handler)).apply_wrapup(
+        cid, pid, WrapupInput(code=world.resolved), deadline=Deadline.unbounded()
+    )
     assert world.sim.counters["patch_participant"] == 1  # the refused connection never reached it
     assert world.sim.applied_code(cid, pid) == world.resolved
 
@@ -366,7 +373,7 @@ def test_reads_are_still_retried_after_a_timeout(world: World) -> None:
     client = world.client(timeout=0.5)
     cid, _ = world.call_in_acw()
     world.sim.inject(Fault(endpoint="get_conversation", status=None, delay=1.0, times=1))
-    assert client.get_conversation(cid).id == cid
+    assert client.get_conversation(cid, deadline=Deadline.unbounded()).id == cid
     assert world.sim.counters["get_conversation"] == 2
 
 
@@ -378,7 +385,7 @@ def test_401_with_a_fresh_token_is_a_transient_unauthorized_error(world: World) 
     cid, _ = world.call_in_acw()
     world.sim.inject(Fault(endpoint="get_conversation", status=401, times=2))
     with pytest.raises(GenesysUnauthorizedError) as raised:
-        client.get_conversation(cid)
+        client.get_conversation(cid, deadline=Deadline.unbounded())
     error = raised.value
     assert error.status == 401 and error.transient and not isinstance(error, GenesysAuthError)
     assert world.sim.counters["oauth_token"] == 2 and world.sim.counters["get_conversation"] == 2
@@ -388,7 +395,7 @@ def test_refused_grant_is_permanent(world: World) -> None:
     client = world.client(secret="wrong")
     cid, _ = world.call_in_acw()
     with pytest.raises(GenesysAuthError) as raised:
-        client.get_conversation(cid)
+        client.get_conversation(cid, deadline=Deadline.unbounded())
     assert not raised.value.transient and not isinstance(raised.value, GenesysUnauthorizedError)
 
 
@@ -401,7 +408,7 @@ def test_transient_by_status(world: World, status: int, transient: bool) -> None
     cid, _ = world.call_in_acw()
     world.sim.inject(Fault(endpoint="get_conversation", status=status, times=1))
     with pytest.raises(GenesysApiError) as raised:
-        client.get_conversation(cid)
+        client.get_conversation(cid, deadline=Deadline.unbounded())
     assert raised.value.status == status and raised.value.transient is transient
 
 
@@ -410,5 +417,5 @@ def test_timeout_is_transient(world: World) -> None:
     cid, _ = world.call_in_acw()
     world.sim.inject(Fault(endpoint="get_conversation", status=None, delay=1.0, times=1))
     with pytest.raises(GenesysTimeoutError) as raised:
-        client.get_conversation(cid)
+        client.get_conversation(cid, deadline=Deadline.unbounded())
     assert raised.value.transient

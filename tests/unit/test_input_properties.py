@@ -18,15 +18,16 @@ from hypothesis import strategies as st
 
 from tests.support.fakes import InMemoryFailures, InMemoryStaging, leases
 from tests.support.world import World
-from wrapguard.contracts import ApplyWrapupInput, InvalidInputError
+from wrapguard.contracts import ApplyWrapupInput, ApplyWrapupOutput, InvalidInputError
 from wrapguard.domain.apply import WrapupService
 from wrapguard.domain.codes import CodeCatalog
+from wrapguard.domain.deadline import Deadline
 from wrapguard.domain.event_rules import EventRules, RetryableEventError
 from wrapguard.domain.policy import WrapupPolicy
 from wrapguard.eventbridge.processing import EventProcessor, MalformedEventError
 from wrapguard.identifiers import is_uuid
 
-SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 INPUT_FIELDS = {"conversationId", "participantId", "userId", "wrapupCodeId", "wrapupCodeName", "notes", "input"}
 UUID_LIKE = st.one_of(
@@ -68,7 +69,7 @@ def test_data_action_input_is_parsed_or_rejected_naming_fields(raw: Any) -> None
 @given(st.dictionaries(st.sampled_from(sorted(INPUT_FIELDS - {"input"})), JSON_VALUES, max_size=6))
 @SETTINGS
 def test_rejected_data_action_input_writes_nothing(world: World, raw: dict[str, Any]) -> None:
-    genesys = world.client()
+    genesys = world.gateway()
     failures, staging = InMemoryFailures(), InMemoryStaging()
     service = WrapupService(genesys, failures, staging, CodeCatalog(genesys), leases())
     world.sim.reset_counters()
@@ -78,7 +79,9 @@ def test_rejected_data_action_input_writes_nothing(world: World, raw: dict[str, 
         assert failures.items == {} and staging.items == {} and sum(world.sim.counters.values()) == 0
         return
     try:
-        service.apply(request)  # well-formed ids of conversations the simulator does not know
+        ApplyWrapupOutput.answer(
+            service.apply(request.to_request(), deadline=Deadline.unbounded())
+        )  # well-formed ids of conversations the simulator does not know
     except InvalidInputError as exc:
         assert exc.fields == ["participantId"]
         assert failures.items == {} and staging.items == {}
@@ -123,11 +126,11 @@ def test_any_event_envelope_gives_a_result_or_a_typed_error(
                 parent.pop(path[-1], None)
             else:
                 parent[path[-1]] = value
-    genesys = world.client()
+    genesys = world.gateway()
     failures, staging = InMemoryFailures(), InMemoryStaging()
     rules = EventRules(genesys, failures, staging, CodeCatalog(genesys), WrapupPolicy(), leases("eventbridge"))
     try:
-        result = EventProcessor(rules, persistence=None).handle(event)
+        result = EventProcessor(rules, persistence=None).handle(event, deadline=Deadline.unbounded())
     except MalformedEventError:
         assert failures.items == {} and staging.items == {}  # not attributable: the DLQ keeps it
         return
@@ -141,8 +144,10 @@ def test_any_event_envelope_gives_a_result_or_a_typed_error(
 def test_topic_with_anything_after_it_is_not_handled(world: World, suffix: str) -> None:
     event = _sample_events()[0]
     event["detail"]["topicName"] += suffix
-    genesys = world.client()
+    genesys = world.gateway()
     failures = InMemoryFailures()
     rules = EventRules(genesys, failures, InMemoryStaging(), CodeCatalog(genesys), WrapupPolicy(), leases())
-    assert EventProcessor(rules, persistence=None).handle(event).action.value == "ignored"
+    assert (
+        EventProcessor(rules, persistence=None).handle(event, deadline=Deadline.unbounded()).action.value == "ignored"
+    )
     assert failures.items == {}

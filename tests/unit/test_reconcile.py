@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -7,8 +8,11 @@ import pytest
 
 from tests.support.fakes import InMemoryCheckpoints, InMemoryFailures
 from tests.support.world import World, ended_call
+from wrapguard.domain.deadline import Deadline
+from wrapguard.domain.model import ConversationDetails
 from wrapguard.domain.reconcile import Reconciler, missing_wrapups
-from wrapguard.genesys.analytics import AnalyticsApi, AnalyticsConversation
+from wrapguard.genesys.analytics import AnalyticsConversation
+from wrapguard.genesys.gateway import AnalyticsGateway, details_of
 
 T0 = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 
@@ -32,14 +36,24 @@ def reconciler(
         "sleep": lambda _: None,
     }
     options.update(overrides)
-    return Reconciler(AnalyticsApi(world.client()), failures, checkpoints, **options), failures, checkpoints
+    return Reconciler(AnalyticsGateway.over(world.client()), failures, checkpoints, **options), failures, checkpoints
 
 
-def forever() -> float:
-    return 1e9
+def forever() -> Deadline:
+    return Deadline.unbounded()
 
 
-def conversation(**participant: Any) -> AnalyticsConversation:
+def budget(*seconds: float) -> Deadline:
+    """A deadline whose remaining time is each of `seconds` in turn (1 s once they are used up)."""
+    left = iter(seconds)
+    return Deadline(ends_at=0.0, reserve=0.0, clock=lambda: -next(left, 1.0))
+
+
+def conversation(purpose: str = "agent", **participant: Any) -> ConversationDetails:
+    return details_of(wire_conversation(purpose, **participant))
+
+
+def wire_conversation(purpose: str, **participant: Any) -> AnalyticsConversation:
     return AnalyticsConversation.model_validate(
         {
             "conversationId": "c1",
@@ -53,7 +67,7 @@ def conversation(**participant: Any) -> AnalyticsConversation:
                 },
                 {"participantId": "ivr", "purpose": "ivr", "sessions": [{"segments": [{"segmentType": "ivr"}]}]},
                 {"participantId": "acd", "purpose": "acd", "sessions": [{"segments": [{"segmentType": "interact"}]}]},
-                {"participantId": "a1", "purpose": "agent", "userId": "u1", **participant},
+                {"participantId": "a1", "purpose": purpose, "userId": "u1", **participant},
             ],
         }
     )
@@ -73,7 +87,7 @@ def test_missing_wrapup_rules() -> None:
     assert "skipped" in found.message
     never_answered = conversation(sessions=[{"segments": [{"segmentType": "alert"}]}])
     assert missing_wrapups(never_answered, T0) == []
-    in_progress = uncoded.model_copy(update={"conversation_end": None})
+    in_progress = replace(uncoded, conversation_end=None)
     assert missing_wrapups(in_progress, T0) == []
 
 
@@ -84,7 +98,7 @@ def test_pages_through_every_result(world: World) -> None:
         if i % 2:
             expected.add((cid, pid))
     run, failures, _ = reconciler(world, Clock(T0 + timedelta(hours=1, minutes=30)))
-    report = run.run(forever)
+    report = run.run(deadline=forever())
     assert report.status == "complete" and report.pages == 3 and report.conversations == 250
     assert set(failures.items) == expected
     assert world.sim.counters["analytics_query"] == 3
@@ -94,9 +108,9 @@ def test_recently_ended_conversations_wait_for_a_later_pass(world: World) -> Non
     clock = Clock(T0 + timedelta(minutes=4))
     cid, pid = ended_call(world, T0 + timedelta(minutes=0), coded=False)  # ended at T0+3 min
     run, failures, _ = reconciler(world, clock, settle=timedelta(minutes=2))
-    assert run.run(forever).in_progress == 1 and failures.items == {}
+    assert run.run(deadline=forever()).in_progress == 1 and failures.items == {}
     clock.now = T0 + timedelta(minutes=20)
-    run.run(forever)
+    run.run(deadline=forever())
     assert (cid, pid) in failures.items
 
 
@@ -112,13 +126,13 @@ def test_pages_without_total_hits_continue_until_a_short_page(world: World) -> N
 
     world.sim._h_analytics_query = without_total  # type: ignore[method-assign,assignment]
     run, failures, _ = reconciler(world, Clock(T0 + timedelta(hours=1)))
-    report = run.run(forever)
+    report = run.run(deadline=forever())
     assert report.pages == 3 and len(failures.items) == 200  # the third, empty page ends the pass
 
 
 def test_empty_interval(world: World) -> None:
     run, failures, checkpoints = reconciler(world, Clock(T0))
-    report = run.run(forever)
+    report = run.run(deadline=forever())
     assert report.status == "complete" and report.conversations == 0 and failures.items == {}
     assert checkpoints.saved.watermark == T0
     assert checkpoints.saved.interval is None
@@ -128,13 +142,13 @@ def test_in_progress_conversations_are_not_flagged_and_seen_again(world: World) 
     clock = Clock(T0 + timedelta(minutes=40))
     cid, pid = world.sim.new_call(world.support_queue, start=T0)  # agent still talking
     run, failures, checkpoints = reconciler(world, clock)
-    report = run.run(forever)
+    report = run.run(deadline=forever())
     assert report.in_progress == 1 and failures.items == {}
     assert checkpoints.saved.watermark is not None and checkpoints.saved.watermark <= T0 + timedelta(minutes=15)
     world.sim.agent_disconnect(cid, pid, at=T0 + timedelta(minutes=60))
     world.sim.skip_acw(cid, pid, at=T0 + timedelta(minutes=61))
     clock.now = T0 + timedelta(minutes=90)
-    run.run(forever)
+    run.run(deadline=forever())
     assert (cid, pid) in failures.items
 
 
@@ -142,11 +156,11 @@ def test_overlapping_runs_do_not_duplicate_or_reopen(world: World) -> None:
     cid, pid = ended_call(world, T0, coded=False)
     clock = Clock(T0 + timedelta(minutes=20))
     run, failures, _ = reconciler(world, clock)
-    run.run(forever)
+    run.run(deadline=forever())
     failures.items[(cid, pid)]["status"] = "resolved"
     for minutes in (25, 30, 35):
         clock.now = T0 + timedelta(minutes=minutes)
-        assert run.run(forever).recorded == 0
+        assert run.run(deadline=forever()).recorded == 0
     assert failures.items[(cid, pid)] == {**failures.items[(cid, pid)], "status": "resolved", "attempts": 1}
 
 
@@ -154,14 +168,15 @@ def test_resumes_from_checkpoint_when_time_runs_out_mid_page(world: World) -> No
     expected = {ended_call(world, T0 + timedelta(seconds=5 * i), coded=False) for i in range(450)}
     clock = Clock(T0 + timedelta(hours=1))
     run, failures, checkpoints = reconciler(world, clock, seconds_per_page=10, write_batch=25)
-    budget = iter([100.0, 100.0, 100.0, 1.0])  # the first page, then two batches of 25, then out of time
-
-    first = run.run(lambda: next(budget, 1.0))
+    # Time for the first page and two batches of 25, then out of time. (Driven by progress, not by
+    # counting calls: the Genesys client reads the deadline too.)
+    progress = Deadline(ends_at=0.0, reserve=0.0, clock=lambda: -(100.0 if len(failures.items) < 50 else 1.0))
+    first = run.run(deadline=progress)
     assert first.status == "partial"
     assert checkpoints.saved.interval is not None and checkpoints.saved.page == 1
     assert len(failures.items) == 50
 
-    second = run.run(forever)
+    second = run.run(deadline=forever())
     assert second.status == "complete" and second.pages == 5
     assert set(failures.items) == expected
     assert all(item["attempts"] == 1 for item in failures.items.values())
@@ -173,7 +188,7 @@ def test_large_intervals_use_the_async_jobs_api(world: World) -> None:
     world.sim.job_polls_until_fulfilled = 3
     slept: list[float] = []
     run, failures, _ = reconciler(world, Clock(T0 + timedelta(hours=1)), async_threshold=100, sleep=slept.append)
-    report = run.run(forever)
+    report = run.run(deadline=forever())
     assert report.mode == "job" and report.status == "complete"
     assert set(failures.items) == expected
     assert world.sim.counters["analytics_job_create"] == 1
@@ -186,17 +201,15 @@ def test_job_pending_when_time_runs_out_resumes_the_same_job(world: World) -> No
         ended_call(world, T0 + timedelta(seconds=5 * i), coded=False)
     world.sim.job_polls_until_fulfilled = 1000
     run, failures, checkpoints = reconciler(world, Clock(T0 + timedelta(hours=1)), async_threshold=100)
-    budget = iter([100.0, 100.0, 100.0])
-    assert run.run(lambda: next(budget, 1.0)).status == "partial"
+    assert run.run(deadline=budget(100.0, 100.0, 100.0)).status == "partial"
     job = checkpoints.saved.job_id
     assert job is not None
     world.sim.job_polls_until_fulfilled = 0
-    assert run.run(forever).status == "complete"
+    assert run.run(deadline=forever()).status == "complete"
     assert world.sim.counters["analytics_job_create"] == 1 and len(failures.items) == 150
 
 
 @pytest.mark.parametrize("purpose", ["customer", "ivr", "acd", "external", "user"])
 def test_only_agent_participants_are_checked(purpose: str) -> None:
-    conv = conversation(sessions=[{"segments": [{"segmentType": "interact"}]}])
-    conv.participants[-1].purpose = purpose
+    conv = conversation(purpose, sessions=[{"segments": [{"segmentType": "interact"}]}])
     assert missing_wrapups(conv, T0) == []

@@ -6,13 +6,14 @@ from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 
 from wrapguard.cli.report import SECTIONS, render_report
+from wrapguard.domain.deadline import Deadline
 from wrapguard.domain.stats import FailureFact, compute
 
 EVIL = '"><script>alert(1)</script><img src=x onerror=alert(2)>'
 
 
 class Failures:
-    def facts(self, since: date) -> list[FailureFact]:
+    def facts(self, since: date, *, deadline: Deadline) -> list[FailureFact]:
         return [FailureFact("2026-11-24", EVIL, EVIL, "open", f"q{EVIL}", f"u{EVIL}", EVIL)]
 
 
@@ -35,7 +36,7 @@ class Elements(HTMLParser):
 def test_hostile_names_and_keys_are_text_not_markup() -> None:
     sections = []
     for key, title in SECTIONS:
-        stats = compute((key,), date(2026, 11, 24), date(2026, 11, 24), None, Failures())
+        stats = compute((key,), date(2026, 11, 24), date(2026, 11, 24), None, Failures(), deadline=Deadline.unbounded())
         stats.names = {"queue": {f"q{EVIL}": f"Queue {EVIL}"}, "agent": {f"u{EVIL}": f"Agent {EVIL}"}}
         sections.append((title, stats))
     page = render_report(sections, generated=datetime(2026, 11, 25, tzinfo=UTC))

@@ -65,6 +65,8 @@ def test_json_lines_with_extra_keys_and_duplicates_once() -> None:
         (json.dumps({"conversationId": A, "ParticipantId": B}), "--from-file line 1: unknown key 'ParticipantId'"),
         (f"{A},{B},{'x' * 1001}", "--from-file line 1: note (column 3) is longer than 1000 characters"),
     ],
+    # Named by the message, not the random UUIDs: every pytest-xdist worker must collect the same ids.
+    ids=lambda value: value if value.startswith("--from-file") else "text",
 )
 def test_bad_input_names_the_line_and_field(text: str, message: str) -> None:
     with pytest.raises(UsageError) as raised:
@@ -118,7 +120,7 @@ class Endless:
         return text
 
 
-@pytest.mark.parametrize("line", [f"{A},{B},ok\n", "x" * 100_000])
+@pytest.mark.parametrize("line", [f"{A},{B},ok\n", "x" * 100_000], ids=["valid-rows", "one-long-line"])
 def test_an_endless_input_is_refused_after_reading_only_the_cap(line: str) -> None:
     stream = Endless(line)
     with pytest.raises(UsageError, match="more than 65,536 bytes"):

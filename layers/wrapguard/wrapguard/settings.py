@@ -82,7 +82,7 @@ class ObservabilitySettings(BaseModel):
 
 
 class AwsSettings(BaseModel):
-    """The AWS SDKs' standard variables, as wrapguard's own Secrets Manager call reads them.
+    """The AWS SDKs' standard variables, as wrapguard's own AWS clients read them (aws/wiring.py).
 
     In Lambda the runtime sets the function role's credentials and the region in the environment;
     the endpoint variables point the call at a local server in tests and the demo.
@@ -99,6 +99,11 @@ class AwsSettings(BaseModel):
     aws_endpoint_url_secrets_manager: str | None = None
     aws_endpoint_url_dynamodb: str | None = None
     aws_use_fips_endpoint: str | None = None
+    # Container credentials (Lambda SnapStart, container runtimes): aws/credentials.py
+    aws_container_credentials_full_uri: str | None = None
+    aws_container_credentials_relative_uri: str | None = None
+    aws_container_authorization_token: SecretStr | None = None
+    aws_container_authorization_token_file: str | None = None
 
     @property
     def region(self) -> str | None:

@@ -13,11 +13,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
 from functools import cached_property
-from typing import Any, TextIO, TypeAlias
+from typing import TYPE_CHECKING, Any, TextIO, TypeAlias
 
+from ..aws.dynamodb import DynamoDB
+from ..domain.deadline import Deadline
 from ..identifiers import canonical_uuid
-from ..settings import ReviewSettings
+from ..settings import GenesysSettings, ReviewSettings
 from ..store.failures import FailureStore
+
+if TYPE_CHECKING:
+    from ..genesys.client import GenesysClient
 
 
 class ExitCode(IntEnum):
@@ -106,6 +111,28 @@ class _Help(argparse.RawDescriptionHelpFormatter):
     pass
 
 
+# A review command's whole time limit (a listing of many pages, a batch of reviews).
+CLI_DEADLINE_SECONDS = 600.0
+
+
+def workstation_dynamodb() -> DynamoDB:
+    """DynamoDB over the workstation's boto3 session (profile, SSO): the CLIs' one credential provider."""
+    from ..aws.credentials import BotoSessionCredentials
+    from ..runtime import build_dynamodb
+
+    session = BotoSessionCredentials()
+    return build_dynamodb(credentials=session, region=session.region)
+
+
+def workstation_genesys(settings: GenesysSettings) -> GenesysClient:
+    """The Genesys client, its secret (if any) read over the workstation's boto3 session."""
+    from ..aws.credentials import BotoSessionCredentials
+    from ..runtime import build_genesys
+
+    session = BotoSessionCredentials()
+    return build_genesys(settings, credentials=session, region=session.region)
+
+
 @dataclass
 class Context:
     """What a subcommand runs with: output streams, `--json`, and the failure table (opened on use)."""
@@ -125,8 +152,17 @@ class Context:
         return name
 
     @cached_property
+    def deadline(self) -> Deadline:
+        """This command's time limit, started on first use: every read and write it makes ends before it."""
+        return Deadline.after(CLI_DEADLINE_SECONDS)
+
+    @cached_property
+    def db(self) -> DynamoDB:
+        return workstation_dynamodb()
+
+    @cached_property
     def failures(self) -> FailureStore:
-        return FailureStore(self.table_name)
+        return FailureStore(self.db, self.table_name)
 
     def emit_json(self, value: Any) -> None:
         print(json.dumps(value, default=str), file=self.out)

@@ -29,7 +29,11 @@ def register(commands: Commands) -> None:
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
     store = ctx.failures
-    items = store.scan() if args.status == ALL else store.by_status(FailureStatus(args.status))
+    items = (
+        store.scan(deadline=ctx.deadline)
+        if args.status == ALL
+        else store.by_status(FailureStatus(args.status), deadline=ctx.deadline)
+    )
     # Open the target before reading the table: an unwritable --output fails with nothing done.
     target = _open(args.output) if args.output else ctx.out
     progress = Progress(ctx.err) if ctx.err.isatty() else None

@@ -32,7 +32,9 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     positions = dict(start.positions)
     items: list[dict[str, Any]] = []
     more = False
-    stream = ctx.failures.newest_first(start.positions, since=args.since, page_size=min(args.limit + 1, MAX_LIMIT))
+    stream = ctx.failures.newest_first(
+        start.positions, since=args.since, page_size=min(args.limit + 1, MAX_LIMIT), deadline=ctx.deadline
+    )
     for item in stream:
         if (args.reason and item.get("reason") != args.reason) or (args.source and item.get("source") != args.source):
             continue

@@ -62,6 +62,10 @@ def _as_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
     }
 
 
+# Each redriven event's time limit: the event function's own timeout (template.yaml).
+REDRIVE_DEADLINE_SECONDS = 25.0
+
+
 def redrive(
     sqs: Any, queue_url: str, handle: Callable[[dict[str, Any]], dict[str, Any]], max_messages: int = 1000
 ) -> RedriveReport:
@@ -117,10 +121,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"wrapguard-redrive: {exc}", file=sys.stderr)
         return 2
-    processor = build_event_processor(settings, build_genesys(settings))
-    report = redrive(
-        boto3.client("sqs"), args.queue_url, lambda event: processor.handle(event).to_response(), args.max_messages
+    from ..aws.credentials import BotoSessionCredentials
+    from ..domain.deadline import Deadline
+    from .common import workstation_dynamodb
+
+    session = BotoSessionCredentials()
+    processor = build_event_processor(
+        settings, build_genesys(settings, credentials=session, region=session.region), workstation_dynamodb()
     )
+
+    def handle(event: dict[str, Any]) -> dict[str, Any]:
+        # Each redriven event runs against its own deadline, as the event function would: the lease's
+        # hold covers it and no Retry-After sleep outlives it (issue 15, D5).
+        return processor.handle(event, deadline=Deadline.after(REDRIVE_DEADLINE_SECONDS)).to_response()
+
+    report = redrive(boto3.client("sqs"), args.queue_url, handle, args.max_messages)
     if args.json:
         print(json.dumps(report.as_dict()))
     else:

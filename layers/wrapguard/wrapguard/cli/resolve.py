@@ -67,6 +67,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
             note=target.note or args.note,
             reviewer=reviewer,
             force=args.force,
+            deadline=ctx.deadline,
         )
         results.append((target, result))
         _report_problem(ctx, target, result)

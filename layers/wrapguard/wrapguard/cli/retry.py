@@ -7,19 +7,16 @@ domain's job, not the CLI's). Genesys settings are loaded only when this command
 from __future__ import annotations
 
 import argparse
-import time
-from collections.abc import Callable
 from typing import Any
 
-from ..contracts import ApplyWrapupInput, InvalidInputError, Outcome
+from ..contracts import ApplyWrapupInput, ApplyWrapupOutput, InvalidInputError, Outcome
 from ..domain.apply import WrapupService
 from ..domain.codes import CodeCatalog
+from ..domain.deadline import Deadline
 from ..domain.failures import UNRESOLVED_PARTICIPANT, FailureSource, FailureStatus
 from ..domain.lease import ParticipantLeases
 from ..domain.staging import StagedCode
-from ..runtime import bind_time_budget, build_genesys
 from ..settings import GenesysSettings, load_settings
-from ..store import dynamo
 from ..store.failures import FailureStore
 from ..store.leases import LeaseTable
 from .common import (
@@ -33,6 +30,7 @@ from .common import (
     bounded_text,
     conversation_id,
     participant_id,
+    workstation_genesys,
 )
 from .tables import cell, render
 
@@ -56,20 +54,24 @@ def register(commands: Commands) -> None:
 def run(ctx: Context, args: argparse.Namespace) -> int:
     store = ctx.failures
     if args.participant_id:
-        item = store.get(args.conversation_id, args.participant_id)
+        item = store.get(args.conversation_id, args.participant_id, deadline=ctx.deadline)
         if item and item["status"] != FailureStatus.OPEN and not args.force:
             raise AlreadyReviewedError(
                 f"{args.conversation_id} / {args.participant_id} is already {item['status']}; pass --force to retry"
             )
         items = [item] if item else []
     else:
-        items = [i for i in store.for_conversation(args.conversation_id) if i["status"] == FailureStatus.OPEN]
+        items = [
+            i
+            for i in store.for_conversation(args.conversation_id, deadline=ctx.deadline)
+            if i["status"] == FailureStatus.OPEN
+        ]
     if not items:
         raise NotFoundError(f"no open failure for {args.conversation_id}")
     if not ctx.settings.lease_table:
         # A retry writes a wrap-up like the functions do, so it must hold the same participant lease.
         raise UsageError("retry needs the lease table: set WRAPGUARD_LEASE_TABLE")
-    leases = ParticipantLeases(LeaseTable(ctx.settings.lease_table), source=FailureSource.REVIEW.value)
+    leases = ParticipantLeases(LeaseTable(ctx.db, ctx.settings.lease_table), source=FailureSource.REVIEW.value)
     results = retry_failures(store, items, code_id=args.code_id, code_name=args.code_name, leases=leases)
     if ctx.json:
         ctx.emit_json({"results": results})
@@ -89,22 +91,20 @@ class _CannotStage(Exception):
 class _NoStaging:
     """A reviewer retries only into an open window; a participant still talking is reported, not staged."""
 
-    def put(self, staged: StagedCode) -> None:
+    def put(self, staged: StagedCode, *, deadline: Deadline) -> None:
         raise _CannotStage("the agent is not in after-call work yet; nothing was applied")
 
-    def find(self, conversation_id: str, participant_id: str, user_id: str | None) -> StagedCode | None:
+    def find(
+        self, conversation_id: str, participant_id: str, user_id: str | None, *, deadline: Deadline
+    ) -> StagedCode | None:
         return None
 
-    def delete(self, staged: StagedCode) -> None:
+    def delete(self, staged: StagedCode, *, deadline: Deadline) -> None:
         return None
 
 
 # Seconds one retry may take, from lease to verify (the data action's own timeout is 20 s).
 RETRY_DEADLINE_SECONDS = 20.0
-
-
-def _seconds_until(deadline: float) -> Callable[[], float]:
-    return lambda: deadline - time.monotonic()
 
 
 def retry_failures(
@@ -116,7 +116,9 @@ def retry_failures(
     leases: ParticipantLeases,
     genesys: Any = None,
 ) -> list[dict[str, Any]]:
-    genesys = genesys or build_genesys(load_settings(GenesysSettings))
+    from ..genesys.gateway import GenesysGateway
+
+    genesys = GenesysGateway(genesys or workstation_genesys(load_settings(GenesysSettings)))
     results = []
     for item in items:
         source = FailureSource(item.get("source", FailureSource.DATA_ACTION.value))
@@ -140,11 +142,12 @@ def retry_failures(
                     "wrapupCodeName": wanted_name,
                 }
             )
-            # Like a Lambda invocation, each retry runs against a deadline: the lease's hold, every
-            # Genesys wait (Retry-After included) and DynamoDB call end before it, so the hold cannot
-            # expire while this writer still sends a PATCH.
-            bind_time_budget(_seconds_until(time.monotonic() + RETRY_DEADLINE_SECONDS), genesys, leases, dynamo)
-            outcome = service.apply(request)
+            # Like a Lambda invocation, each retry runs against its own Deadline: the lease's hold
+            # covers it, and every Genesys wait (Retry-After included) and DynamoDB call end before
+            # it, so the hold cannot expire while this writer still sends a PATCH. (Handing the
+            # write to the deployed function, so no workstation clock stamps a hold, is a later task.)
+            deadline = Deadline.after(RETRY_DEADLINE_SECONDS)
+            outcome = ApplyWrapupOutput.answer(service.apply(request.to_request(), deadline=deadline))
         except (_CannotStage, InvalidInputError) as exc:
             results.append({**base, "outcome": "not_applied", "message": str(exc)})
             continue
@@ -157,6 +160,7 @@ def retry_failures(
                 note=f"{outcome.outcome.value} by wrapguard-review retry",
                 reviewer="wrapguard-review",
                 force=True,  # the code is on the participant now; the history keeps any earlier review
+                deadline=deadline.for_failure_write(),
             )
         results.append(result)
     return results

@@ -84,18 +84,21 @@ def main(
 
 def _classify(exc: Exception, ctx: Context | None) -> tuple[ExitCode, str]:
     """Configuration problems are usage errors (2); anything else is unexpected (1). One line either way."""
-    from botocore.exceptions import ClientError, NoCredentialsError, NoRegionError, PartialCredentialsError
+    from ..aws.credentials import CredentialsUnavailable
+    from ..domain.errors import StorageUnavailable
 
     if (
-        isinstance(exc, ClientError)
-        and exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException"
-        and exc.operation_name in _TABLE_OPERATIONS
+        isinstance(exc, StorageUnavailable)
+        and exc.code == "ResourceNotFoundException"
+        and exc.operation in _TABLE_OPERATIONS
         and ctx is not None
     ):
         endpoint = ctx.settings.aws_endpoint_url
         where = f" (endpoint {endpoint})" if endpoint else ""
         return ExitCode.USAGE, f"table {ctx.table_name!r} not found in this account/region{where}"
-    if isinstance(exc, NoCredentialsError | PartialCredentialsError | NoRegionError | SettingsError):
+    if isinstance(exc, CredentialsUnavailable | SettingsError):
+        return ExitCode.USAGE, str(exc)
+    if isinstance(exc, StorageUnavailable) and exc.code == "NoCredentials":
         return ExitCode.USAGE, str(exc)
     return ExitCode.ERROR, f"{type(exc).__name__}: {exc}"
 

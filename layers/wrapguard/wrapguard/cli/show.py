@@ -44,7 +44,7 @@ def register(commands: Commands) -> None:
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
-    items = ctx.failures.for_conversation(args.conversation_id)
+    items = ctx.failures.for_conversation(args.conversation_id, deadline=ctx.deadline)
     if ctx.json:
         ctx.emit_json({"items": items})
     for item in [] if ctx.json else items:

@@ -71,8 +71,10 @@ def load_stats(ctx: Context, args: argparse.Namespace, by: tuple[str, ...], name
     if until < args.since:
         raise UsageError("--until is before --since")
     table = args.compliance_table or ctx.settings.compliance_table
-    compliance = ComplianceTable(table) if table else None
-    stats = compute(by, args.since.date(), until.astimezone(UTC).date(), compliance, ctx.failures)
+    compliance = ComplianceTable(ctx.db, table) if table else None
+    stats = compute(
+        by, args.since.date(), until.astimezone(UTC).date(), compliance, ctx.failures, deadline=ctx.deadline
+    )
     if names is None and not args.ids:
         names = genesys_directory()
     if names is not None:
@@ -82,15 +84,16 @@ def load_stats(ctx: Context, args: argparse.Namespace, by: tuple[str, ...], name
 
 def genesys_directory() -> Any:
     """A Directory when the Genesys settings are present, else None (ids are shown)."""
+    from ..domain.deadline import Deadline
     from ..genesys.directory import Directory
-    from ..runtime import build_genesys
     from ..settings import GenesysSettings, SettingsError, load_settings
+    from .common import CLI_DEADLINE_SECONDS, workstation_genesys
 
     try:
         settings = load_settings(GenesysSettings)
     except SettingsError:
         return None
-    return Directory(build_genesys(settings))
+    return Directory(workstation_genesys(settings), Deadline.after(CLI_DEADLINE_SECONDS))
 
 
 def resolve_names(directory: Any, stats: Stats, ctx: Context) -> dict[str, dict[str, str]]:

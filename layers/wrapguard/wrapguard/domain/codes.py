@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from ..genesys.models import WrapupCode
+from .deadline import Deadline
+from .model import WrapupCode
 from .ports import GenesysPort
 
 
@@ -18,7 +19,9 @@ class CodeCatalog:
         self._clock = clock
         self._queues: dict[str, tuple[float, list[WrapupCode]]] = {}
 
-    def valid_codes(self, conversation_id: str, participant_id: str | None, queue_id: str | None) -> list[WrapupCode]:
+    def valid_codes(
+        self, conversation_id: str, participant_id: str | None, queue_id: str | None, *, deadline: Deadline
+    ) -> list[WrapupCode]:
         """The codes valid for this participant, cached per queue.
 
         With a participant we ask GET .../participants/{pid}/wrapupcodes (it needs no permission and is
@@ -31,9 +34,9 @@ class CodeCatalog:
             if cached and self._clock() - cached[0] < self._ttl:
                 return cached[1]
         if participant_id:
-            codes = self._genesys.participant_wrapup_codes(conversation_id, participant_id)
+            codes = self._genesys.participant_wrapup_codes(conversation_id, participant_id, deadline=deadline)
         elif queue_id:
-            codes = self._genesys.queue_wrapup_codes(queue_id)
+            codes = self._genesys.queue_wrapup_codes(queue_id, deadline=deadline)
         else:
             return []
         if queue_id:

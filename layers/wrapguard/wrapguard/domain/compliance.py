@@ -16,7 +16,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from ..genesys.analytics import AnalyticsConversation, AnalyticsParticipant, AnalyticsSegment
+from .model import ConversationDetails, DetailsParticipant, DetailsSegment
 
 # Segments that do not mean the agent handled the interaction (e.g. rang but was not answered).
 NOT_HANDLED_SEGMENTS = frozenset({"alert", "dialing", "contacting", "system"})
@@ -61,7 +61,7 @@ def utc_day(moment: datetime) -> str:
     return aware.astimezone(UTC).date().isoformat()
 
 
-def check_conversation(conversation: AnalyticsConversation, placeholders: Collection[str]) -> list[ParticipantCheck]:
+def check_conversation(conversation: ConversationDetails, placeholders: Collection[str]) -> list[ParticipantCheck]:
     """One check per agent participant that handled the (ended) conversation; [] while it runs."""
     ended = conversation.conversation_end
     if ended is None:
@@ -74,7 +74,7 @@ def check_conversation(conversation: AnalyticsConversation, placeholders: Collec
 
 
 def _check(
-    conversation_id: str, ended: datetime, participant: AnalyticsParticipant, placeholders: Collection[str]
+    conversation_id: str, ended: datetime, participant: DetailsParticipant, placeholders: Collection[str]
 ) -> ParticipantCheck | None:
     # Only purpose "agent" (ACD-routed) is checked: the same rule as the missing wrap-up records.
     if participant.purpose != "agent":
@@ -111,7 +111,7 @@ def _check(
     )
 
 
-def _last_queue(segments: list[AnalyticsSegment]) -> str | None:
+def _last_queue(segments: list[DetailsSegment]) -> str | None:
     return next((s.queue_id for s in reversed(segments) if s.queue_id), None)
 
 

@@ -4,45 +4,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from enum import StrEnum
 from typing import Protocol
 
 from aws_lambda_powertools import Logger
 from pydantic import BaseModel, Field
 
 from .. import SERVICE
-from ..genesys.errors import GenesysAuthError, GenesysError, GenesysTimeoutError
-from ..genesys.models import Conversation, Participant
+from .deadline import Deadline
+from .errors import StorageUnavailable
+from .model import Conversation, FailureReason, FailureSource, FailureStatus, Participant, UpstreamFailure
+
+__all__ = [
+    "UNRESOLVED_PARTICIPANT",
+    "Failure",
+    "FailureReason",
+    "FailureRecorder",
+    "FailureSource",
+    "FailureStatus",
+    "Subject",
+    "build_failure",
+    "record_failure",
+    "storage_failure",
+]
 
 logger = Logger(service=SERVICE, child=True)
-
-
-class FailureReason(StrEnum):
-    WINDOW_CLOSED = "window_closed"
-    INVALID_CODE = "invalid_code"
-    NOT_FOUND = "not_found"
-    UNAUTHORIZED = "unauthorized"
-    FORBIDDEN = "forbidden"
-    RATE_LIMITED = "rate_limited"
-    UPSTREAM_ERROR = "upstream_error"
-    TIMEOUT = "timeout"
-    MISSING_WRAPUP = "missing_wrapup"
-    # The request lost to a code another writer applied first in the same window (not replaced).
-    SUPERSEDED = "superseded"
-    PLACEHOLDER_CODE = "placeholder_code"  # only a placeholder/system code (docs/genesys-api-notes.md s13)
-
-
-class FailureSource(StrEnum):
-    DATA_ACTION = "data_action"
-    EVENTBRIDGE = "eventbridge"
-    RECONCILE = "reconcile"
-    REVIEW = "review"
-
-
-class FailureStatus(StrEnum):
-    OPEN = "open"
-    RESOLVED = "resolved"
-    IGNORED = "ignored"
 
 
 # Sort key used when a failure cannot be tied to a participant (conversation not found, no agent).
@@ -73,25 +58,6 @@ class Failure(BaseModel):
     direction: str | None = None
     conversation_end: datetime | None = None
     found_code: str | None = None  # the placeholder code that was found (reason placeholder_code)
-
-
-def reason_for_error(error: GenesysError) -> FailureReason:
-    """Map a Genesys error to a reason by status alone.
-
-    400/409 from an apply are *not* decided here: the platform's exact status and code for a closed
-    window are unpublished (docs/genesys-api-notes.md s3, s11), so the apply logic re-reads the conversation.
-    """
-    if isinstance(error, GenesysTimeoutError) or error.status is None:
-        return FailureReason.TIMEOUT
-    if isinstance(error, GenesysAuthError) or error.status == 401:
-        return FailureReason.UNAUTHORIZED
-    if error.status == 403:
-        return FailureReason.FORBIDDEN
-    if error.status == 404:
-        return FailureReason.NOT_FOUND
-    if error.status == 429:
-        return FailureReason.RATE_LIMITED
-    return FailureReason.UPSTREAM_ERROR
 
 
 @dataclass(frozen=True)
@@ -128,25 +94,25 @@ def build_failure(
     *,
     reason: FailureReason | None = None,
     message: str | None = None,
-    error: GenesysError | None = None,
+    error: UpstreamFailure | None = None,
     occurred_at: datetime | None = None,
     found_code: str | None = None,
 ) -> Failure:
     """The one way a Failure is built: from a decision (reason + message) or a Genesys error.
 
-    With an error, the reason defaults to its status classification and the record keeps the
-    Genesys ErrorBody (code, message, contextId) and correlation id for the reviewer.
+    With an error, the reason defaults to its classification and the record keeps the Genesys
+    ErrorBody (code, message, contextId) and correlation id for the reviewer.
     """
     if reason is None:
         if error is None:
             raise ValueError("a failure needs a reason or a Genesys error")
-        reason = reason_for_error(error)
+        reason = error.reason
     failure = Failure(
         conversation_id=subject.conversation_id,
         participant_id=subject.participant_id,
         reason=reason,
         source=source,
-        message=message or (str(error) if error else reason.value),
+        message=message or (error.description if error else reason.value),
         wrapup_code_id=subject.wrapup_code_id,
         wrapup_code_name=subject.wrapup_code_name,
         user_id=subject.user_id,
@@ -159,9 +125,9 @@ def build_failure(
     )
     if error is not None:
         failure.http_status = error.status
-        failure.error_code = error.body.code
-        failure.error_message = error.body.message
-        failure.context_id = error.body.context_id
+        failure.error_code = error.error_code
+        failure.error_message = error.error_message
+        failure.context_id = error.context_id
         failure.correlation_id = error.correlation_id
     return failure
 
@@ -169,32 +135,39 @@ def build_failure(
 class FailureRecorder(Protocol):
     """The failure table (DynamoDB in AWS, in-memory in unit tests)."""
 
-    def record(self, failure: Failure) -> int:
+    def record(self, failure: Failure, *, deadline: Deadline) -> int:
         """Create or update the participant's failure item; return its attempt count."""
         ...
 
-    def record_if_absent(self, failure: Failure) -> bool:
+    def record_if_absent(self, failure: Failure, *, deadline: Deadline) -> bool:
         """Create the item only if the participant has none yet (late events)."""
         ...
 
-    def resolve_open(self, conversation_id: str, participant_id: str, note: str, code_present: str) -> bool:
+    def resolve_open(
+        self, conversation_id: str, participant_id: str, note: str, code_present: str, *, deadline: Deadline
+    ) -> bool:
         """Resolve an open item now that `code_present` is set, if that settles it (same intended code,
         not a lost race or placeholder); False otherwise."""
         ...
 
 
-def record_failure(recorder: FailureRecorder, failure: Failure, *, only_if_absent: bool = False) -> bool:
+def record_failure(
+    recorder: FailureRecorder, failure: Failure, *, deadline: Deadline, only_if_absent: bool = False
+) -> bool:
     """Write the failure record and log it: the one record-and-log path of every source.
 
-    Returns False only when `only_if_absent` and the participant already had an item. If the write
-    fails the exception propagates: the invocation fails (Lambda retry, DLQ) rather than losing it.
+    The write may use the deadline's reserve (`for_failure_write`): it is the last thing an
+    invocation does. Returns False only when `only_if_absent` and the participant already had an
+    item. If the write fails the exception propagates: the invocation fails (Lambda retry, DLQ)
+    rather than losing it.
     """
+    deadline = deadline.for_failure_write()
     if only_if_absent:
-        if not recorder.record_if_absent(failure):
+        if not recorder.record_if_absent(failure, deadline=deadline):
             return False
         attempts = 1
     else:
-        attempts = recorder.record(failure)
+        attempts = recorder.record(failure, deadline=deadline)
     logger.warning(
         "wrap-up failure recorded",
         extra={
@@ -207,3 +180,19 @@ def record_failure(recorder: FailureRecorder, failure: Failure, *, only_if_absen
         },
     )
     return True
+
+
+def storage_failure(subject: Subject, source: FailureSource, error: StorageUnavailable) -> Failure:
+    """wrapguard's own table failed (lease, staging, catalog...): a failure like any upstream one.
+
+    `timeout` when the deadline left no time to try, `upstream_error` otherwise; the message names
+    the table operation and AWS's error code, never what the adapter saw (it could hold item data).
+    """
+    timed_out = error.code == "DeadlineExceeded"
+    why = "no time left" if timed_out else (error.code or "unavailable")
+    return build_failure(
+        subject,
+        source,
+        reason=FailureReason.TIMEOUT if timed_out else FailureReason.UPSTREAM_ERROR,
+        message=f"wrapguard storage failed during {error.operation} ({why})",
+    )

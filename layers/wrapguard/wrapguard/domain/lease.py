@@ -22,12 +22,17 @@ from typing import Protocol
 from aws_lambda_powertools import Logger
 
 from .. import SERVICE
-from ..budget import RESERVED_SECONDS
+from .deadline import Deadline
 
 logger = Logger(service=SERVICE, child=True)
 
-# Never hold longer than this, even with more Lambda time left; an expired hold can be taken over.
-MAX_HOLD_SECONDS = 60.0
+# A hold lasts the holder's deadline plus this margin (a call the deadline allowed may still be
+# answering), never longer than MAX_HOLD_SECONDS: a writer that dies is taken over after at most that.
+# The data action's 28 s and the event function's 60 s fit; a longer CLI deadline is capped (its
+# calls are then bounded by the CLI's own Deadline, which retry/redrive keep below the cap).
+HOLD_MARGIN_SECONDS = 5.0
+MAX_HOLD_SECONDS = 905.0  # the longest Lambda timeout (900 s) plus the margin
+MIN_HOLD_SECONDS = 1.0
 # Wall clocks of different Lambda copies disagree by milliseconds; a read this close to another
 # writer's release is treated as stale.
 CLOCK_SKEW_SECONDS = 1.0
@@ -54,11 +59,14 @@ class LeaseState:
 
 
 class LeaseStore(Protocol):
-    def try_acquire(self, key: str, holder: str, hold_seconds: float) -> LeaseState | None:
-        """Take the lease if free or expired, returning what it held; None while someone else holds it."""
+    def try_acquire(self, key: str, holder: str, hold_seconds: float, *, deadline: Deadline) -> LeaseState | None:
+        """Take the lease if free, expired, or already ours (a retried acquire whose answer was lost),
+        returning what it held; None while someone else holds it. Storage failures raise StorageUnavailable."""
         ...
 
-    def release(self, key: str, holder: str, applied_code: str | None, applied_by: str | None) -> None:
+    def release(
+        self, key: str, holder: str, applied_code: str | None, applied_by: str | None, *, deadline: Deadline
+    ) -> None:
         """End the hold (only if still ours), remembering the code applied under it, if any."""
         ...
 
@@ -91,36 +99,41 @@ class ParticipantLeases:
     store: LeaseStore
     source: str
     wait_seconds: float = 8.0
-    hold_seconds: float = 30.0
-    clock: Callable[[], float] = time.time
+    clock: Callable[[], float] = time.time  # when our read happened vs. another writer's release (stale())
     sleep: Callable[[float], None] = time.sleep
     rng: random.Random = field(default_factory=random.Random)
-    _remaining: Callable[[], float] | None = None
-
-    def set_time_budget(self, remaining_seconds: Callable[[], float] | None) -> None:
-        """Bind to the invocation: never wait, or hold, past the time the function has left."""
-        self._remaining = remaining_seconds
 
     @contextmanager
-    def hold(
-        self, conversation_id: str, participant_id: str, *, reserve_seconds: float = RESERVED_SECONDS
-    ) -> Iterator[Hold]:
+    def hold(self, conversation_id: str, participant_id: str, *, deadline: Deadline) -> Iterator[Hold]:
+        """Hold the participant for the rest of `deadline` (+ margin, capped): no hold expires before
+        the holder's last Genesys call, which `deadline` bounds too (issue 15, D5)."""
         key = f"{conversation_id}#{participant_id}"
         holder = uuid.uuid4().hex
-        left = self._remaining() if self._remaining else float("inf")
-        hold_for = max(1.0, min(self.hold_seconds, MAX_HOLD_SECONDS, left))
-        deadline = self.clock() + max(0.0, min(self.wait_seconds, left - reserve_seconds))
+        hold_for = hold_seconds(deadline)
+        wait = Deadline.after(max(0.0, min(self.wait_seconds, deadline.remaining())), reserve=0.0, clock=deadline.clock)
         waited = False
-        while (state := self.store.try_acquire(key, holder, hold_for)) is None:
-            if self.clock() >= deadline:
+        while (state := self.store.try_acquire(key, holder, hold_for, deadline=deadline)) is None:
+            if wait.expired():
                 raise LeaseBusyError(f"another writer held participant {participant_id} past the bounded wait")
             waited = True
-            self.sleep(self.rng.uniform(0.05, 0.2))
+            self.sleep(min(self.rng.uniform(0.05, 0.2), max(0.0, wait.remaining())))
         taken = Hold(key, holder, state, waited, self.clock())
         try:
             yield taken
         finally:
             try:
-                self.store.release(key, holder, taken.written_code, self.source if taken.written_code else None)
+                # It remembers the code just applied, so it may use the time kept for failure writes.
+                self.store.release(
+                    key,
+                    holder,
+                    taken.written_code,
+                    self.source if taken.written_code else None,
+                    deadline=deadline.for_failure_write(),
+                )
             except Exception:  # the hold expires on its own; the caller's outcome must not be replaced
                 logger.exception("could not release the participant lease", extra={"lease": key})
+
+
+def hold_seconds(deadline: Deadline) -> float:
+    """The writer's whole deadline (reserve included) plus a margin, capped; at least MIN_HOLD_SECONDS."""
+    return max(MIN_HOLD_SECONDS, min(deadline.until_end() + HOLD_MARGIN_SECONDS, MAX_HOLD_SECONDS))

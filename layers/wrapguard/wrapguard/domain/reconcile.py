@@ -10,15 +10,17 @@ resolved or ignored.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from ..genesys.analytics import AnalyticsConversation, DetailsQueryResponse
 from ..timestamps import iso, parse_iso
 from .compliance import CheckOutcome, ComplianceCounts, ParticipantCheck, check_conversation
+from .deadline import Deadline
 from .failures import Failure, FailureReason, FailureSource, Subject, build_failure
+from .model import ConversationDetails
+from .ports import AnalyticsPort
 
 WRITE_BATCH = 100
 FINISHED_JOB_STATES = frozenset({"FAILED", "CANCELLED", "EXPIRED"})
@@ -58,7 +60,7 @@ def failure_of(check: ParticipantCheck, detected_at: datetime) -> Failure | None
 
 
 def missing_wrapups(
-    conversation: AnalyticsConversation, detected_at: datetime, placeholders: Collection[str] = frozenset()
+    conversation: ConversationDetails, detected_at: datetime, placeholders: Collection[str] = frozenset()
 ) -> list[Failure]:
     """Agent participants of an *ended* conversation that handled it and have no real wrap-up code
     (the participant rules: domain/compliance.py)."""
@@ -78,28 +80,28 @@ class Checkpoint:
 
 
 class CheckpointStore(Protocol):
-    def load(self) -> Checkpoint: ...
-    def save(self, checkpoint: Checkpoint) -> None: ...
+    def load(self, *, deadline: Deadline) -> Checkpoint: ...
+    def save(self, checkpoint: Checkpoint, *, deadline: Deadline) -> None: ...
 
 
 class MissingWrapupRecorder(Protocol):
-    def record_missing(self, failures: list[Failure]) -> int:
+    def record_missing(self, failures: list[Failure], *, deadline: Deadline) -> int:
         """Write the failures whose participant has no item yet (batched); return how many were new."""
         ...
 
 
-class ComplianceRecorder(Protocol):
-    def record(self, checks: Iterable[ParticipantCheck]) -> Any:
-        """Count each participant once (re-reads of an overlapping window count nothing); the result's
-        `new` holds the checks counted for the first time."""
+class NewlyCounted(Protocol):
+    @property
+    def new(self) -> Sequence[ParticipantCheck]:
+        """The checks counted for the first time."""
         ...
 
 
-class AnalyticsPort(Protocol):
-    def query(self, interval: str, page_number: int, page_size: int) -> DetailsQueryResponse: ...
-    def create_job(self, interval: str) -> str: ...
-    def job_state(self, job_id: str) -> Any: ...
-    def job_results(self, job_id: str, cursor: str | None, page_size: int) -> Any: ...
+class ComplianceRecorder(Protocol):
+    def record(self, checks: Iterable[ParticipantCheck], *, deadline: Deadline) -> NewlyCounted:
+        """Count each participant once (re-reads of an overlapping window count nothing); the result's
+        `new` holds the checks counted for the first time."""
+        ...
 
 
 @dataclass
@@ -141,29 +143,27 @@ class Reconciler:
     sleep: Callable[[float], None] = time.sleep
     report: ReconcileReport = field(default_factory=ReconcileReport)
 
-    def run(self, remaining_seconds: Callable[[], float]) -> ReconcileReport:
+    def run(self, *, deadline: Deadline) -> ReconcileReport:
         self.report = ReconcileReport()
-        cp = self.checkpoints.load()
-        if cp.interval is None and not self._start_pass(cp):
+        cp = self.checkpoints.load(deadline=deadline)
+        if cp.interval is None and not self._start_pass(cp, deadline):
             self.report.status = "nothing_to_do"
             self._measure_lag(cp)
             return self.report
         self.report.interval, self.report.mode = cp.interval, cp.mode
         while True:
-            if remaining_seconds() < self.seconds_per_page:
-                return self._pause(cp)
-            done = (
-                self._job_page(cp, remaining_seconds) if cp.mode == "job" else self._query_page(cp, remaining_seconds)
-            )
+            if deadline.remaining() < self.seconds_per_page:
+                return self._pause(cp, deadline)
+            done = self._job_page(cp, deadline) if cp.mode == "job" else self._query_page(cp, deadline)
             if done is None:
-                return self._pause(cp)
+                return self._pause(cp, deadline)
             if done:
-                self._finish_pass(cp)
+                self._finish_pass(cp, deadline)
                 return self.report
-            self.checkpoints.save(cp)
+            self.checkpoints.save(cp, deadline=deadline)
 
     # --- passes ---------------------------------------------------------------------------------
-    def _start_pass(self, cp: Checkpoint) -> bool:
+    def _start_pass(self, cp: Checkpoint, deadline: Deadline) -> bool:
         end = self.now()
         start = (cp.watermark - self.overlap) if cp.watermark else (end - self.lookback)
         start = max(start, end - timedelta(days=7))  # the details query's interval limit (commonly quoted)
@@ -177,42 +177,42 @@ class Reconciler:
             None,
             None,
         )
-        self.checkpoints.save(cp)
+        self.checkpoints.save(cp, deadline=deadline)
         return True
 
     def _measure_lag(self, cp: Checkpoint) -> None:
         if cp.watermark is not None:
             self.report.lag_seconds = max(0.0, (self.now() - cp.watermark).total_seconds())
 
-    def _finish_pass(self, cp: Checkpoint) -> None:
+    def _finish_pass(self, cp: Checkpoint, deadline: Deadline) -> None:
         assert cp.interval is not None
         end = parse_iso(cp.interval.split("/")[1])
         # Hold the watermark at the oldest conversation still in progress, so its end is seen later.
         hold = cp.hold_from if cp.hold_from and cp.hold_from > end - self.max_hold else None
         cp.watermark = min(end, hold + self.overlap) if hold else end
         cp.interval, cp.mode, cp.page, cp.job_id, cp.cursor, cp.hold_from = None, None, 1, None, None, None
-        self.checkpoints.save(cp)
+        self.checkpoints.save(cp, deadline=deadline)
         self.report.status = "complete"
         self._measure_lag(cp)
 
-    def _pause(self, cp: Checkpoint) -> ReconcileReport:
-        self.checkpoints.save(cp)
+    def _pause(self, cp: Checkpoint, deadline: Deadline) -> ReconcileReport:
+        self.checkpoints.save(cp, deadline=deadline)
         self.report.status = "partial"
         self._measure_lag(cp)
         return self.report
 
     # --- pages ----------------------------------------------------------------------------------
-    def _query_page(self, cp: Checkpoint, remaining: Callable[[], float]) -> bool | None:
+    def _query_page(self, cp: Checkpoint, deadline: Deadline) -> bool | None:
         assert cp.interval is not None
-        page = self.analytics.query(cp.interval, cp.page, self.page_size)
+        page = self.analytics.query(cp.interval, cp.page, self.page_size, deadline=deadline)
         self.report.pages += 1
         if cp.mode is None:
             if page.total_hits is not None and page.total_hits > self.async_threshold:
-                cp.mode, cp.job_id, cp.cursor = "job", self.analytics.create_job(cp.interval), None
+                cp.mode, cp.job_id, cp.cursor = "job", self.analytics.create_job(cp.interval, deadline=deadline), None
                 self.report.mode = cp.mode
                 return False
             cp.mode = self.report.mode = "query"
-        if not self._process(cp, page.conversations, remaining):
+        if not self._process(cp, page.conversations, deadline):
             return None
         if len(page.conversations) < self.page_size:
             return True
@@ -221,32 +221,30 @@ class Reconciler:
         cp.page += 1
         return False
 
-    def _job_page(self, cp: Checkpoint, remaining: Callable[[], float]) -> bool | None:
+    def _job_page(self, cp: Checkpoint, deadline: Deadline) -> bool | None:
         assert cp.job_id is not None
         while True:
-            state = self.analytics.job_state(cp.job_id).state
+            state = self.analytics.job_state(cp.job_id, deadline=deadline)
             if state == "FULFILLED":
                 break
             if state in FINISHED_JOB_STATES:
                 # The job is gone; start over with a new one on the same interval.
                 assert cp.interval is not None
-                cp.job_id, cp.cursor = self.analytics.create_job(cp.interval), None
+                cp.job_id, cp.cursor = self.analytics.create_job(cp.interval, deadline=deadline), None
                 continue
-            if remaining() < self.seconds_per_page + 2:
+            if deadline.remaining() < self.seconds_per_page + 2:
                 return None
             self.sleep(2.0)
-        results = self.analytics.job_results(cp.job_id, cp.cursor, self.page_size)
+        results = self.analytics.job_results(cp.job_id, cp.cursor, self.page_size, deadline=deadline)
         self.report.pages += 1
-        if not self._process(cp, results.conversations, remaining):
+        if not self._process(cp, results.conversations, deadline):
             return None
         if not results.cursor:
             return True
         cp.cursor = results.cursor
         return False
 
-    def _process(
-        self, cp: Checkpoint, conversations: Iterable[AnalyticsConversation], remaining: Callable[[], float]
-    ) -> bool:
+    def _process(self, cp: Checkpoint, conversations: Iterable[ConversationDetails], deadline: Deadline) -> bool:
         """Check a page's settled conversations: record the uncoded participants and count every
         checked one, in batches; False if time ran out (the page is redone next run)."""
         detected = self.now()
@@ -265,24 +263,26 @@ class Reconciler:
                 continue
             batch.extend(check_conversation(conversation, self.placeholders))
             if len(batch) >= self.write_batch:
-                if remaining() < self.seconds_per_page / 2:
+                if deadline.remaining() < self.seconds_per_page / 2:
                     return False
-                self._write(batch, detected)
+                self._write(batch, detected, deadline)
                 batch = []
-        self._write(batch, detected)
+        self._write(batch, detected, deadline)
         return True
 
-    def _write(self, batch: list[ParticipantCheck], detected: datetime) -> None:
+    def _write(self, batch: list[ParticipantCheck], detected: datetime, deadline: Deadline) -> None:
         failures = [failure for check in batch if (failure := failure_of(check, detected)) is not None]
         self.report.missing += len(failures)
         self.report.placeholder += sum(f.reason is FailureReason.PLACEHOLDER_CODE for f in failures)
         for reason in {f.reason for f in failures}:
-            new = self.failures.record_missing([f for f in failures if f.reason is reason])
+            new = self.failures.record_missing(
+                [f for f in failures if f.reason is reason], deadline=deadline.for_failure_write()
+            )
             self.report.recorded += new
             if new:
                 self.report.recorded_by_reason[reason.value] = self.report.recorded_by_reason.get(reason.value, 0) + new
         if self.compliance is not None and batch:
-            counted = list(self.compliance.record(batch).new)
+            counted = list(self.compliance.record(batch, deadline=deadline).new)
             for check in counted:
                 self.report.counted.add(check.outcome)
             self.on_counted(counted)

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from typing import Any, Protocol
 
 from .compliance import COUNT_FIELDS, UNKNOWN, ComplianceCounts
+from .deadline import Deadline
 
 # Every grouping key; compliance cannot be split by reason or source (those are failure properties).
 GROUP_KEYS = ("queue", "agent", "media", "day", "reason", "source")
@@ -46,11 +47,13 @@ class FailureFact:
 
 
 class ComplianceReader(Protocol):
-    def daily(self, since: date, until: date, *, per_agent: bool = False) -> Iterable[DailyCounts]: ...
+    def daily(
+        self, since: date, until: date, *, per_agent: bool = False, deadline: Deadline
+    ) -> Iterable[DailyCounts]: ...
 
 
 class FailureReader(Protocol):
-    def facts(self, since: date) -> Iterable[FailureFact]:
+    def facts(self, since: date, *, deadline: Deadline) -> Iterable[FailureFact]:
         """Failures last seen on or after `since` (a superset; stats filter by day)."""
         ...
 
@@ -127,6 +130,8 @@ def compute(
     until: date,
     compliance: ComplianceReader | None,
     failures: FailureReader,
+    *,
+    deadline: Deadline,
 ) -> Stats:
     """Group compliance aggregates and failure records by `by` (any of GROUP_KEYS, in that order)."""
     keys = tuple(dict.fromkeys(by))
@@ -137,7 +142,7 @@ def compute(
     total = Row(key={}, compliance=ComplianceCounts() if compliance is not None else None)
     with_compliance = compliance is not None and not FAILURE_ONLY_KEYS & set(keys)
     if compliance is not None:
-        for aggregate in compliance.daily(since, until, per_agent="agent" in keys):
+        for aggregate in compliance.daily(since, until, per_agent="agent" in keys, deadline=deadline):
             assert total.compliance is not None
             total.compliance.merge(aggregate.counts)
             if with_compliance:
@@ -146,7 +151,7 @@ def compute(
                 assert row.compliance is not None
                 row.compliance.merge(aggregate.counts)
     first, last = since.isoformat(), until.isoformat()
-    for fact in failures.facts(since):
+    for fact in failures.facts(since, deadline=deadline):
         if not first <= fact.day <= last:
             continue
         values = _values(keys, fact)

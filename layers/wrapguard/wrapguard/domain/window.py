@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from ..genesys.models import Conversation, Participant
+from .model import Conversation, Participant
 
 CLOSED_ACW_STATES = frozenset({"complete", "skipped", "notApplicable"})
 ENDED_STATES = frozenset({"disconnected", "terminated"})

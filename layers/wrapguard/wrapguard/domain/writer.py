@@ -13,22 +13,16 @@ from dataclasses import dataclass
 from aws_lambda_powertools import Logger
 
 from .. import SERVICE
-from ..genesys.errors import GenesysError
-from ..genesys.models import Participant, WrapupInput
+from .deadline import Deadline
 from .failures import Failure, FailureReason, FailureSource, Subject, build_failure
+from .model import Participant, UpstreamError, UpstreamFailure, UpstreamKind, WrapupWrite
 from .ports import GenesysPort
 from .window import WindowState, window_state
 
 logger = Logger(service=SERVICE, child=True)
 
-AMBIGUOUS_REFUSALS = frozenset({400, 409, 422})
 # PATCHes sent after the first one whose outcome was unknown (each only after a re-read shows no code).
 MAX_RESENDS = 1
-
-
-def outcome_unknown(error: GenesysError) -> bool:
-    """No answer, or a server error: the PATCH may or may not have been applied."""
-    return error.status is None or error.status >= 500
 
 
 @dataclass(frozen=True)
@@ -45,21 +39,31 @@ class WrapupWriter:
     genesys: GenesysPort
 
     def write(
-        self, subject: Subject, notes: str | None, source: FailureSource, *, before: str | None = None
+        self,
+        subject: Subject,
+        notes: str | None,
+        source: FailureSource,
+        *,
+        before: str | None = None,
+        deadline: Deadline,
     ) -> WriteResult:
         """PATCH the code; `before` is the code the participant held when the writer decided (read
         under the lease), so an unanswered PATCH is not mistaken for another writer's code."""
         assert subject.wrapup_code_id is not None
-        body = WrapupInput(code=subject.wrapup_code_id, name=subject.wrapup_code_name, notes=notes)
+        body = WrapupWrite(code_id=subject.wrapup_code_id, code_name=subject.wrapup_code_name, notes=notes)
         for resend in range(MAX_RESENDS + 1):
             try:
-                self.genesys.apply_wrapup(subject.conversation_id, subject.participant_id, body)
-            except GenesysError as exc:
-                if exc.status in AMBIGUOUS_REFUSALS:
-                    return WriteResult(False, self._classify_refusal(subject, exc, source))
-                if not outcome_unknown(exc):
-                    return WriteResult(False, build_failure(subject, source, error=exc))
-                settled = self._settle_unknown(subject, exc, source, before=before, last_try=resend == MAX_RESENDS)
+                self.genesys.apply_wrapup(subject.conversation_id, subject.participant_id, body, deadline=deadline)
+            except UpstreamError as exc:
+                error = exc.failure
+                if error.kind is UpstreamKind.REFUSED:
+                    return WriteResult(False, self._classify_refusal(subject, error, source, deadline=deadline))
+                if not error.outcome_unknown:
+                    return WriteResult(False, build_failure(subject, source, error=error))
+                last_try = resend == MAX_RESENDS
+                settled = self._settle_unknown(
+                    subject, error, source, before=before, last_try=last_try, deadline=deadline
+                )
                 if settled is not None:
                     return settled
                 continue
@@ -71,12 +75,19 @@ class WrapupWriter:
         raise AssertionError("unreachable: the last try always settles")  # pragma: no cover
 
     def _settle_unknown(
-        self, subject: Subject, exc: GenesysError, source: FailureSource, *, before: str | None, last_try: bool
+        self,
+        subject: Subject,
+        exc: UpstreamFailure,
+        source: FailureSource,
+        *,
+        before: str | None,
+        last_try: bool,
+        deadline: Deadline,
     ) -> WriteResult | None:
         """After a PATCH with an unknown outcome: what Genesys holds now, or None to send it again."""
         try:
-            fresh = self._reread(subject)
-        except GenesysError:
+            fresh = self._reread(subject, deadline=deadline)
+        except UpstreamError:
             return WriteResult(False, build_failure(subject, source, error=exc))
         current = fresh.wrapup_code_id if fresh else None
         if current == subject.wrapup_code_id:
@@ -88,20 +99,25 @@ class WrapupWriter:
             return WriteResult(False, build_failure(subject, source, reason=FailureReason.WINDOW_CLOSED, error=exc))
         return WriteResult(False, build_failure(subject, source, error=exc)) if last_try else None
 
-    def _classify_refusal(self, subject: Subject, exc: GenesysError, source: FailureSource) -> Failure:
+    def _classify_refusal(
+        self, subject: Subject, exc: UpstreamFailure, source: FailureSource, *, deadline: Deadline
+    ) -> Failure:
         """Learn why Genesys refused: re-read the participant once, then check the code's validity."""
         reason = FailureReason.UPSTREAM_ERROR
         try:
-            fresh = self._reread(subject)
+            fresh = self._reread(subject, deadline=deadline)
             if fresh is None or window_state(fresh) is WindowState.CLOSED:
                 reason = FailureReason.WINDOW_CLOSED
             else:
-                valid = self.genesys.participant_wrapup_codes(subject.conversation_id, subject.participant_id)
+                valid = self.genesys.participant_wrapup_codes(
+                    subject.conversation_id, subject.participant_id, deadline=deadline
+                )
                 if subject.wrapup_code_id not in {c.id for c in valid}:
                     reason = FailureReason.INVALID_CODE
-        except GenesysError as reread:
+        except UpstreamError as reread:
             logger.warning("could not re-read after a refused apply", extra={"error": str(reread)})
         return build_failure(subject, source, reason=reason, error=exc)
 
-    def _reread(self, subject: Subject) -> Participant | None:
-        return self.genesys.get_conversation(subject.conversation_id).participant(subject.participant_id)
+    def _reread(self, subject: Subject, *, deadline: Deadline) -> Participant | None:
+        conversation = self.genesys.get_conversation(subject.conversation_id, deadline=deadline)
+        return conversation.participant(subject.participant_id)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
+from ..domain.deadline import Deadline
 from .models import GenesysModel
 
 if TYPE_CHECKING:
@@ -84,26 +85,32 @@ class AnalyticsApi:
     def __init__(self, client: GenesysClient) -> None:
         self._client = client
 
-    def query(self, interval: str, page_number: int, page_size: int) -> DetailsQueryResponse:
+    def query(self, interval: str, page_number: int, page_size: int, *, deadline: Deadline) -> DetailsQueryResponse:
         body = details_query(interval, page_number, page_size)
         return self._client.post_parsed(
-            "analytics_query", f"{self.BASE}/query", body, DetailsQueryResponse.model_validate_json
+            "analytics_query", f"{self.BASE}/query", body, DetailsQueryResponse.model_validate_json, deadline=deadline
         )
 
-    def create_job(self, interval: str) -> str:
+    def create_job(self, interval: str, *, deadline: Deadline) -> str:
         body = {"interval": interval, "order": "asc", "orderBy": "conversationStart"}
-        job = self._client.post_parsed("analytics_job_create", f"{self.BASE}/jobs", body, AsyncJob.model_validate_json)
+        job = self._client.post_parsed(
+            "analytics_job_create", f"{self.BASE}/jobs", body, AsyncJob.model_validate_json, deadline=deadline
+        )
         return job.job_id
 
-    def job_state(self, job_id: str) -> AsyncJobStatus:
+    def job_state(self, job_id: str, *, deadline: Deadline) -> AsyncJobStatus:
         return self._client.get_parsed(
-            "analytics_job_status", f"{self.BASE}/jobs/{job_id}", AsyncJobStatus.model_validate_json
+            "analytics_job_status", f"{self.BASE}/jobs/{job_id}", AsyncJobStatus.model_validate_json, deadline=deadline
         )
 
-    def job_results(self, job_id: str, cursor: str | None, page_size: int) -> AsyncJobResults:
+    def job_results(self, job_id: str, cursor: str | None, page_size: int, *, deadline: Deadline) -> AsyncJobResults:
         params: dict[str, Any] = {"pageSize": page_size}
         if cursor:
             params["cursor"] = cursor
         return self._client.get_parsed(
-            "analytics_job_results", f"{self.BASE}/jobs/{job_id}/results", AsyncJobResults.model_validate_json, params
+            "analytics_job_results",
+            f"{self.BASE}/jobs/{job_id}/results",
+            AsyncJobResults.model_validate_json,
+            params,
+            deadline=deadline,
         )

@@ -6,7 +6,7 @@
   docs/genesys-api-notes.md s5).
 - One httpx.Client per container, so connections are reused across warm invocations.
 - Bounded retries with exponential backoff and full jitter on 429/502/503/504 and on timeouts,
-  honouring `Retry-After` (whole seconds), never sleeping past the Lambda's remaining time.
+  honouring `Retry-After` (whole seconds), never sleeping past the caller's `deadline` (every method takes one).
 - The apply PATCH is never resent once it may have reached Genesys: after a timeout or a 5xx it raises
   `GenesysUncertainApplyError` (outcome unknown). 429, a 401 (one token refresh) and a connection that
   was never made are refusals, so those are resent.
@@ -34,8 +34,8 @@ from urllib.parse import quote
 import httpx
 from pydantic import TypeAdapter, ValidationError
 
-from ..budget import RESERVED_SECONDS
-from .credentials import ClientCredentials
+from ..domain.deadline import Deadline
+from .credentials import ClientCredentials, CredentialsSource, FixedCredentials
 from .errors import (
     RETRYABLE_STATUSES,
     GenesysApiError,
@@ -101,7 +101,7 @@ class GenesysClient:
         *,
         api_url: str,
         login_url: str,
-        credentials: ClientCredentials,
+        credentials: CredentialsSource | ClientCredentials,
         timeout_seconds: float = 5.0,
         retry: RetryPolicy | None = None,
         http: httpx.Client | None = None,
@@ -111,7 +111,7 @@ class GenesysClient:
     ) -> None:
         self._api_url = api_url.rstrip("/")
         self._login_url = login_url.rstrip("/")
-        self._credentials = credentials
+        self._credentials = FixedCredentials(credentials) if isinstance(credentials, ClientCredentials) else credentials
         self._timeout = timeout_seconds
         self._retry = retry or RetryPolicy()
         # `on_answer` sees every HTTP status Genesys answers (retries included), e.g. to count 429/5xx.
@@ -121,33 +121,39 @@ class GenesysClient:
         )
         self._clock = clock
         self._tokens = tokens or TokenPool(clock=lambda: self._clock())  # noqa: PLW0108 - late-bound: tests move the clock
-        self._remaining_seconds: Callable[[], float] | None = None
-
-    # --- per-invocation time budget -------------------------------------------------------------
-    def set_time_budget(self, remaining_seconds: Callable[[], float] | None) -> None:
-        """Bind to the current invocation (e.g. `lambda: context.get_remaining_time_in_millis() / 1000`)."""
-        self._remaining_seconds = remaining_seconds
-
-    def _remaining(self) -> float:
-        return float("inf") if self._remaining_seconds is None else self._remaining_seconds() - RESERVED_SECONDS
 
     # --- token ----------------------------------------------------------------------------------
-    def _access_token(self) -> str:
+    def _access_token(self, deadline: Deadline) -> str:
         """A token for one request (its pacing budget taken); waits for one only while a request
-        could still complete in the time left."""
-        return self._tokens.acquire(self._fetch_token, max_wait=lambda: self._remaining() - self._timeout)
+        could still complete before the deadline."""
+        return self._tokens.acquire(
+            lambda: self._fetch_token(deadline), max_wait=lambda: deadline.remaining() - self._timeout
+        )
 
     def invalidate_token(self) -> None:
         self._tokens.clear()
 
-    def authenticate(self) -> None:
+    def authenticate(self, *, deadline: Deadline) -> None:
         """Get a token now (GenesysAuthError if the grant is refused): a credentials check for set-up tools."""
         self.invalidate_token()
-        self._access_token()
+        self._access_token(deadline)
 
-    def _fetch_token(self) -> tuple[str, float]:
+    def _fetch_token(self, deadline: Deadline) -> tuple[str, float]:
+        """The grant with the source's current credentials; if refused as a client, once more with the
+        source read again at once (a rotated secret, issue 15 D1), when that gives other credentials.
+        Returns the token and how long to use it."""
+        credentials = self._credentials.current(deadline=deadline)
+        try:
+            return self._grant(credentials, deadline)
+        except GenesysAuthError:
+            fresh = self._credentials.refresh(deadline=deadline)
+            if fresh == credentials:
+                raise
+            return self._grant(fresh, deadline)
+
+    def _grant(self, credentials: ClientCredentials, deadline: Deadline) -> tuple[str, float]:
         basic = base64.b64encode(
-            f"{self._credentials.client_id}:{self._credentials.client_secret.get_secret_value()}".encode()
+            f"{credentials.client_id}:{credentials.client_secret.get_secret_value()}".encode()
         ).decode()
         try:
             response = self._send(
@@ -157,8 +163,9 @@ class GenesysClient:
                     f"{self._login_url}/oauth/token",
                     data={"grant_type": "client_credentials"},
                     headers={"Authorization": f"Basic {basic}"},
-                    timeout=self._request_timeout(),
+                    timeout=self._request_timeout(deadline),
                 ),
+                deadline=deadline,
             )
         except GenesysApiError as exc:
             if exc.status in {400, 401, 403}:
@@ -175,16 +182,22 @@ class GenesysClient:
         return token.access_token, max(0, token.expires_in - TOKEN_EXPIRY_MARGIN_SECONDS)
 
     # --- transport ------------------------------------------------------------------------------
-    def _request_timeout(self) -> float:
-        return max(0.1, min(self._timeout, self._remaining()))
+    def _request_timeout(self, deadline: Deadline) -> float:
+        return max(0.1, min(self._timeout, deadline.remaining()))
 
-    def _send(self, operation: str, build: Callable[[], httpx.Request], *, resend: bool = True) -> httpx.Response:
+    def _send(
+        self, operation: str, build: Callable[[], httpx.Request], *, deadline: Deadline, resend: bool = True
+    ) -> httpx.Response:
         """Send with bounded retries. `resend=False` (the apply): once a request may have reached
         Genesys (timeout, connection lost, 5xx) it is never sent again; it raises
         GenesysUncertainApplyError instead. Refusals (429) and unsent requests are still retried."""
         attempt = 0
         while True:
             attempt += 1
+            if deadline.remaining() <= 0:
+                raise GenesysTimeoutError(
+                    f"{operation}: not sent, the invocation's deadline left no time", operation=operation
+                )
             try:
                 response = self._http.send(build())
             except httpx.TransportError as exc:  # timeouts, refused/reset connections
@@ -216,22 +229,24 @@ class GenesysClient:
                 if retry_after is not None and retry_after > MAX_RETRY_AFTER_SECONDS:
                     raise error
                 delay = retry_after if retry_after is not None else self._retry.backoff(attempt)
-            if attempt >= self._retry.max_attempts or delay + self._timeout > self._remaining():
+            if attempt >= self._retry.max_attempts or delay + self._timeout > deadline.remaining():
                 raise error
             self._retry.sleep(delay)
 
-    def _call(self, operation: str, method: str, path: str, *, resend: bool = True, **kwargs: Any) -> httpx.Response:
+    def _call(
+        self, operation: str, method: str, path: str, *, deadline: Deadline, resend: bool = True, **kwargs: Any
+    ) -> httpx.Response:
         def build() -> httpx.Request:
             return self._http.build_request(
                 method,
                 f"{self._api_url}{path}",
-                headers={"Authorization": f"Bearer {self._access_token()}"},
-                timeout=self._request_timeout(),
+                headers={"Authorization": f"Bearer {self._access_token(deadline)}"},
+                timeout=self._request_timeout(deadline),
                 **kwargs,
             )
 
         try:
-            return self._send(operation, build, resend=resend)
+            return self._send(operation, build, deadline=deadline, resend=resend)
         except GenesysApiError as exc:
             if exc.status != 401 or isinstance(exc, GenesysAuthError):
                 raise
@@ -239,7 +254,7 @@ class GenesysClient:
         # may be resent.
         self.invalidate_token()
         try:
-            return self._send(operation, build, resend=resend)
+            return self._send(operation, build, deadline=deadline, resend=resend)
         except GenesysApiError as again:
             if again.status != 401 or isinstance(again, GenesysAuthError):
                 raise
@@ -252,11 +267,15 @@ class GenesysClient:
             ) from None
 
     # --- API operations -------------------------------------------------------------------------
-    def get_conversation(self, conversation_id: str) -> Conversation:
-        response = self._call("get_conversation", "GET", f"/api/v2/conversations/{quote(conversation_id)}")
+    def get_conversation(self, conversation_id: str, *, deadline: Deadline) -> Conversation:
+        response = self._call(
+            "get_conversation", "GET", f"/api/v2/conversations/{quote(conversation_id)}", deadline=deadline
+        )
         return _parse("get_conversation", response, Conversation.model_validate_json)
 
-    def apply_wrapup(self, conversation_id: str, participant_id: str, wrapup: WrapupInput) -> None:
+    def apply_wrapup(
+        self, conversation_id: str, participant_id: str, wrapup: WrapupInput, *, deadline: Deadline
+    ) -> None:
         """PATCH the participant with `wrapup` only, at most once where it may have taken effect.
 
         Raises GenesysUncertainApplyError after a timeout or a 5xx (outcome unknown: re-read the
@@ -270,60 +289,74 @@ class GenesysClient:
             "PATCH",
             f"/api/v2/conversations/{quote(conversation_id)}/participants/{quote(participant_id)}",
             resend=False,
+            deadline=deadline,
             json=wrapup.request_body(),
         )
 
-    def participant_wrapup_codes(self, conversation_id: str, participant_id: str) -> list[WrapupCode]:
+    def participant_wrapup_codes(
+        self, conversation_id: str, participant_id: str, *, deadline: Deadline
+    ) -> list[WrapupCode]:
         """Codes valid for this participant (the API answers with a bare array)."""
         response = self._call(
             "participant_wrapup_codes",
             "GET",
             f"/api/v2/conversations/{quote(conversation_id)}/participants/{quote(participant_id)}/wrapupcodes",
+            deadline=deadline,
         )
         return _parse("participant_wrapup_codes", response, _CODE_LIST.validate_json)
 
-    def queue_wrapup_codes(self, queue_id: str) -> list[WrapupCode]:
-        return self._code_pages("queue_wrapup_codes", f"/api/v2/routing/queues/{quote(queue_id)}/wrapupcodes", {})
+    def queue_wrapup_codes(self, queue_id: str, *, deadline: Deadline) -> list[WrapupCode]:
+        path = f"/api/v2/routing/queues/{quote(queue_id)}/wrapupcodes"
+        return self._code_pages("queue_wrapup_codes", path, {}, deadline)
 
-    def org_wrapup_codes(self, name: str) -> list[WrapupCode]:
+    def org_wrapup_codes(self, name: str, *, deadline: Deadline) -> list[WrapupCode]:
         """The org's codes whose name matches `name` (GET /api/v2/routing/wrapupcodes?name=)."""
-        return self._code_pages("org_wrapup_codes", "/api/v2/routing/wrapupcodes", {"name": name})
+        return self._code_pages("org_wrapup_codes", "/api/v2/routing/wrapupcodes", {"name": name}, deadline)
 
-    def _code_pages(self, operation: str, path: str, params: dict[str, Any]) -> list[WrapupCode]:
+    def _code_pages(self, operation: str, path: str, params: dict[str, Any], deadline: Deadline) -> list[WrapupCode]:
         codes: list[WrapupCode] = []
         page_number = 1
         while True:
-            response = self._call(operation, "GET", path, params={**params, "pageSize": 100, "pageNumber": page_number})
+            query = {**params, "pageSize": 100, "pageNumber": page_number}
+            response = self._call(operation, "GET", path, params=query, deadline=deadline)
             page = _parse(operation, response, WrapupCodePage.model_validate_json)
             codes.extend(page.entities)
             if not page.entities or page_number >= (page.page_count or 1):
                 return codes
             page_number += 1
 
-    def post(self, operation: str, path: str, body: dict[str, Any]) -> bytes:
-        return self._call(operation, "POST", path, json=body).content
+    def post(self, operation: str, path: str, body: dict[str, Any], *, deadline: Deadline) -> bytes:
+        return self._call(operation, "POST", path, json=body, deadline=deadline).content
 
-    def get(self, operation: str, path: str, params: dict[str, Any] | None = None) -> bytes:
-        return self._call(operation, "GET", path, params=params).content
+    def get(self, operation: str, path: str, params: dict[str, Any] | None = None, *, deadline: Deadline) -> bytes:
+        return self._call(operation, "GET", path, params=params, deadline=deadline).content
 
-    def post_parsed(self, operation: str, path: str, body: dict[str, Any], parse: Callable[[bytes], T]) -> T:
+    def post_parsed(
+        self, operation: str, path: str, body: dict[str, Any], parse: Callable[[bytes], T], *, deadline: Deadline
+    ) -> T:
         """POST and parse the 2xx body with `parse` (e.g. `Model.model_validate_json`), classified."""
-        return _parse(operation, self._call(operation, "POST", path, json=body), parse)
+        return _parse(operation, self._call(operation, "POST", path, json=body, deadline=deadline), parse)
 
     def get_parsed(
-        self, operation: str, path: str, parse: Callable[[bytes], T], params: dict[str, Any] | None = None
+        self,
+        operation: str,
+        path: str,
+        parse: Callable[[bytes], T],
+        params: dict[str, Any] | None = None,
+        *,
+        deadline: Deadline,
     ) -> T:
         """GET and parse the 2xx body with `parse`, classified."""
-        return _parse(operation, self._call(operation, "GET", path, params=params), parse)
+        return _parse(operation, self._call(operation, "GET", path, params=params, deadline=deadline), parse)
 
-    def put(self, operation: str, path: str, body: dict[str, Any]) -> bytes:
-        return self._call(operation, "PUT", path, json=body).content
+    def put(self, operation: str, path: str, body: dict[str, Any], *, deadline: Deadline) -> bytes:
+        return self._call(operation, "PUT", path, json=body, deadline=deadline).content
 
-    def patch(self, operation: str, path: str, body: dict[str, Any]) -> bytes:
-        return self._call(operation, "PATCH", path, json=body).content
+    def patch(self, operation: str, path: str, body: dict[str, Any], *, deadline: Deadline) -> bytes:
+        return self._call(operation, "PATCH", path, json=body, deadline=deadline).content
 
-    def delete(self, operation: str, path: str) -> bytes:
-        return self._call(operation, "DELETE", path).content
+    def delete(self, operation: str, path: str, *, deadline: Deadline) -> bytes:
+        return self._call(operation, "DELETE", path, deadline=deadline).content
 
     def close(self) -> None:
         self._http.close()

@@ -1,15 +1,29 @@
-"""Where the OAuth client credentials come from: Secrets Manager in AWS, environment variables locally."""
+"""Where the OAuth client credentials come from: a *source* the client asks on every token grant.
+
+- `SecretCredentials`: the Secrets Manager secret (JSON clientId/clientSecret), read over aws/ (no
+  boto3), cached for `max_age_seconds` per source, and re-read at once when the token grant is
+  refused (`refresh`): a warm container picks up a rotated secret (issue 15, D1).
+- `FixedCredentials`: environment variables (local runs, tests).
+"""
 
 from __future__ import annotations
 
 import json
+import threading
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
-from ..secretsmanager import DirectSecretsManager, SecretReadError
-from ..settings import AwsSettings, GenesysSettings, SettingsError, load_settings
+from ..aws.json_api import AwsRequestError
+from ..aws.secretsmanager import SecretReadError, SecretsManager
+from ..domain.deadline import Deadline
+from ..settings import GenesysSettings, SettingsError
+
+# Secrets Manager errors that a retry cannot fix: a misconfiguration, named as one.
+_MISCONFIGURED = {"ResourceNotFoundException", "AccessDeniedException", "DecryptionFailure"}
+_SHAPE = "GENESYS_CREDENTIALS_SECRET: the secret must be JSON with clientId and clientSecret"
 
 
 class ClientCredentials(BaseModel):
@@ -20,63 +34,82 @@ class ClientCredentials(BaseModel):
     client_secret: SecretStr = Field(alias="clientSecret", min_length=1)
 
 
-# secret name -> (monotonic expiry, SecretString): a warm container re-reads at most every max_age.
-_cache: dict[str, tuple[float, str]] = {}
+class CredentialsSource(Protocol):
+    def current(self, *, deadline: Deadline) -> ClientCredentials:
+        """The credentials to use now (cached as the source sees fit)."""
+        ...
+
+    def refresh(self, *, deadline: Deadline) -> ClientCredentials:
+        """Read them again at once: the token grant refused the ones `current` gave."""
+        ...
 
 
-def clear_cache() -> None:
-    """Forget cached secrets (what a new container sees)."""
-    _cache.clear()
+class FixedCredentials:
+    def __init__(self, credentials: ClientCredentials) -> None:
+        self._credentials = credentials
+
+    def current(self, *, deadline: Deadline) -> ClientCredentials:
+        return self._credentials
+
+    def refresh(self, *, deadline: Deadline) -> ClientCredentials:
+        return self._credentials
 
 
-def load_credentials(
-    settings: GenesysSettings, *, max_age_seconds: int = 300, aws: AwsSettings | None = None
-) -> ClientCredentials:
-    if settings.genesys_credentials_secret:
-        raw = _secret_json(settings.genesys_credentials_secret, max_age_seconds, aws or load_settings(AwsSettings))
+class SecretCredentials:
+    """The secret, cached for `max_age_seconds` (monotonic), re-read on `refresh`; thread-safe."""
+
+    def __init__(
+        self,
+        secrets: SecretsManager,
+        secret_id: str,
+        *,
+        max_age_seconds: float = 300.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._secrets = secrets
+        self._secret_id = secret_id
+        self._max_age = max_age_seconds
+        self._clock = clock
+        self._cached: tuple[float, ClientCredentials] | None = None
+        self._lock = threading.Lock()
+
+    def current(self, *, deadline: Deadline) -> ClientCredentials:
+        with self._lock:
+            if self._cached is None or self._clock() >= self._cached[0]:
+                self._cached = (self._clock() + self._max_age, self._read(deadline))
+            return self._cached[1]
+
+    def refresh(self, *, deadline: Deadline) -> ClientCredentials:
+        with self._lock:
+            self._cached = (self._clock() + self._max_age, self._read(deadline))
+            return self._cached[1]
+
+    def _read(self, deadline: Deadline) -> ClientCredentials:
         try:
-            return ClientCredentials.model_validate(_accept_snake_case(raw))
-        except ValidationError:
-            # Deliberately not echoing pydantic's message: it would include the secret's input values.
-            raise SettingsError(
-                "GENESYS_CREDENTIALS_SECRET: the secret must be JSON with clientId and clientSecret"
-            ) from None
-    assert settings.genesys_client_id and settings.genesys_client_secret  # enforced by the settings model
-    return ClientCredentials(client_id=settings.genesys_client_id, client_secret=settings.genesys_client_secret)
-
-
-def _through_parameters(name: str, max_age_seconds: int) -> Any:
-    # boto3's credential chain and endpoints, through Powertools Parameters. Imported here: it pulls
-    # in boto3 (secretsmanager.py says why).
-    from aws_lambda_powertools.utilities import parameters
-
-    return parameters.get_secret(name, transform="json", max_age=max_age_seconds)
-
-
-def _secret_json(name: str, max_age_seconds: int, aws: AwsSettings) -> Any:
-    direct = DirectSecretsManager.from_settings(aws)
-    if direct is None:  # no static credentials in the environment (or FIPS endpoints)
-        return _through_parameters(name, max_age_seconds)
-    cached = _cache.get(name)
-    if cached is None or time.monotonic() >= cached[0]:
-        try:
-            value = direct.secret_string(name)
-        except SecretReadError as exc:
-            if exc.code in {"ResourceNotFoundException", "AccessDeniedException", "DecryptionFailure"}:
+            raw = self._secrets.secret_string(self._secret_id, deadline=deadline)
+        except AwsRequestError as exc:
+            if exc.code in _MISCONFIGURED:
                 raise SettingsError(f"GENESYS_CREDENTIALS_SECRET: {exc}") from None
-            if exc.status is None:
-                # Our own request reached nothing (an endpoint only boto3 is configured for, e.g. a
-                # proxy or an in-process AWS mock): boto3 decides; if it cannot either, it raises.
-                return _through_parameters(name, max_age_seconds)
             raise
-        cached = (time.monotonic() + max_age_seconds, value)
-        _cache[name] = cached
-    try:
-        return json.loads(cached[1])
-    except ValueError:
-        raise SettingsError(
-            "GENESYS_CREDENTIALS_SECRET: the secret must be JSON with clientId and clientSecret"
-        ) from None
+        except SecretReadError as exc:
+            raise SettingsError(f"GENESYS_CREDENTIALS_SECRET: {exc}") from None
+        try:
+            return ClientCredentials.model_validate(_accept_snake_case(json.loads(raw)))
+        except (ValueError, ValidationError):
+            # Deliberately not echoing pydantic's message: it would include the secret's input values.
+            raise SettingsError(_SHAPE) from None
+
+
+def credentials_source(
+    settings: GenesysSettings, secrets: Callable[[], SecretsManager], *, max_age_seconds: float = 300.0
+) -> CredentialsSource:
+    """The secret when GENESYS_CREDENTIALS_SECRET is set, else the environment's id and secret."""
+    if settings.genesys_credentials_secret:
+        return SecretCredentials(secrets(), settings.genesys_credentials_secret, max_age_seconds=max_age_seconds)
+    assert settings.genesys_client_id and settings.genesys_client_secret  # enforced by the settings model
+    return FixedCredentials(
+        ClientCredentials(client_id=settings.genesys_client_id, client_secret=settings.genesys_client_secret)
+    )
 
 
 def _accept_snake_case(raw: Any) -> Any:

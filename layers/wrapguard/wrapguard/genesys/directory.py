@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import Field
 
+from ..domain.deadline import Deadline
 from .models import GenesysModel
 
 MAX_IDS_PER_REQUEST = 100  # assumption (s14: the limit is unconfirmed)
@@ -27,8 +28,9 @@ class Directory:
 
     PATHS = {"queue": "/api/v2/routing/queues", "agent": "/api/v2/users"}
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, deadline: Deadline) -> None:
         self._client = client
+        self._deadline = deadline  # the CLI command's: every name lookup ends before it
         self._known: dict[str, dict[str, str | None]] = {kind: {} for kind in self.PATHS}
 
     def names(self, kind: str, ids: Iterable[str]) -> dict[str, str]:
@@ -41,7 +43,9 @@ class Directory:
             page_number = 1
             while True:
                 params = {"id": chunk, "pageSize": MAX_IDS_PER_REQUEST, "pageNumber": page_number}
-                page = _NamedPage.model_validate_json(self._client.get(f"{kind}_names", self.PATHS[kind], params))
+                page = _NamedPage.model_validate_json(
+                    self._client.get(f"{kind}_names", self.PATHS[kind], params, deadline=self._deadline)
+                )
                 known.update({entity.id: entity.name for entity in page.entities})
                 if page_number >= (page.page_count or 1):
                     break

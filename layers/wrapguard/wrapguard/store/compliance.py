@@ -20,9 +20,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from ..aws.dynamodb import DynamoDB, Expression, Put, TransactionCanceled, Update
 from ..domain.compliance import COUNT_FIELDS, UNKNOWN, CheckOutcome, ComplianceCounts, ParticipantCheck
+from ..domain.deadline import Deadline
+from ..domain.errors import StorageUnavailable
 from ..domain.stats import DailyCounts
-from .dynamo import TableAdapter, _resource
 
 # Longer than the reconciler can look back (the details query's 7-day interval plus its overlap).
 OUTCOME_TTL = timedelta(days=35)
@@ -68,23 +70,26 @@ class Counted:
         return [queue, {**queue, "sk": f"A#{self.user}#{tail}", "userId": self.user}]
 
 
-class ComplianceTable(TableAdapter):
-    def __init__(self, table_name: str, *, now: Any = lambda: datetime.now(UTC)) -> None:
-        super().__init__(table_name)
+class ComplianceTable:
+    def __init__(self, db: DynamoDB, table_name: str, *, now: Any = lambda: datetime.now(UTC)) -> None:
+        self._db = db
+        self.table_name = table_name
         self._now = now
 
     # --- writes ---------------------------------------------------------------------------------
-    def record(self, checks: Iterable[ParticipantCheck]) -> RecordResult:
+    def record(self, checks: Iterable[ParticipantCheck], *, deadline: Deadline) -> RecordResult:
         """Count each participant once; batched reads find the ones already counted as they are."""
         unique = {(c.conversation_id, c.participant_id): c for c in checks}
         result = RecordResult()
         keys = list(unique)
         for start in range(0, len(keys), 100):
             chunk = keys[start : start + 100]
-            counted = self._counted(chunk)
+            counted = self._counted(chunk, deadline)
             for key in chunk:
                 check, previous = unique[key], counted.get(key)
-                status = "unchanged" if previous == Counted.of(check).signature else self._count(check, previous)
+                status = (
+                    "unchanged" if previous == Counted.of(check).signature else self._count(check, previous, deadline)
+                )
                 if status == "new":
                     result.new.append(check)
                 elif status == "changed":
@@ -93,43 +98,36 @@ class ComplianceTable(TableAdapter):
                     result.unchanged += 1
         return result
 
-    def _counted(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
-        request: dict[str, Any] = {
-            self.table_name: {
-                "Keys": [{"pk": f"P#{cid}", "sk": pid} for cid, pid in keys],
-                "ProjectionExpression": "pk, sk, signature",
-                "ConsistentRead": True,
-            }
-        }
-        found: dict[tuple[str, str], str] = {}
-        while request:
-            response = _resource().batch_get_item(RequestItems=request)
-            for item in response["Responses"].get(self.table_name, []):
-                found[(str(item["pk"])[2:], str(item["sk"]))] = str(item["signature"])
-            request = response.get("UnprocessedKeys") or {}
-        return found
+    def _counted(self, keys: list[tuple[str, str]], deadline: Deadline) -> dict[tuple[str, str], str]:
+        found = self._db.batch_get(
+            self.table_name,
+            [{"pk": f"P#{cid}", "sk": pid} for cid, pid in keys],
+            projection=["pk", "sk", "signature"],
+            deadline=deadline,
+        )
+        return {(str(item["pk"])[2:], str(item["sk"])): str(item["signature"]) for item in found}
 
-    def _count(self, check: ParticipantCheck, previous: str | None) -> str:
+    def _count(self, check: ParticipantCheck, previous: str | None, deadline: Deadline) -> str:
         """One transaction: the outcome item (conditional) and the aggregate counters it moves.
         Returns new | changed | unchanged (another writer counted it meanwhile)."""
         for _ in range(MAX_TRANSACTION_ATTEMPTS):
             try:
-                # The resource's client serialises plain Python values, like the table's own calls.
-                client: Any = self.table.meta.client
-                client.transact_write_items(TransactItems=self._transaction(check, previous))
-            except Exception as exc:
-                if type(exc).__name__ != "TransactionCanceledException":
-                    raise
+                self._db.transact_write(self._transaction(check, previous), deadline=deadline)
+            except TransactionCanceled:
                 # Someone else wrote this participant's item between our read and our write: re-read.
-                current = self._counted([(check.conversation_id, check.participant_id)])
+                current = self._counted([(check.conversation_id, check.participant_id)], deadline)
                 previous = current.get((check.conversation_id, check.participant_id))
                 if previous == Counted.of(check).signature:
                     return "unchanged"
                 continue
             return "changed" if previous else "new"
-        raise RuntimeError(f"compliance counts for {check.conversation_id}/{check.participant_id} kept changing")
+        raise StorageUnavailable(
+            f"compliance counts for {check.conversation_id}/{check.participant_id} kept changing",
+            operation="TransactWriteItems",
+            code="ConcurrentWrites",
+        )
 
-    def _transaction(self, check: ParticipantCheck, previous: str | None) -> list[dict[str, Any]]:
+    def _transaction(self, check: ParticipantCheck, previous: str | None) -> list[Put | Update]:
         counted = Counted.of(check)
         item: dict[str, Any] = {
             "pk": f"P#{check.conversation_id}",
@@ -146,16 +144,15 @@ class ComplianceTable(TableAdapter):
             "code": check.code,
         }
         item.update({k: v for k, v in optional.items() if v is not None})
-        put: dict[str, Any] = {"TableName": self.table_name, "Item": item}
-        if previous is None:
-            put["ConditionExpression"] = "attribute_not_exists(pk)"
-        else:
-            put["ConditionExpression"] = "signature = :previous"
-            put["ExpressionAttributeValues"] = {":previous": previous}
+        condition = (
+            Expression("attribute_not_exists(pk)")
+            if previous is None
+            else Expression("signature = :previous", values={":previous": previous})
+        )
         moves = _deltas(Counted.parse(previous) if previous else None, counted)
-        return [{"Put": put}, *(self._update(aggregate, delta) for aggregate, delta in moves)]
+        return [Put(self.table_name, item, condition), *(self._update(aggregate, delta) for aggregate, delta in moves)]
 
-    def _update(self, aggregate: dict[str, str], delta: Counter[str]) -> dict[str, Any]:
+    def _update(self, aggregate: dict[str, str], delta: Counter[str]) -> Update:
         identity = {k: v for k, v in aggregate.items() if k not in {"pk", "sk"}}
         names = {f"#{k}": k for k in identity}
         values: dict[str, Any] = {f":{k}": v for k, v in identity.items()}
@@ -163,34 +160,21 @@ class ComplianceTable(TableAdapter):
         names.update({f"#{name}": name for name in COUNT_FIELDS if delta[name]})
         expression = "SET " + ", ".join(f"#{k} = :{k}" for k in identity)
         expression += " ADD " + ", ".join(f"#{name} :d_{name}" for name in COUNT_FIELDS if delta[name])
-        return {
-            "Update": {
-                "TableName": self.table_name,
-                "Key": {"pk": aggregate["pk"], "sk": aggregate["sk"]},
-                "UpdateExpression": expression,
-                "ExpressionAttributeNames": names,
-                "ExpressionAttributeValues": values,
-            }
-        }
+        return Update(
+            self.table_name, {"pk": aggregate["pk"], "sk": aggregate["sk"]}, Expression(expression, names, values)
+        )
 
     # --- reads ----------------------------------------------------------------------------------
-    def daily(self, since: date, until: date, *, per_agent: bool = False) -> Iterator[DailyCounts]:
+    def daily(self, since: date, until: date, *, deadline: Deadline, per_agent: bool = False) -> Iterator[DailyCounts]:
         """Aggregates of each day in [since, until], per queue and media type (or per agent too)."""
-        from boto3.dynamodb.conditions import Key
-
         prefix = "A#" if per_agent else "Q#"
         day = since
         while day <= until:
-            kwargs: dict[str, Any] = {
-                "KeyConditionExpression": Key("pk").eq(f"D#{day.isoformat()}") & Key("sk").begins_with(prefix)
-            }
-            while True:
-                response = self.table.query(**kwargs)
-                for item in response.get("Items", []):
-                    yield _row(item, per_agent)
-                if "LastEvaluatedKey" not in response:
-                    break
-                kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+            condition = Expression(
+                "pk = :pk AND begins_with(sk, :prefix)", values={":pk": f"D#{day.isoformat()}", ":prefix": prefix}
+            )
+            for item in self._db.query(self.table_name, condition, deadline=deadline):
+                yield _row(item, per_agent)
             day += timedelta(days=1)
 
 

@@ -8,8 +8,10 @@ limit (`message` and `errorMessage` 1,000 characters, every other string attribu
 DynamoDB's 400 KB. The keys are not cut: they are canonical UUIDs (or `unresolved`), validated
 before a Failure is built.
 
-The failure writes (`record`, `record_if_absent`) may use the time each invocation reserves for them
-(store/dynamo.py `failure_write`, budget.py).
+The store only persists: what a recorded failure does to an item is decided by the pure rules of
+domain/failure_rules.py on the item as read, and written conditioned on what was read (status and
+reason unchanged), in bounded rounds: concurrent writers end in what the rules say, whatever their order.
+The failure writes are called with `deadline.for_failure_write()` (they may use the reserve).
 """
 
 from __future__ import annotations
@@ -20,18 +22,21 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from functools import partial
 from typing import Any, NamedTuple
 
-from ..domain.failures import Failure, FailureReason, FailureStatus
+from ..aws.dynamodb import ConditionFailed, DynamoDB, Expression, Item
+from ..domain.deadline import Deadline
+from ..domain.errors import StorageUnavailable
+from ..domain.failure_rules import KEPT_WHEN_UNKNOWN, RecordState, merge, replaces_if_absent, settled_by_code
+from ..domain.failures import Failure, FailureStatus
 from ..domain.stats import FailureFact
 from ..timestamps import iso
-from .dynamo import TableAdapter, failure_write, is_conditional_failure
 
 STATUS_INDEX = "StatusIndex"
 # Reviews kept per item (newest last); older ones are dropped so an item stays far below 400 KB.
 REVIEW_HISTORY_LIMIT = 10
 _REVIEW_WRITE_ATTEMPTS = 10  # each round of a race lets one writer through
+_RECORD_WRITE_ROUNDS = 10  # likewise for recording: each round lets at least one writer through
 
 
 class IndexPosition(NamedTuple):
@@ -78,23 +83,6 @@ class ReviewRaceError(RuntimeError):
     """Other reviews kept changing the item between our read and our write."""
 
 
-# Reasons that say precisely why a code is missing; a repeat that only knows an infrastructure error
-# (timeout, rate_limited, upstream_error, unauthorized, forbidden) does not replace them.
-SPECIFIC_REASONS = frozenset(
-    {
-        FailureReason.WINDOW_CLOSED,
-        FailureReason.INVALID_CODE,
-        FailureReason.NOT_FOUND,
-        FailureReason.MISSING_WRAPUP,
-        FailureReason.PLACEHOLDER_CODE,
-        FailureReason.SUPERSEDED,
-    }
-)
-# Reasons a later code on the participant does not settle (a reviewer decides).
-_NOT_SETTLED_BY_A_CODE = frozenset({FailureReason.SUPERSEDED.value, "placeholder_code"})
-# Who and what was intended: a repeat that does not know them keeps the earlier values.
-_KEPT_ATTRIBUTES = frozenset({"wrapupCodeId", "wrapupCodeName", "userId", "queueId"})
-
 # Characters kept of a string attribute (module doc). 1,000 keeps a Genesys ErrorBody message whole.
 MAX_TEXT_CHARS = 1000
 MAX_VALUE_CHARS = 256
@@ -124,143 +112,103 @@ _CONTEXT_ATTRIBUTES = {
 }
 
 
-class FailureStore(TableAdapter):
+class FailureStore:
     def __init__(
         self,
+        db: DynamoDB,
         table_name: str,
         ttl_days: int = 90,
         *,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        super().__init__(table_name)
+        self._db = db
+        self.table_name = table_name
         self._ttl = timedelta(days=ttl_days)
         self._now = now
 
     # --- writes ---------------------------------------------------------------------------------
-    def record(self, failure: Failure) -> int:
-        """Create the item, or merge a repeat into it: attempts + 1, lastSeen, and the latest details.
+    def record(self, failure: Failure, *, deadline: Deadline) -> int:
+        """Create the item, or merge a repeat into it as domain/failure_rules.py `merge` says; returns attempts.
 
-        Records only move forward (README "Failure records"): a repeat never reopens an item a
-        reviewer (or wrapguard) closed, never replaces a specific reason (window_closed,
-        invalid_code, ...) with an infrastructure one (timeout, upstream_error, ...), and never
-        drops the intended code or the agent/queue it knew.
+        The first round assumes there is no item (the usual case: one request), later rounds merge
+        into the item as read; each write holds only if the item is still what the rules saw.
         """
-        key = {"conversationId": failure.conversation_id, "participantId": failure.participant_id}
+        key = _key(failure.conversation_id, failure.participant_id)
+        seen: Item | None = None
+        for _ in range(_RECORD_WRITE_ROUNDS):
+            update, condition = self._merge_write(failure, seen)
+            try:
+                written = self._db.update_item(
+                    self.table_name, key, update, condition=condition, return_values="UPDATED_NEW", deadline=deadline
+                )
+            except ConditionFailed:
+                seen = self._db.get_item(self.table_name, key, deadline=deadline)
+                continue
+            return int(written["attempts"])
+        raise _concurrent("UpdateItem", failure.conversation_id, failure.participant_id)
+
+    def _merge_write(self, failure: Failure, seen: Item | None) -> tuple[Expression, Expression]:
+        change = merge(_state(seen), failure.reason)
         moment = failure.occurred_at or self._now()
         sets = [
-            "#status = if_not_exists(#status, :open)",
+            "#status = :status",
             "lastSeen = :now",
             "firstSeen = if_not_exists(firstSeen, :now)",
             "expiresAt = :ttl",
         ]
         values: dict[str, Any] = {
-            ":open": FailureStatus.OPEN.value,
+            ":status": change.status.value,
             ":now": iso(moment),
             ":ttl": int((moment + self._ttl).timestamp()),
             ":one": 1,
         }
         names = {"#status": "status"}
-        counters_only = "SET " + ", ".join(sets) + " ADD attempts :one"
         removes: list[str] = []
-        context = _context(failure)
-        for attribute, value in {**_details(failure), **context}.items():
-            if value is None and (attribute in _KEPT_ATTRIBUTES or attribute in context):
-                continue
-            names[f"#{attribute}"] = attribute
-            if value is None:
-                removes.append(f"#{attribute}")
-            else:
-                sets.append(f"#{attribute} = :{attribute}")
-                values[f":{attribute}"] = value
-        expression = "SET " + ", ".join(sets) + " ADD attempts :one"
-        if removes:
-            expression += " REMOVE " + ", ".join(removes)
-        condition: Any = {}  # boto3's stubs type each keyword; this one is optional
-        if failure.reason not in SPECIFIC_REASONS:
-            specific = {f":specific{i}": reason.value for i, reason in enumerate(sorted(SPECIFIC_REASONS))}
-            values.update(specific)
-            condition = {
-                "ConditionExpression": f"attribute_not_exists(#reason) OR NOT #reason IN ({', '.join(specific)})"
-            }
-        with failure_write():
+        if change.take_details:
+            for field_name, (attribute, value) in _attributes(failure).items():
+                if value is None and field_name in KEPT_WHEN_UNKNOWN:
+                    continue
+                names[f"#{attribute}"] = attribute
+                if value is None:
+                    removes.append(f"#{attribute}")
+                else:
+                    sets.append(f"#{attribute} = :{attribute}")
+                    values[f":{attribute}"] = value
+        text = "SET " + ", ".join(sets) + " ADD attempts :one" + (" REMOVE " + ", ".join(removes) if removes else "")
+        return Expression(text, names, values), _as_read(seen)
+
+    def record_if_absent(self, failure: Failure, *, deadline: Deadline) -> bool:
+        """Create the item unless domain/failure_rules.py `replaces_if_absent` says the one there stays."""
+        key = _key(failure.conversation_id, failure.participant_id)
+        seen: Item | None = None
+        for _ in range(_RECORD_WRITE_ROUNDS):
+            if not replaces_if_absent(_state(seen), failure.reason):
+                return False
             try:
-                response = self.table.update_item(
-                    Key=key,
-                    UpdateExpression=expression,
-                    ExpressionAttributeNames=names,
-                    ExpressionAttributeValues=values,
-                    ReturnValues="UPDATED_NEW",
-                    **condition,
-                )
-            except Exception as exc:
-                if not is_conditional_failure(exc):
-                    raise
-                # The item already holds a more specific failure: count the repeat, keep its details.
-                response = self.table.update_item(
-                    Key=key,
-                    ExpressionAttributeNames={"#status": "status"},
-                    ExpressionAttributeValues={k: values[k] for k in (":open", ":now", ":ttl", ":one")},
-                    ReturnValues="UPDATED_NEW",
-                    UpdateExpression=counters_only,
-                )
-        return int(response["Attributes"]["attempts"])  # type: ignore[arg-type]
+                self._db.put_item(self.table_name, self._new_item(failure), condition=_as_read(seen), deadline=deadline)
+            except ConditionFailed:
+                seen = self._db.get_item(self.table_name, key, deadline=deadline)
+                continue
+            return True
+        raise _concurrent("PutItem", failure.conversation_id, failure.participant_id)
 
-    def record_if_absent(self, failure: Failure) -> bool:
-        """Create the item unless the participant already has one that says why (a specific reason).
-
-        An open item that only holds an infrastructure error (an earlier delivery's timeout, say) is
-        replaced by this decision, so a retried event's `window_closed` is not hidden behind it.
-        """
-        specific = {f":specific{i}": reason.value for i, reason in enumerate(sorted(SPECIFIC_REASONS))}
-        condition = (
-            f"attribute_not_exists(conversationId) OR (#status = :open AND NOT #reason IN ({', '.join(specific)}))"
-        )
-        if failure.reason not in SPECIFIC_REASONS:
-            condition = "attribute_not_exists(conversationId)"
-            specific = {}
-        with failure_write():
-            return _conditionally(
-                lambda: self.table.put_item(
-                    Item=self._new_item(failure),
-                    ConditionExpression=condition,
-                    **_names_and_values(condition, specific),
-                )
-            )
-
-    def record_missing(self, failures: list[Failure]) -> int:
+    def record_missing(self, failures: list[Failure], *, deadline: Deadline) -> int:
         """Create-if-absent for the reconciler; returns how many items were new.
 
         BatchGetItem (100 keys a call) skips the participants that already have an item, whatever
         its status; each remaining item is a conditional PutItem, so an item another writer creates
         between the read and the write is never overwritten.
         """
-        from .dynamo import _resource
+        existing = self._existing_keys([(f.conversation_id, f.participant_id) for f in failures], deadline)
+        fresh = {key: f for f in failures if (key := (f.conversation_id, f.participant_id)) not in existing}
+        return sum(self.record_if_absent(failure, deadline=deadline) for failure in fresh.values())
 
-        new = 0
-        for start in range(0, len(failures), 100):
-            chunk = failures[start : start + 100]
-            existing = self._existing_keys([(f.conversation_id, f.participant_id) for f in chunk], _resource())
-            fresh = {key: f for f in chunk if (key := (f.conversation_id, f.participant_id)) not in existing}
-            new += sum(self.record_if_absent(failure) for failure in fresh.values())
-        return new
-
-    def _existing_keys(self, keys: list[tuple[str, str]], resource: Any) -> set[tuple[str, str]]:
-        request: dict[str, Any] = {
-            self.table_name: {
-                "Keys": [{"conversationId": c, "participantId": p} for c, p in dict.fromkeys(keys)],
-                "ProjectionExpression": "conversationId, participantId",
-                "ConsistentRead": True,
-            }
-        }
-        found: set[tuple[str, str]] = set()
-        while request:
-            response = resource.batch_get_item(RequestItems=request)
-            found.update(
-                (str(i["conversationId"]), str(i["participantId"]))
-                for i in response["Responses"].get(self.table_name, [])
-            )
-            request = response.get("UnprocessedKeys") or {}
-        return found
+    def _existing_keys(self, keys: list[tuple[str, str]], deadline: Deadline) -> set[tuple[str, str]]:
+        unique = [_key(c, p) for c, p in dict.fromkeys(keys)]
+        found = self._db.batch_get(
+            self.table_name, unique, projection=["conversationId", "participantId"], deadline=deadline
+        )
+        return {(str(i["conversationId"]), str(i["participantId"])) for i in found}
 
     def _new_item(self, failure: Failure) -> dict[str, Any]:
         moment = failure.occurred_at or self._now()
@@ -273,25 +221,23 @@ class FailureStore(TableAdapter):
             "lastSeen": iso(moment),
             "expiresAt": int((moment + self._ttl).timestamp()),
         }
-        details = {**_details(failure), **_context(failure)}
-        item.update({attribute: value for attribute, value in details.items() if value is not None})
+        item.update({attribute: value for attribute, value in _attributes(failure).values() if value is not None})
         return item
 
-    def resolve_open(self, conversation_id: str, participant_id: str, note: str, code_present: str) -> bool:
-        """Resolve an open item because `code_present` is now set, if that settles what it recorded.
-
-        Not when the item recorded another intended code (that intent is still not applied), nor a
-        lost race (`superseded`) or a placeholder: those stay open for a reviewer.
-        """
-        item = self.get(conversation_id, participant_id)
-        if item is None or item["status"] != FailureStatus.OPEN.value:
-            return False
-        if item.get("reason") in _NOT_SETTLED_BY_A_CODE:
-            return False
-        if item.get("wrapupCodeId") not in (None, code_present):
+    def resolve_open(
+        self, conversation_id: str, participant_id: str, note: str, code_present: str, *, deadline: Deadline
+    ) -> bool:
+        """Resolve an open item because `code_present` is now set, if domain/failure_rules.py says that settles it."""
+        item = self.get(conversation_id, participant_id, deadline=deadline)
+        if not settled_by_code(_state(item), code_present):
             return False
         result = self.set_status(
-            conversation_id, participant_id, FailureStatus.RESOLVED, note=note, reviewer="wrapguard"
+            conversation_id,
+            participant_id,
+            FailureStatus.RESOLVED,
+            note=note,
+            reviewer="wrapguard",
+            deadline=deadline,
         )
         return result.outcome is ReviewOutcome.UPDATED
 
@@ -303,6 +249,7 @@ class FailureStore(TableAdapter):
         *,
         note: str,
         reviewer: str,
+        deadline: Deadline,
         force: bool = False,
     ) -> ReviewResult:
         """Review an item: set its status and append (status, by, at, note) to its bounded `reviews` history.
@@ -311,9 +258,9 @@ class FailureStore(TableAdapter):
         Read, then a write conditioned on what was read (status and history unchanged), so two
         reviewers racing cannot both "win" on an open item or drop each other's history entry.
         """
-        key = {"conversationId": conversation_id, "participantId": participant_id}
+        key = _key(conversation_id, participant_id)
         for _ in range(_REVIEW_WRITE_ATTEMPTS):
-            item = self.get(conversation_id, participant_id)
+            item = self.get(conversation_id, participant_id, deadline=deadline)
             if item is None:
                 return ReviewResult(ReviewOutcome.NOT_FOUND)
             if item["status"] != FailureStatus.OPEN.value and not force:
@@ -326,49 +273,43 @@ class FailureStore(TableAdapter):
                 ":by": reviewer,
                 ":at": entry["at"],
                 ":reviews": [*(seen or [])[-(REVIEW_HISTORY_LIMIT - 1) :], entry],
-                ":seen_status": item["status"],
             }
-            condition = "attribute_exists(conversationId) AND #status = :seen_status AND "
-            if seen is None:
-                condition += "attribute_not_exists(reviews)"
-            else:
-                condition += "reviews = :seen_reviews"
-                values[":seen_reviews"] = seen
-            written = _conditionally(
-                partial(
-                    self.table.update_item,
-                    Key=key,
-                    UpdateExpression=(
-                        "SET #status = :status, reviewNote = :note, reviewedBy = :by, reviewedAt = :at, "
-                        "reviews = :reviews"
-                    ),
-                    ConditionExpression=condition,
-                    ExpressionAttributeNames={"#status": "status"},
-                    ExpressionAttributeValues=values,
-                )
+            condition = _as_read(item)
+            update = Expression(
+                "SET #status = :status, reviewNote = :note, reviewedBy = :by, reviewedAt = :at, reviews = :reviews",
+                {"#status": "status"},
+                values,
             )
-            if written:
-                return ReviewResult(ReviewOutcome.UPDATED, _review_of({**item, **_current(entry)}))
+            if seen is None:
+                condition = Expression(
+                    condition.text + " AND attribute_not_exists(reviews)", condition.names, condition.values
+                )
+            else:
+                condition = Expression(
+                    condition.text + " AND reviews = :seen_reviews",
+                    condition.names,
+                    {**(condition.values or {}), ":seen_reviews": seen},
+                )
+            try:
+                self._db.update_item(self.table_name, key, update, condition=condition, deadline=deadline)
+            except ConditionFailed:
+                continue
+            return ReviewResult(ReviewOutcome.UPDATED, _review_of({**item, **_current(entry)}))
         raise ReviewRaceError(f"{conversation_id} / {participant_id} is being reviewed concurrently; try again")
 
     # --- reads ----------------------------------------------------------------------------------
-    def get(self, conversation_id: str, participant_id: str) -> dict[str, Any] | None:
-        item = self.table.get_item(
-            Key={"conversationId": conversation_id, "participantId": participant_id}, ConsistentRead=True
-        ).get("Item")
-        return plain(item) if item else None
+    def get(self, conversation_id: str, participant_id: str, *, deadline: Deadline) -> dict[str, Any] | None:
+        return self._db.get_item(self.table_name, _key(conversation_id, participant_id), deadline=deadline)
 
-    def for_conversation(self, conversation_id: str) -> list[dict[str, Any]]:
-        from boto3.dynamodb.conditions import Key
-
-        return list(
-            self._pages(self.table.query, {"KeyConditionExpression": Key("conversationId").eq(conversation_id)})
-        )
+    def for_conversation(self, conversation_id: str, *, deadline: Deadline) -> list[dict[str, Any]]:
+        condition = Expression("conversationId = :c", values={":c": conversation_id})
+        return list(self._db.query(self.table_name, condition, deadline=deadline))
 
     def by_status(
         self,
         status: FailureStatus,
         *,
+        deadline: Deadline,
         since: datetime | None = None,
         page_size: int = 100,
         after: IndexPosition | None = None,
@@ -378,25 +319,26 @@ class FailureStore(TableAdapter):
         `after` resumes just past that position (which need not exist any more: DynamoDB treats the
         start key as a place in the index order).
         """
-        from boto3.dynamodb.conditions import Key
-
-        condition: Any = Key("status").eq(status.value)
+        text, values = "#status = :status", {":status": status.value}
         if since is not None:
-            condition = condition & Key("lastSeen").gte(iso(since))
-        kwargs: dict[str, Any] = {
-            "IndexName": STATUS_INDEX,
-            "KeyConditionExpression": condition,
-            "ScanIndexForward": False,
-            "Limit": page_size,
-        }
-        if after is not None:
-            kwargs["ExclusiveStartKey"] = after.start_key(status)
-        return self._pages(self.table.query, kwargs)
+            text, values = text + " AND lastSeen >= :since", {**values, ":since": iso(since)}
+        condition = Expression(text, {"#status": "status"}, values)
+        start = after.start_key(status) if after is not None else None
+        return self._db.query(
+            self.table_name,
+            condition,
+            deadline=deadline,
+            index=STATUS_INDEX,
+            forward=False,
+            limit=page_size,
+            first_key=start,
+        )
 
     def newest_first(
         self,
         positions: Mapping[FailureStatus, IndexPosition | None],
         *,
+        deadline: Deadline,
         since: datetime | None = None,
         page_size: int = 100,
     ) -> Iterator[dict[str, Any]]:
@@ -405,14 +347,17 @@ class FailureStore(TableAdapter):
         Each status resumes after its own position (None: from the newest), so a caller that keeps
         the position of the last item it used per status can page through every status with no scan.
         """
-        streams = [self.by_status(s, since=since, page_size=page_size, after=p) for s, p in positions.items()]
+        streams = [
+            self.by_status(s, since=since, page_size=page_size, after=p, deadline=deadline)
+            for s, p in positions.items()
+        ]
         return heapq.merge(*streams, key=lambda item: str(item["lastSeen"]), reverse=True)
 
-    def facts(self, since: date) -> Iterator[FailureFact]:
+    def facts(self, since: date, *, deadline: Deadline) -> Iterator[FailureFact]:
         """What stats need of every failure last seen since the start of `since` (UTC), any status."""
         start = datetime.combine(since, time.min, tzinfo=UTC)
         for status in FailureStatus:
-            for item in self.by_status(status, since=start):
+            for item in self.by_status(status, since=start, deadline=deadline):
                 ended = str(item.get("conversationEnd") or item.get("firstSeen") or item["lastSeen"])
                 yield FailureFact(
                     day=ended[:10],
@@ -424,19 +369,54 @@ class FailureStore(TableAdapter):
                     media_type=item.get("mediaType"),
                 )
 
-    def scan(self) -> Iterator[dict[str, Any]]:
-        return self._pages(self.table.scan, {})
+    def scan(self, *, deadline: Deadline) -> Iterator[dict[str, Any]]:
+        return self._db.scan(self.table_name, deadline=deadline)
 
-    @staticmethod
-    def _pages(operation: Callable[..., Any], kwargs: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        """Every item of a query or scan, following LastEvaluatedKey page by page."""
-        while True:
-            response = operation(**kwargs)
-            for item in response.get("Items", []):
-                yield plain(item)
-            if "LastEvaluatedKey" not in response:
-                return
-            kwargs = {**kwargs, "ExclusiveStartKey": response["LastEvaluatedKey"]}
+
+def _key(conversation_id: str, participant_id: str) -> dict[str, str]:
+    return {"conversationId": conversation_id, "participantId": participant_id}
+
+
+def _state(item: Mapping[str, Any] | None) -> RecordState | None:
+    if item is None:
+        return None
+    code = item.get("wrapupCodeId")
+    return RecordState(FailureStatus(str(item["status"])), item.get("reason"), str(code) if code else None)
+
+
+def _as_read(item: Mapping[str, Any] | None) -> Expression:
+    """The condition that the item is still what the rules decided on: absent, or same status and reason."""
+    if item is None:
+        return Expression("attribute_not_exists(conversationId)")
+    names = {"#status": "status", "#reason": "reason"}
+    values: dict[str, Any] = {":seen_status": item["status"]}
+    text = "attribute_exists(conversationId) AND #status = :seen_status AND "
+    if item.get("reason") is None:
+        text += "attribute_not_exists(#reason)"
+    else:
+        text += "#reason = :seen_reason"
+        values[":seen_reason"] = item["reason"]
+    return Expression(text, names, values)
+
+
+def _concurrent(operation: str, conversation_id: str, participant_id: str) -> StorageUnavailable:
+    return StorageUnavailable(
+        f"failure record {conversation_id} / {participant_id} kept changing for {_RECORD_WRITE_ROUNDS} rounds",
+        operation=operation,
+        code="ConcurrentWrites",
+    )
+
+
+def _attributes(failure: Failure) -> dict[str, tuple[str, Any]]:
+    """Failure field -> (item attribute, value): details cut to their limits, context as text; None when unknown."""
+    fields: dict[str, tuple[str, Any]] = {}
+    for field_name, attribute in _DETAIL_ATTRIBUTES.items():
+        value = getattr(failure, field_name)
+        fields[field_name] = (attribute, _bounded(attribute, getattr(value, "value", value)))
+    for field_name, attribute in _CONTEXT_ATTRIBUTES.items():
+        value = getattr(failure, field_name)
+        fields[field_name] = (attribute, iso(value) if isinstance(value, datetime) else value)
+    return fields
 
 
 def plain(item: Any) -> dict[str, Any]:
@@ -458,13 +438,6 @@ def _review_of(item: Mapping[str, Any]) -> Review:
     return Review(str(item["status"]), item.get("reviewedBy"), item.get("reviewedAt"), item.get("reviewNote"))
 
 
-def _details(failure: Failure) -> dict[str, Any]:
-    """The failure's detail fields as item attributes (enums as their values; None when absent;
-    strings cut to their limit)."""
-    values = {attribute: getattr(failure, field) for field, attribute in _DETAIL_ATTRIBUTES.items()}
-    return {attribute: _bounded(attribute, getattr(value, "value", value)) for attribute, value in values.items()}
-
-
 def _bounded(attribute: str, value: Any) -> Any:
     if not isinstance(value, str):
         return value
@@ -473,29 +446,3 @@ def _bounded(attribute: str, value: Any) -> Any:
         return value
     marker = f"…[cut, {len(value)} chars in all]"
     return value[: limit - len(marker)] + marker
-
-
-def _context(failure: Failure) -> dict[str, Any]:
-    values = {attribute: getattr(failure, field) for field, attribute in _CONTEXT_ATTRIBUTES.items()}
-    return {attribute: iso(value) if isinstance(value, datetime) else value for attribute, value in values.items()}
-
-
-def _names_and_values(condition: str, specific: dict[str, str]) -> Any:
-    """The expression names and values `condition` uses (DynamoDB refuses unused ones)."""
-    if ":open" not in condition:
-        return {}
-    return {
-        "ExpressionAttributeNames": {"#status": "status", "#reason": "reason"},
-        "ExpressionAttributeValues": {":open": FailureStatus.OPEN.value, **specific},
-    }
-
-
-def _conditionally(write: Callable[[], Any]) -> bool:
-    """Run a conditional write; False when its condition did not hold."""
-    try:
-        write()
-    except Exception as exc:
-        if is_conditional_failure(exc):
-            return False
-        raise
-    return True

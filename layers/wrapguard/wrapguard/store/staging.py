@@ -5,17 +5,19 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from ..aws.dynamodb import DynamoDB, Expression
+from ..domain.deadline import Deadline
 from ..domain.staging import StagedCode, most_specific
 from ..timestamps import iso, parse_iso
-from .dynamo import TableAdapter
 
 
-class StagedCodeTable(TableAdapter):
-    def __init__(self, table_name: str, ttl_hours: int = 48) -> None:
-        super().__init__(table_name)
+class StagedCodeTable:
+    def __init__(self, db: DynamoDB, table_name: str, ttl_hours: int = 48) -> None:
+        self._db = db
+        self.table_name = table_name
         self._ttl = timedelta(hours=ttl_hours)
 
-    def put(self, staged: StagedCode) -> None:
+    def put(self, staged: StagedCode, *, deadline: Deadline) -> None:
         item: dict[str, Any] = {
             "conversationId": staged.conversation_id,
             "target": staged.target,
@@ -29,14 +31,13 @@ class StagedCodeTable(TableAdapter):
         if staged.notes:
             item["notes"] = staged.notes
         # Last writer wins: a flow that stages twice means the later decision.
-        self.table.put_item(Item=item)
+        self._db.put_item(self.table_name, item, deadline=deadline)
 
-    def find(self, conversation_id: str, participant_id: str, user_id: str | None) -> StagedCode | None:
-        from boto3.dynamodb.conditions import Key
-
-        response = self.table.query(
-            KeyConditionExpression=Key("conversationId").eq(conversation_id), ConsistentRead=True
-        )
+    def find(
+        self, conversation_id: str, participant_id: str, user_id: str | None, *, deadline: Deadline
+    ) -> StagedCode | None:
+        condition = Expression("conversationId = :c", values={":c": conversation_id})
+        items = self._db.query(self.table_name, condition, consistent=True, deadline=deadline)
         candidates = [
             StagedCode(
                 conversation_id=str(item["conversationId"]),
@@ -47,9 +48,10 @@ class StagedCodeTable(TableAdapter):
                 staged_at=parse_iso(str(item["stagedAt"])),
                 source=str(item.get("source", "data_action")),
             )
-            for item in response.get("Items", [])
+            for item in items
         ]
         return most_specific(candidates, participant_id, user_id)
 
-    def delete(self, staged: StagedCode) -> None:
-        self.table.delete_item(Key={"conversationId": staged.conversation_id, "target": staged.target})
+    def delete(self, staged: StagedCode, *, deadline: Deadline) -> None:
+        key = {"conversationId": staged.conversation_id, "target": staged.target}
+        self._db.delete_item(self.table_name, key, deadline=deadline)

@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, ValidationError
 
+from ...domain.deadline import Deadline
 from ...genesys.client import GenesysClient
 from ...genesys.errors import GenesysBadResponseError
 from .models import (
@@ -56,9 +57,14 @@ def read_answer(model: type[ModelT], answer: bytes, operation: str) -> ModelT:
         ) from None
 
 
+# One set-up run's time limit (every call is also bounded by the client's HTTP timeout).
+SETUP_DEADLINE_SECONDS = 900.0
+
+
 class SetupApi:
-    def __init__(self, client: GenesysClient) -> None:
+    def __init__(self, client: GenesysClient, deadline: Deadline | None = None) -> None:
         self.client = client
+        self.deadline = deadline or Deadline.after(SETUP_DEADLINE_SECONDS)
 
     def _pages(
         self, operation: str, path: str, page_type: type[PageT], params: dict[str, Any] | None = None
@@ -66,18 +72,18 @@ class SetupApi:
         number = 1
         while True:
             query = {**(params or {}), "pageSize": PAGE_SIZE, "pageNumber": number}
-            page = read_answer(page_type, self.client.get(operation, path, query), operation)
+            page = read_answer(page_type, self.client.get(operation, path, query, deadline=self.deadline), operation)
             yield page
             if not page.entities or number >= (page.page_count or 1):
                 return
             number += 1
 
     def _get(self, model: type[ModelT], operation: str, path: str) -> ModelT:
-        return read_answer(model, self.client.get(operation, path), operation)
+        return read_answer(model, self.client.get(operation, path, deadline=self.deadline), operation)
 
     def _send(self, model: type[ModelT], method: str, operation: str, path: str, body: Any) -> ModelT:
         send = {"post": self.client.post, "put": self.client.put, "patch": self.client.patch}[method]
-        return read_answer(model, send(operation, path, body), operation)
+        return read_answer(model, send(operation, path, body, deadline=self.deadline), operation)
 
     # organization -------------------------------------------------------------------------------
     def organization(self) -> Organization:
@@ -106,7 +112,9 @@ class SetupApi:
         )
 
     def delete_integration(self, integration_id: str) -> None:
-        self.client.delete("delete_integration", f"/api/v2/integrations/{quote(integration_id)}")
+        self.client.delete(
+            "delete_integration", f"/api/v2/integrations/{quote(integration_id)}", deadline=self.deadline
+        )
 
     # credentials --------------------------------------------------------------------------------
     def credentials(self) -> list[CredentialInfo]:
@@ -123,7 +131,7 @@ class SetupApi:
 
     def delete_credential(self, credential_id: str) -> None:
         path = f"/api/v2/integrations/credentials/{quote(credential_id)}"
-        self.client.delete("delete_integrations_credential", path)
+        self.client.delete("delete_integrations_credential", path, deadline=self.deadline)
 
     # data actions -------------------------------------------------------------------------------
     def actions(self, name: str) -> list[Action]:
@@ -139,7 +147,9 @@ class SetupApi:
         return self._send(Action, "patch", "patch_integrations_action", path, update.body())
 
     def delete_action(self, action_id: str) -> None:
-        self.client.delete("delete_integrations_action", f"/api/v2/integrations/actions/{quote(action_id)}")
+        self.client.delete(
+            "delete_integrations_action", f"/api/v2/integrations/actions/{quote(action_id)}", deadline=self.deadline
+        )
 
     def test_action(self, action_id: str, payload: dict[str, Any]) -> TestExecutionResult:
         path = f"/api/v2/integrations/actions/{quote(action_id)}/test"
@@ -166,7 +176,9 @@ class SetupApi:
         return self._send(DomainOrganizationRole, "put", "put_authorization_role", path, role.body())
 
     def delete_role(self, role_id: str) -> None:
-        self.client.delete("delete_authorization_role", f"/api/v2/authorization/roles/{quote(role_id)}")
+        self.client.delete(
+            "delete_authorization_role", f"/api/v2/authorization/roles/{quote(role_id)}", deadline=self.deadline
+        )
 
     def oauth_clients(self, name: str) -> list[OAuthClient]:
         pages = self._pages("get_oauth_clients", "/api/v2/oauth/clients", OAuthClientPage)
@@ -183,4 +195,4 @@ class SetupApi:
         return self._send(OAuthClient, "put", "put_oauth_client", path, request.body())
 
     def delete_oauth_client(self, client_id: str) -> None:
-        self.client.delete("delete_oauth_client", f"/api/v2/oauth/clients/{quote(client_id)}")
+        self.client.delete("delete_oauth_client", f"/api/v2/oauth/clients/{quote(client_id)}", deadline=self.deadline)

@@ -154,7 +154,7 @@ class Verifier:
             )
         genesys = self.functions_client(credentials)
         try:
-            genesys.authenticate()
+            genesys.authenticate(deadline=self.api.deadline)
         finally:
             genesys.close()
         client = self.api.oauth_client(credentials.client_id)
