@@ -91,7 +91,12 @@ def run_variant(variant: Variant, args: argparse.Namespace) -> tuple[PeakReport,
     # The template's defaults for logs and metrics (LogLevel INFO, EMF metrics on), for their bytes.
     env = {**variant.env, "POWERTOOLS_LOG_LEVEL": "INFO", "POWERTOOLS_METRICS_DISABLED": "false"}
     config = PeakConfig(
-        interactions=args.interactions, per_minute=args.per_minute, factor=args.factor, seed=args.seed, env=env
+        interactions=args.interactions,
+        per_minute=args.per_minute,
+        factor=args.factor,
+        seed=args.seed,
+        acw_seconds=(args.acw_seconds[0], args.acw_seconds[1]),
+        env=env,
     )
     with local_stack() as stack:
         sqs = boto3.client("sqs")
@@ -206,7 +211,7 @@ def section(results: dict[str, dict[str, Any]], args: argparse.Namespace, took: 
         "Each interaction: while the customer is still talking, the flow's data action stages `Resolved`",
         "(ApplyWrapupFunction, synchronous); 20 s later the agent hangs up and Genesys emits `user.end`,",
         "delivered 0.2-1 s later, and a second time 0-5 s after that for 10 % of them; after-call work",
-        "lasts 60-180 s (uniform), then ends. WrapupEventsFunction is invoked asynchronously with Lambda's",
+        f"lasts {args.acw_seconds[0]:g}-{args.acw_seconds[1]:g} s (uniform), then ends. WrapupEventsFunction is invoked asynchronously with Lambda's",
         "concurrency emulated (`simulator/wrapguard_local/lambda_async.py`): every concurrent invocation",
         "runs in a container of its own (a thread that imported the handler, so its own clients and",
         "tokens); a busy function scales out with a new container; among idle containers the most recently",
@@ -331,6 +336,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-minute", type=float, default=500.0)
     parser.add_argument("--factor", type=float, default=1.0, help="simulated seconds per real second")
     parser.add_argument("--seed", type=int, default=19)
+    parser.add_argument(
+        "--acw-seconds", type=float, nargs=2, default=[60.0, 180.0], metavar=("MIN", "MAX"), help="after-call work"
+    )
     parser.add_argument("--only", choices=[v.key for v in VARIANTS], help="run one variant (with --json)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON; write nothing")
     args = parser.parse_args(argv)
@@ -347,7 +355,10 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             print(f"peak: {variant.label} ...", file=sys.stderr, flush=True)
             report, logged = run_variant(variant, args)
-            results[variant.key] = figures(report, logged)
+            done = results[variant.key] = figures(report, logged)
+            summary = {k: done[k] for k in ("applied", "recorded", "dead_lettered", "lost", "applied_twice")}
+            summary |= {k: done[k] for k in ("genesys_429", "p99_seconds", "tokens_used", "harness_lag_p99")}
+            print(f"peak: {variant.key} done in {done['real_seconds']:.0f} s: {summary}", file=sys.stderr, flush=True)
     if args.json:
         print(json.dumps(results), file=out)
         return 0
