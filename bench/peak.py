@@ -357,7 +357,9 @@ def main(argv: list[str] | None = None) -> int:
             report, logged = run_variant(variant, args)
             done = results[variant.key] = figures(report, logged)
             summary = {k: done[k] for k in ("applied", "recorded", "dead_lettered", "lost", "applied_twice")}
-            summary |= {k: done[k] for k in ("genesys_429", "p99_seconds", "tokens_used", "harness_lag_p99")}
+            summary |= {
+                k: done[k] for k in ("genesys_429", "p99_seconds", "tokens_used", "harness_lag_p99", "containers")
+            }
             print(f"peak: {variant.key} done in {done['real_seconds']:.0f} s: {summary}", file=sys.stderr, flush=True)
     if args.json:
         print(json.dumps(results), file=out)

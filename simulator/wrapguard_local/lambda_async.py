@@ -164,6 +164,7 @@ class AsyncFunction:
         self._closed = False
         self.invocations: list[Invocation] = []
         self.dead_lettered = 0
+        self.destination_failures = 0
         self.peak_concurrency = 0
         self._dispatcher = threading.Thread(target=self._dispatch, name=f"{name}-dispatch", daemon=True)
         self._dispatcher.start()
@@ -270,7 +271,12 @@ class AsyncFunction:
             again = _Pending(self._timebase.now() + delay, next(self._seq), pending.event, pending.attempt + 1)
             self._enqueue(again)
         elif self._on_failure is not None:
-            self._on_failure(failure_record(pending.event, error, pending.attempt, self._function_arn))
-            with self._lock:
-                self.dead_lettered += 1
+            try:
+                self._on_failure(failure_record(pending.event, error, pending.attempt, self._function_arn))
+            except Exception:  # the destination itself failed: the event is lost, and the count says so
+                with self._lock:
+                    self.destination_failures += 1
+            else:
+                with self._lock:
+                    self.dead_lettered += 1
         return handler
