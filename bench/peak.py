@@ -203,7 +203,8 @@ def section(results: dict[str, dict[str, Any]], args: argparse.Namespace, took: 
         BEGIN,
         "## Peak: a large centre against Genesys' rate limits (`bench/peak.py`)",
         "",
-        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `make bench` on {platform.machine()}, "
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `python bench/peak.py --interactions {args.interactions}"
+        f" --factor {args.factor:g}` (`make bench` runs `PEAK=5000` at factor 1) on {platform.machine()}, "
         f"Python {platform.python_version()}, in {took / 60:.0f} min: {args.interactions:,} interactions ending at "
         f"{args.per_minute:.0f} a minute (Poisson, seed {args.seed}), time compressed {args.factor:g}x, "
         "both variants on the same seed.",
