@@ -51,12 +51,12 @@ class Variant:
 VARIANTS = (
     Variant(
         "without",
-        "without: 1 token per container, no pacing",
+        "without: 1 token per container, no pacing (defaults)",
         {"GENESYS_TOKENS_PER_CONTAINER": "1", "GENESYS_REQUESTS_PER_TOKEN_PER_MINUTE": "0"},
     ),
     Variant(
         "with",
-        "with: up to 3 tokens per container, paced below 300/min each (defaults)",
+        "with: up to 3 tokens per container, paced below 300/min each",
         {"GENESYS_TOKENS_PER_CONTAINER": "3", "GENESYS_REQUESTS_PER_TOKEN_PER_MINUTE": "300"},
     ),
 )
@@ -260,7 +260,7 @@ def section(results: dict[str, dict[str, Any]], args: argparse.Namespace, took: 
         f"p99 {with_['p99_seconds']:.1f} s, 429s {with_['share_429']:.2%}).",
         "",
         "The mechanism (`layers/wrapguard/wrapguard/genesys/token_pool.py`, parameters",
-        "`GenesysTokensPerContainer` = 3 and `GenesysRequestsPerTokenPerMinute` = 300): each container",
+        "`GenesysTokensPerContainer` = 3 and `GenesysRequestsPerTokenPerMinute` = 300; off by default): each container",
         "holds up to K client-credentials tokens of the same OAuth client and sends each request on the",
         "token that can send soonest; each token is paced by a token bucket that lets at most 95 % of the",
         "limit through in any minute (burst 10 % of it, the rest spread evenly), so a busy container waits",

@@ -81,7 +81,7 @@ def test_without_pacing_one_token_collects_429s(world: World, server: SimulatorS
 def test_pool_settings_are_validated_and_name_the_variable() -> None:
     base = {"GENESYS_CLIENT_ID": "c", "GENESYS_CLIENT_SECRET": "s"}
     settings = load_settings(GenesysSettings, base)
-    assert (settings.genesys_tokens_per_container, settings.genesys_requests_per_token_per_minute) == (3, 300)
+    assert (settings.genesys_tokens_per_container, settings.genesys_requests_per_token_per_minute) == (1, 0)
     for name, value in (
         ("GENESYS_TOKENS_PER_CONTAINER", "0"),
         ("GENESYS_TOKENS_PER_CONTAINER", "11"),
