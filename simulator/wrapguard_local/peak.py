@@ -117,7 +117,7 @@ def run_peak(config: PeakConfig, compressed: CompressedTime, stack: Any, sqs: An
     from . import demo_data
 
     sim = stack.sim
-    sim.clock = compressed.clock
+    sim.clock = compressed.now  # reads the clock `start()` installs below, not the one in place now
     sim.rate_limits = config.rate_limits
     os.environ.update(config.env)
     code_id = next(code for code, name in demo_data.CODES.items() if name == "Resolved")
