@@ -129,6 +129,14 @@ def test_waiting_longer_than_the_caller_allows_raises_a_transient_429_without_sl
     assert slept == [pytest.approx(60.0 / (285 - 28))]
 
 
+@pytest.mark.parametrize("limit", [None, 300])
+def test_a_request_that_need_not_wait_is_never_refused_even_with_no_time_left(limit: int | None) -> None:
+    clock = ManualClock(start=0.0)
+    pool = _pool(clock, size=1, limit=limit)
+    fetch = _Fetcher()
+    assert pool.acquire(fetch, max_wait=lambda: -3.0) == "tok-1"  # the deadline checks belong to the client
+
+
 def pool_burst(limit: int) -> int:
     return TokenBucket(limit, ManualClock()).burst
 

@@ -129,7 +129,7 @@ class TokenPool:
                 best = _Held(value, self._clock() + lifetime, self._bucket())
                 self._held.append(best)
                 wait = 0.0
-            if wait > max_wait():
+            if wait > 0 and wait > max_wait():  # a request that need not wait is never refused here
                 raise GenesysPacingError(
                     f"every token of this container's pool ({len(self._held)} of {self.size}) is at its pacing"
                     f" limit ({self.requests_per_minute}/min) for {wait:.1f} s, longer than the time left",
