@@ -79,6 +79,8 @@ class ConversationRoutes(World):
             return _error(400, f"Invalid wrap-up code {wrapup['code']}", INVALID_CODE_CODE)
         participant.wrapup = self._wrapup(wrapup["code"], wrapup.get("notes"))
         participant.apply_count += 1
+        if participant.applied_at is None:
+            participant.applied_at = self.clock()
         return Response(202)
 
     def _h_participant_wrapupcodes(self, args: dict[str, str], *_: Any) -> Response:

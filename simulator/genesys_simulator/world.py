@@ -46,6 +46,7 @@ class Participant:
     wrapup_required: bool = True
     wrapup: dict[str, Any] | None = None
     apply_count: int = 0
+    applied_at: float | None = None  # the simulator's clock at the first accepted PATCH (the peak bench's latency)
 
     def window_open(self) -> bool:
         return self.comm_state == "disconnected" and self.acw_state == "pending"

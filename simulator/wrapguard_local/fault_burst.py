@@ -143,11 +143,11 @@ def run_burst(
                     report.dead_lettered_messages += outcome.dead_lettered
     sim.clear_faults()
     report.genesys_requests = dict(sim.counters)
-    _classify(report, sim, calls, code_id=code_id, sqs=sqs, queue_url=queue_url)
+    classify(report, sim, calls, code_id=code_id, sqs=sqs, queue_url=queue_url)
     return report
 
 
-def _classify(
+def classify(
     report: BurstReport, sim: SimulatorState, calls: list[tuple[str, str]], *, code_id: str, sqs: Any, queue_url: str
 ) -> None:
     from wrapguard.store.failures import FailureStore

@@ -32,7 +32,7 @@ class FakeLambdaContext:
     invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:wrapguard-test"
     aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     timeout_seconds: float = 25.0
-    started: float = field(default_factory=time.monotonic)
+    started: float = field(default_factory=lambda: time.monotonic())  # noqa: PLW0108 - late-bound: compressed_time.py patches it
 
     def get_remaining_time_in_millis(self) -> int:
         return int((self.timeout_seconds - (time.monotonic() - self.started)) * 1000)

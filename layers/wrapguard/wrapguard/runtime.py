@@ -23,6 +23,7 @@ from .domain.observations import WouldApplyCounter
 from .genesys.client import GenesysClient, RetryPolicy
 from .genesys.credentials import credentials_source
 from .genesys.gateway import GenesysGateway
+from .genesys.token_pool import TokenPool
 from .policy_source import AppConfigPolicy, PolicyLocation
 from .settings import (
     ApplySettings,
@@ -71,6 +72,10 @@ def build_genesys(
             sleep=counted_sleep,
         ),
         on_answer=count_genesys_answer,  # 429/5xx counts for the dashboard
+        tokens=TokenPool(
+            size=settings.genesys_tokens_per_container,
+            requests_per_minute=settings.genesys_requests_per_token_per_minute or None,
+        ),
     )
 
 

@@ -127,6 +127,10 @@ class GenesysSettings(BaseModel):
     genesys_http_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     genesys_max_attempts: int = Field(default=4, ge=1, le=10)
     genesys_retry_base_delay_seconds: float = Field(default=0.2, ge=0, le=5)
+    # Tokens per container and their pacing (genesys/token_pool.py); 0 = no pacing (one token). Off by
+    # default: the peak benchmark has not shown the pacing to help yet (docs/benchmarks.md, peak).
+    genesys_tokens_per_container: int = Field(default=1, ge=1, le=10)
+    genesys_requests_per_token_per_minute: int = Field(default=0, ge=0, le=100_000)
 
     @field_validator("genesys_region")
     @classmethod
@@ -134,6 +138,13 @@ class GenesysSettings(BaseModel):
         value = REGION_DOMAINS.get(value, value)
         if "." not in value or "/" in value:
             raise ValueError("expected a Genesys Cloud domain such as mypurecloud.com or a region key")
+        return value
+
+    @field_validator("genesys_requests_per_token_per_minute")
+    @classmethod
+    def _paceable(cls, value: int) -> int:
+        if value == 1:
+            raise ValueError("expected 0 (no pacing) or at least 2 requests per minute")
         return value
 
     @field_validator("genesys_api_url", "genesys_login_url")

@@ -1,7 +1,9 @@
 """A small Genesys Cloud REST client over httpx.
 
-- OAuth client-credentials token, cached per container until shortly before expiry, fetched again
-  once when the API answers 401 (client-credentials tokens cannot be refreshed: docs/genesys-api-notes.md s5).
+- OAuth client-credentials tokens, held per container until shortly before expiry in a `TokenPool`
+  (token_pool.py: up to K tokens, each paced below Genesys' per-token limit), all dropped and fetched
+  again once when the API answers 401 (client-credentials tokens cannot be refreshed:
+  docs/genesys-api-notes.md s5).
 - One httpx.Client per container, so connections are reused across warm invocations.
 - Bounded retries with exponential backoff and full jitter on 429/502/503/504 and on timeouts,
   honouring `Retry-After` (whole seconds), never sleeping past the caller's `deadline` (every method takes one).
@@ -45,6 +47,7 @@ from .errors import (
     GenesysUncertainApplyError,
 )
 from .models import Conversation, ErrorBody, TokenResponse, WrapupCode, WrapupCodePage, WrapupInput
+from .token_pool import TokenPool
 
 TOKEN_EXPIRY_MARGIN_SECONDS = 60
 # The vendor's Java SDK treats a Retry-After beyond 180 s as a daily limit breach and gives up.
@@ -104,6 +107,7 @@ class GenesysClient:
         http: httpx.Client | None = None,
         on_answer: Callable[[int], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        tokens: TokenPool | None = None,
     ) -> None:
         self._api_url = api_url.rstrip("/")
         self._login_url = login_url.rstrip("/")
@@ -116,37 +120,38 @@ class GenesysClient:
             timeout=timeout_seconds, limits=httpx.Limits(max_keepalive_connections=10), event_hooks=hooks
         )
         self._clock = clock
-        self._token: str | None = None
-        self._token_expires_at = 0.0
+        self._tokens = tokens or TokenPool(clock=lambda: self._clock())  # noqa: PLW0108 - late-bound: tests move the clock
 
     # --- token ----------------------------------------------------------------------------------
     def _access_token(self, deadline: Deadline) -> str:
-        if self._token is None or self._clock() >= self._token_expires_at:
-            self._fetch_token(deadline)
-        assert self._token is not None
-        return self._token
+        """A token for one request (its pacing budget taken); waits for one only while a request
+        could still complete before the deadline."""
+        return self._tokens.acquire(
+            lambda: self._fetch_token(deadline), max_wait=lambda: deadline.remaining() - self._timeout
+        )
 
     def invalidate_token(self) -> None:
-        self._token = None
+        self._tokens.clear()
 
     def authenticate(self, *, deadline: Deadline) -> None:
         """Get a token now (GenesysAuthError if the grant is refused): a credentials check for set-up tools."""
         self.invalidate_token()
         self._access_token(deadline)
 
-    def _fetch_token(self, deadline: Deadline) -> None:
+    def _fetch_token(self, deadline: Deadline) -> tuple[str, float]:
         """The grant with the source's current credentials; if refused as a client, once more with the
-        source read again at once (a rotated secret, issue 15 D1), when that gives other credentials."""
+        source read again at once (a rotated secret, issue 15 D1), when that gives other credentials.
+        Returns the token and how long to use it."""
         credentials = self._credentials.current(deadline=deadline)
         try:
-            self._grant(credentials, deadline)
+            return self._grant(credentials, deadline)
         except GenesysAuthError:
             fresh = self._credentials.refresh(deadline=deadline)
             if fresh == credentials:
                 raise
-            self._grant(fresh, deadline)
+            return self._grant(fresh, deadline)
 
-    def _grant(self, credentials: ClientCredentials, deadline: Deadline) -> None:
+    def _grant(self, credentials: ClientCredentials, deadline: Deadline) -> tuple[str, float]:
         basic = base64.b64encode(
             f"{credentials.client_id}:{credentials.client_secret.get_secret_value()}".encode()
         ).decode()
@@ -174,8 +179,7 @@ class GenesysClient:
                 ) from None
             raise
         token = _parse(TOKEN_OPERATION, response, TokenResponse.model_validate_json)
-        self._token = token.access_token
-        self._token_expires_at = self._clock() + max(0, token.expires_in - TOKEN_EXPIRY_MARGIN_SECONDS)
+        return token.access_token, max(0, token.expires_in - TOKEN_EXPIRY_MARGIN_SECONDS)
 
     # --- transport ------------------------------------------------------------------------------
     def _request_timeout(self, deadline: Deadline) -> float:
