@@ -56,6 +56,33 @@ def _fips(aws: AwsSettings) -> bool:
     return (aws.aws_use_fips_endpoint or "").strip().lower() == "true"
 
 
+def _json_api(
+    aws: AwsSettings,
+    *,
+    service: str,
+    target_prefix: str,
+    json_version: str,
+    endpoint_override: str | None,
+    credentials: CredentialProvider | None,
+    region: str | None,
+    timeouts: Timeouts | None,
+    http: httpx.Client | None,
+) -> JsonApi:
+    """One service's client over the one transport: its endpoint (override, AWS_ENDPOINT_URL, or the
+    region's), and the process's credentials unless others are given."""
+    chosen = _region(aws, region)
+    return JsonApi(
+        service=service,
+        target_prefix=target_prefix,
+        json_version=json_version,
+        endpoint=endpoint_override or aws.aws_endpoint_url or endpoint_for(service, chosen, fips=_fips(aws)),
+        region=chosen,
+        credentials=credentials or process_credentials(aws),
+        timeouts=timeouts,
+        http=http,
+    )
+
+
 def dynamodb(
     aws: AwsSettings,
     *,
@@ -64,21 +91,19 @@ def dynamodb(
     timeouts: Timeouts | None = None,
     http: httpx.Client | None = None,
 ) -> DynamoDB:
-    chosen = _region(aws, region)
-    endpoint = (
-        aws.aws_endpoint_url_dynamodb or aws.aws_endpoint_url or endpoint_for("dynamodb", chosen, fips=_fips(aws))
+    return DynamoDB(
+        _json_api(
+            aws,
+            service="dynamodb",
+            target_prefix=DYNAMODB_TARGET,
+            json_version="1.0",
+            endpoint_override=aws.aws_endpoint_url_dynamodb,
+            credentials=credentials,
+            region=region,
+            timeouts=timeouts,
+            http=http,
+        )
     )
-    api = JsonApi(
-        service="dynamodb",
-        target_prefix=DYNAMODB_TARGET,
-        json_version="1.0",
-        endpoint=endpoint,
-        region=chosen,
-        credentials=credentials or process_credentials(aws),
-        timeouts=timeouts,
-        http=http,
-    )
-    return DynamoDB(api)
 
 
 def secrets_manager(
@@ -88,24 +113,20 @@ def secrets_manager(
     region: str | None = None,
     http: httpx.Client | None = None,
 ) -> SecretsManager:
-    chosen = _region(aws, region)
-    endpoint = (
-        aws.aws_endpoint_url_secrets_manager
-        or aws.aws_endpoint_url
-        or endpoint_for("secretsmanager", chosen, fips=_fips(aws))
+    return SecretsManager(
+        _json_api(
+            aws,
+            service="secretsmanager",
+            target_prefix=SECRETS_TARGET,
+            json_version="1.1",
+            endpoint_override=aws.aws_endpoint_url_secrets_manager,
+            credentials=credentials,
+            region=region,
+            # A secret read happens once per cache age; a slower answer than DynamoDB's is normal.
+            timeouts=Timeouts(connect=1.0, read=3.0),
+            http=http,
+        )
     )
-    api = JsonApi(
-        service="secretsmanager",
-        target_prefix=SECRETS_TARGET,
-        json_version="1.1",
-        endpoint=endpoint,
-        region=chosen,
-        credentials=credentials or process_credentials(aws),
-        # A secret read happens once per cache age; a slower answer than DynamoDB's is normal.
-        timeouts=Timeouts(connect=1.0, read=3.0),
-        http=http,
-    )
-    return SecretsManager(api)
 
 
 def firehose(
@@ -115,22 +136,20 @@ def firehose(
     region: str | None = None,
     http: httpx.Client | None = None,
 ) -> Firehose:
-    chosen = _region(aws, region)
-    endpoint = (
-        aws.aws_endpoint_url_firehose or aws.aws_endpoint_url or endpoint_for("firehose", chosen, fips=_fips(aws))
+    return Firehose(
+        _json_api(
+            aws,
+            service="firehose",
+            target_prefix=FIREHOSE_TARGET,
+            json_version="1.1",
+            endpoint_override=aws.aws_endpoint_url_firehose,
+            credentials=credentials,
+            region=region,
+            # A batch of up to 500 records is a larger request than a DynamoDB item.
+            timeouts=Timeouts(connect=1.0, read=3.0),
+            http=http,
+        )
     )
-    api = JsonApi(
-        service="firehose",
-        target_prefix=FIREHOSE_TARGET,
-        json_version="1.1",
-        endpoint=endpoint,
-        region=chosen,
-        credentials=credentials or provider_from_environment(aws),
-        # A batch of up to 500 records is a larger request than a DynamoDB item.
-        timeouts=Timeouts(connect=1.0, read=3.0),
-        http=http,
-    )
-    return Firehose(api)
 
 
 def local_db() -> DynamoDB:
