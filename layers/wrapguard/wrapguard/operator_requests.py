@@ -10,7 +10,7 @@ and Genesys secret (issue 16, item 3), so none of these is ever on a reviewer's 
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator, model_validator
 
@@ -26,7 +26,23 @@ def is_operator_request(event: Any) -> bool:
     return isinstance(event, dict) and OPERATION_FIELD in event
 
 
-class OperatorRetryRequest(BaseModel):
+class _Message(BaseModel):
+    """What every operator request and answer shares: strict parsing into a typed error, and the
+    JSON payload an Invoke carries."""
+
+    @classmethod
+    def parse(cls, event: Any) -> Self:
+        """The message, or InvalidInputError naming each bad field (never echoing the values)."""
+        try:
+            return cls.model_validate(event)
+        except ValidationError as exc:
+            raise InvalidInputError.from_validation_error(exc) from None
+
+    def to_payload(self) -> dict[str, Any]:
+        return self.model_dump(by_alias=True, exclude_none=True, mode="json")
+
+
+class OperatorRetryRequest(_Message):
     """Apply a failure's code again, now, and mark the failure resolved when the code is on the participant."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
@@ -55,17 +71,6 @@ class OperatorRetryRequest(BaseModel):
             raise ValueError("codeId: give exactly one of codeId or codeName")
         return self
 
-    @classmethod
-    def parse(cls, event: Any) -> OperatorRetryRequest:
-        """The request, or InvalidInputError naming each bad field (never echoing the values)."""
-        try:
-            return cls.model_validate(event)
-        except ValidationError as exc:
-            raise InvalidInputError.from_validation_error(exc) from None
-
-    def to_payload(self) -> dict[str, Any]:
-        return self.model_dump(by_alias=True, exclude_none=True, mode="json")
-
     def to_domain(self) -> RetryRequest:
         return RetryRequest(
             conversation_id=self.conversation_id,
@@ -77,7 +82,7 @@ class OperatorRetryRequest(BaseModel):
         )
 
 
-class OperatorRetryAnswer(BaseModel):
+class OperatorRetryAnswer(_Message):
     model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
 
     conversation_id: str = Field(alias="conversationId")
@@ -102,11 +107,8 @@ class OperatorRetryAnswer(BaseModel):
             resolved=answer.resolved,
         )
 
-    def to_payload(self) -> dict[str, Any]:
-        return self.model_dump(by_alias=True, exclude_none=True, mode="json")
 
-
-class OperatorCodeCheckRequest(BaseModel):
+class OperatorCodeCheckRequest(_Message):
     """Is this a wrap-up code of the org, valid for the participant (its queue)? `wrapguard-review resolve
     --code/--code-id` asks before recording a reviewer's code in the reporting ledger (docs/ledger.md).
     Read-only: nothing is applied or written."""
@@ -132,18 +134,8 @@ class OperatorCodeCheckRequest(BaseModel):
             raise ValueError("codeId: give exactly one of codeId or codeName")
         return self
 
-    @classmethod
-    def parse(cls, event: Any) -> OperatorCodeCheckRequest:
-        try:
-            return cls.model_validate(event)
-        except ValidationError as exc:
-            raise InvalidInputError.from_validation_error(exc) from None
 
-    def to_payload(self) -> dict[str, Any]:
-        return self.model_dump(by_alias=True, exclude_none=True, mode="json")
-
-
-class OperatorCodeCheckAnswer(BaseModel):
+class OperatorCodeCheckAnswer(_Message):
     """`found`: the code (by id or name) is among the participant's valid codes; then its id and name."""
 
     model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
@@ -151,9 +143,6 @@ class OperatorCodeCheckAnswer(BaseModel):
     found: StrictBool
     code_id: str | None = Field(default=None, alias="codeId")
     code_name: str | None = Field(default=None, alias="codeName")
-
-    def to_payload(self) -> dict[str, Any]:
-        return self.model_dump(by_alias=True, exclude_none=True, mode="json")
 
 
 def operation_of(event: dict[str, Any]) -> Any:
