@@ -1,5 +1,6 @@
-"""The peak benchmark (issue 19): a large centre's peak against Genesys' rate limits, without and with
-the token pool + pacing, side by side on the same seed -> its section of docs/benchmarks.md.
+"""The peak benchmark (issue 19): a large centre's peak against Genesys' rate limits, without the token
+pool + pacing, with it (the template's defaults), and with it under a cap on the event function's
+concurrency, side by side on the same seed -> its section of docs/benchmarks.md.
 
 `python bench/peak.py` (run by `make bench`): 5,000 interactions ending at 500 a minute, 10 simulated
 minutes (simulator/wrapguard_local/peak.py says what happens to each; compressed_time.py what the
@@ -46,19 +47,21 @@ class Variant:
     key: str
     label: str
     env: dict[str, str]
+    reserved_concurrency: int | None = None  # WrapupEventsMaxConcurrency; None: no cap
 
 
+POOL = {"GENESYS_TOKENS_PER_CONTAINER": "3", "GENESYS_REQUESTS_PER_TOKEN_PER_MINUTE": "300"}
+# Below the event function's peak concurrency at the default peak (7 containers in the run with the pool),
+# so that the cap binds and its cost in latency shows (`--cap` changes it).
+CAP = 4
 VARIANTS = (
     Variant(
         "without",
-        "without: 1 token per container, no pacing (defaults)",
+        "without: 1 token per container, no pacing",
         {"GENESYS_TOKENS_PER_CONTAINER": "1", "GENESYS_REQUESTS_PER_TOKEN_PER_MINUTE": "0"},
     ),
-    Variant(
-        "with",
-        "with: up to 3 tokens per container, paced below 300/min each",
-        {"GENESYS_TOKENS_PER_CONTAINER": "3", "GENESYS_REQUESTS_PER_TOKEN_PER_MINUTE": "300"},
-    ),
+    Variant("with", "with (template defaults): up to 3 tokens per container, paced below 300/min each", POOL),
+    Variant("capped", "with, and `WrapupEventsMaxConcurrency` (the cap below)", POOL, reserved_concurrency=CAP),
 )
 
 
@@ -97,6 +100,7 @@ def run_variant(variant: Variant, args: argparse.Namespace) -> tuple[PeakReport,
         seed=args.seed,
         acw_seconds=(args.acw_seconds[0], args.acw_seconds[1]),
         env=env,
+        reserved_concurrency=args.cap if variant.reserved_concurrency is not None else None,
     )
     with local_stack() as stack:
         sqs = boto3.client("sqs")
@@ -155,6 +159,7 @@ def figures(report: PeakReport, log_bytes: int) -> dict[str, Any]:
         "event_invocations": len(events),
         "event_errors": sum(1 for i in events if i.error),
         "containers": report.containers,
+        "throttles": report.throttles,
         "gb_seconds": usage.billed_seconds * usage.memory_mb / 1024,
         "dynamodb_writes": writes,
         "dynamodb_reads": reads,
@@ -178,6 +183,7 @@ def _s(value: float) -> str:
 
 def section(results: dict[str, dict[str, Any]], args: argparse.Namespace, took: float) -> list[str]:
     without, with_ = results["without"], results["with"]
+    shown = [v for v in VARIANTS if v.key in results]
     rows = [
         ("applied (code held in Genesys)", "applied", _n),
         ("recorded (open failure record)", "recorded", _n),
@@ -197,6 +203,7 @@ def section(results: dict[str, dict[str, Any]], args: argparse.Namespace, took: 
         ("Lambda GB-s (billed durations x 512 MB, without INIT)", "gb_seconds", lambda v: f"{v:,.1f}"),
         ("DynamoDB writes / reads", "dynamodb_writes", None),
         ("containers started (data action / events)", "containers", None),
+        ("events throttled at the cap (sent back to Lambda's queue)", "throttles", _n),
         ("harness lag p99 (driver behind its schedule)", "harness_lag_p99", lambda v: f"{v:.2f} s"),
     ]
     lines = [
@@ -207,7 +214,7 @@ def section(results: dict[str, dict[str, Any]], args: argparse.Namespace, took: 
         f" --factor {args.factor:g}` (`make bench` runs `PEAK=5000` at factor 1) on {platform.machine()}, "
         f"Python {platform.python_version()}, in {took / 60:.0f} min: {args.interactions:,} interactions ending at "
         f"{args.per_minute:.0f} a minute (Poisson, seed {args.seed}), time compressed {args.factor:g}x, "
-        "both variants on the same seed.",
+        "every variant on the same seed.",
         "",
         "Each interaction: while the customer is still talking, the flow's data action stages `Resolved`",
         "(ApplyWrapupFunction, synchronous); 20 s later the agent hangs up and Genesys emits `user.end`,",
@@ -232,21 +239,21 @@ def section(results: dict[str, dict[str, Any]], args: argparse.Namespace, took: 
         "(not stretched) to the waits in simulated seconds. The harness shares one Python process among",
         "all containers: when it falls behind, the harness lag row says so.",
         "",
-        f"| measure | {VARIANTS[0].label} | {VARIANTS[1].label} |",
-        "|---|---|---|",
+        "| measure | " + " | ".join(v.label for v in shown) + " |",
+        "|---" * (len(shown) + 1) + "|",
     ]
+    columns = [results[v.key] for v in shown]
     for label, key, fmt in rows:
         if key == "dynamodb_writes":
-            cells = [f"{_n(r['dynamodb_writes'])} / {_n(r['dynamodb_reads'])}" for r in (without, with_)]
+            cells = [f"{_n(r['dynamodb_writes'])} / {_n(r['dynamodb_reads'])}" for r in columns]
         elif key == "containers":
             cells = [
-                f"{r['containers']['ApplyWrapupFunction']} / {r['containers']['WrapupEventsFunction']}"
-                for r in (without, with_)
+                f"{r['containers']['ApplyWrapupFunction']} / {r['containers']['WrapupEventsFunction']}" for r in columns
             ]
         else:
             assert fmt is not None
-            cells = [fmt(r[key]) for r in (without, with_)]
-        lines.append(f"| {label} | {cells[0]} | {cells[1]} |")
+            cells = [fmt(r[key]) for r in columns]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
     met = (
         with_["lost"] == 0
         and with_["applied_twice"] == 0
@@ -259,19 +266,44 @@ def section(results: dict[str, dict[str, Any]], args: argparse.Namespace, took: 
         f"**{'met' if met else 'NOT met'}** (lost {with_['lost']}, twice {with_['applied_twice']}, "
         f"p99 {with_['p99_seconds']:.1f} s, 429s {with_['share_429']:.2%}).",
         "",
-        "The mechanism (`layers/wrapguard/wrapguard/genesys/token_pool.py`, parameters",
-        "`GenesysTokensPerContainer` = 3 and `GenesysRequestsPerTokenPerMinute` = 300; off by default): each container",
-        "holds up to K client-credentials tokens of the same OAuth client and sends each request on the",
-        "token that can send soonest; each token is paced by a token bucket that lets at most 95 % of the",
-        "limit through in any minute (burst 10 % of it, the rest spread evenly), so a busy container waits",
-        "a fraction of a second instead of collecting 429s and Retry-After waits; a fourth token is never",
-        "fetched, and a quiet container keeps one. A wait longer than the invocation's time raises a",
-        "transient 429 (recorded, then Lambda's retry). Without pacing a container uses one token.",
+        "The mechanism (`layers/wrapguard/wrapguard/genesys/token_pool.py`; template parameters",
+        "`GenesysTokensPerContainer`, default 3, and `GenesysRequestsPerTokenPerMinute`, default 300, Genesys'",
+        "default limit; 0 turns pacing off): each container holds up to K client-credentials tokens of the",
+        "same OAuth client and sends each request on the token that can send soonest; each token is paced",
+        "by a token bucket that lets at most 95 % of the limit through in any minute (burst 10 % of it, the",
+        "rest spread evenly), so a busy container waits a fraction of a second instead of collecting 429s",
+        "and Retry-After waits; a fourth token is never fetched, and a quiet container keeps one. A wait",
+        "longer than the invocation's time raises a transient 429 (recorded, then Lambda's retry). Without",
+        "pacing a container uses one token. An org whose limit was raised by a support case sets its figure.",
         "",
+        *cap_paragraph(results, args.cap),
         *cost_section(with_, without),
         END,
     ]
     return lines
+
+
+def cap_paragraph(results: dict[str, dict[str, Any]], cap: int) -> list[str]:
+    capped = results.get("capped")
+    if capped is None:
+        return []
+    with_ = results["with"]
+    return [
+        f"The cap (`WrapupEventsMaxConcurrency`, default 0 = none; measured at {cap}): the event function's",
+        "reserved concurrency, so at most that many containers, and so at most that many x K tokens, call",
+        "Genesys for events at once, whatever the burst: a bound on wrapguard's share of the org's API",
+        "budget and on its token creations. Events over the cap are throttled back into Lambda's",
+        "asynchronous queue and retried with backoff (1 s, doubling, to 5 minutes; emulated) within",
+        f"the event age of an hour. Here it held the events to {capped['containers']['WrapupEventsFunction']} "
+        f"containers ({with_['containers']['WrapupEventsFunction']} without it) and "
+        f"{_n(capped['tokens_used'])} tokens ({_n(with_['tokens_used'])}), with {_n(capped['throttles'])} throttles "
+        f"and a p99 of {capped['p99_seconds']:.1f} s ({with_['p99_seconds']:.1f} s): a cap below the",
+        "peak's concurrency delays codes by the throttle backoff, and one set too low makes them miss the",
+        "after-call work window (recorded, never lost). It is off by default; set it to bound the tokens,",
+        "well above the concurrency the events function reaches at your peak (CloudWatch",
+        "`ConcurrentExecutions`), and watch the `events-throttled` alarm.",
+        "",
+    ]
 
 
 def cost_section(with_: dict[str, Any], without: dict[str, Any]) -> list[str]:
@@ -340,6 +372,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--acw-seconds", type=float, nargs=2, default=[60.0, 180.0], metavar=("MIN", "MAX"), help="after-call work"
     )
+    parser.add_argument("--cap", type=int, default=CAP, help="WrapupEventsMaxConcurrency of the capped variant")
     parser.add_argument("--only", choices=[v.key for v in VARIANTS], help="run one variant (with --json)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON; write nothing")
     args = parser.parse_args(argv)

@@ -7,8 +7,9 @@ Two drivers share the retry rule and the destination record:
 - `AsyncFunction`: Lambda's concurrency as well (the peak benchmark): invocations wait for their
   due time, each runs in a container (a thread with its own handler module, so its own clients and
   token), a busy function scales out with a new container (cold start included), an optional cap
-  (reserved concurrency) makes invocations wait their turn, and a failed attempt is retried after
-  `RETRY_DELAYS_SECONDS`, like Lambda, before its record goes to the destination.
+  (reserved concurrency) throttles invocations back into the queue with Lambda's backoff
+  (`THROTTLE_BACKOFF_SECONDS`), and a failed attempt is retried after `RETRY_DELAYS_SECONDS`, like
+  Lambda, before its record goes to the destination.
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 # "Lambda waits one minute before the first retry and two minutes before the second" (async invocation).
 RETRY_DELAYS_SECONDS = (60.0, 120.0)
 MAX_RETRIES = 2
+# A throttled asynchronous invocation goes back to Lambda's queue "with exponential backoff from 1 second
+# to 5 minutes" (Lambda developer guide, asynchronous invocation); throttles do not use up the retries.
+# The doubling is our assumption: Lambda documents only the two ends.
+THROTTLE_BACKOFF_SECONDS = (1.0, 300.0)
 EVENTS_FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:WrapupEventsFunction"
 
 
@@ -122,6 +127,7 @@ class _Pending:
     seq: int
     event: dict[str, Any] = field(compare=False)
     attempt: int = field(compare=False, default=1)
+    throttled: int = field(compare=False, default=0)  # times Lambda sent it back to the queue
 
 
 class AsyncFunction:
@@ -166,6 +172,7 @@ class AsyncFunction:
         self.dead_lettered = 0
         self.destination_failures = 0
         self.peak_concurrency = 0
+        self.throttles = 0
         self._dispatcher = threading.Thread(target=self._dispatch, name=f"{name}-dispatch", daemon=True)
         self._dispatcher.start()
 
@@ -209,7 +216,12 @@ class AsyncFunction:
                     self._lock.wait(min(0.5, self._timebase.real_seconds(wait)))
                     continue
                 if not self._idle and self._cap is not None and self._containers >= self._cap:
-                    self._lock.wait(0.5)  # throttled: Lambda keeps the event until a container is free
+                    throttled = heapq.heappop(self._waiting)  # back to Lambda's queue, for later
+                    first, longest = THROTTLE_BACKOFF_SECONDS
+                    backoff = min(longest, first * 2**throttled.throttled)
+                    throttled.due, throttled.throttled = self._timebase.now() + backoff, throttled.throttled + 1
+                    heapq.heappush(self._waiting, throttled)
+                    self.throttles += 1
                     continue
                 pending = heapq.heappop(self._waiting)
                 self._busy += 1

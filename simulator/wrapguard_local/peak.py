@@ -68,6 +68,7 @@ class PeakReport:
     token_creations_throttled: int
     invocations: list[Invocation]
     containers: dict[str, int]
+    throttles: int  # events Lambda sent back to its queue at the reserved-concurrency cap
     dead_lettered_messages: int
     user_end_deliveries: int
     aws_requests: dict[str, int]
@@ -200,6 +201,7 @@ def run_peak(config: PeakConfig, compressed: CompressedTime, stack: Any, sqs: An
         token_creations_throttled=stats.token_requests_throttled,
         invocations=[*apply_fn.invocations, *events_fn.invocations],
         containers={apply_fn.name: apply_fn.containers, events_fn.name: events_fn.containers},
+        throttles=events_fn.throttles,
         dead_lettered_messages=events_fn.dead_lettered,
         user_end_deliveries=config.interactions + sum(1 for d in schedule.duplicates if d is not None),
         aws_requests={k: v - aws_before.get(k, 0) for k, v in aws_after.items() if v > aws_before.get(k, 0)},

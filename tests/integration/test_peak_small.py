@@ -1,4 +1,4 @@
-"""The peak benchmark, small: 60 interactions at 500 a minute, compressed 5x, both variants, through
+"""The peak benchmark, small: 60 interactions at 500 a minute, compressed 5x, all three variants, through
 the real handlers with Lambda's concurrency and async retries emulated (bench/peak.py; the full run
 is `make bench`). Run as its own process: compressed time patches the `time` module first thing."""
 
@@ -14,7 +14,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 # Compressed 5x, after-call work 30-60 s: about a minute per variant here.
-ARGS = ["--interactions", "60", "--factor", "5", "--acw-seconds", "30", "60"]
+# The capped variant at one event container, so that the cap binds even at this size.
+ARGS = ["--interactions", "60", "--factor", "5", "--acw-seconds", "30", "60", "--cap", "1"]
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +33,7 @@ def peak() -> dict[str, dict[str, Any]]:
     return results
 
 
-@pytest.mark.parametrize("variant", ["without", "with"])
+@pytest.mark.parametrize("variant", ["without", "with", "capped"])
 def test_nothing_is_lost_or_applied_twice(peak: dict[str, dict[str, Any]], variant: str) -> None:
     run = peak[variant]
     assert run["lost"] == 0
@@ -61,3 +62,14 @@ def test_the_figures_add_up(peak: dict[str, dict[str, Any]]) -> None:
         assert run["lambda_invocations"] >= 60 + 60  # a data action and at least one user.end each
         assert run["dynamodb_writes"] > 0
         assert run["cost_per_million_total"] > 0
+
+
+def test_the_cap_bounds_the_event_containers_and_their_tokens_and_loses_nothing(
+    peak: dict[str, dict[str, Any]],
+) -> None:
+    run = peak["capped"]
+    assert run["containers"]["WrapupEventsFunction"] == 1
+    assert run["throttles"] > 0  # the cap bound: events went back to Lambda's queue and still ran
+    assert run["tokens_issued"] <= 3 * (run["containers"]["ApplyWrapupFunction"] + 1)
+    assert run["genesys_429"] == 0
+    assert peak["with"]["throttles"] == peak["without"]["throttles"] == 0

@@ -96,3 +96,32 @@ def test_reserved_concurrency_caps_containers_and_every_event_still_runs() -> No
 
     assert function.containers <= 2
     assert sorted(i.result["n"] for i in function.invocations if i.result) == list(range(20))
+
+
+def test_a_throttled_invocation_waits_with_backoff_and_keeps_its_retries() -> None:
+    """Over the cap Lambda sends the event back to its queue, 1 s then 2 s, 4 s... later (to 5 minutes),
+    and a throttle is not one of the two retries."""
+    timebase = _timebase()
+    release = threading.Event()
+    calls: list[int] = []
+
+    def blocking(event: dict[str, Any], _: Any) -> dict[str, Any]:
+        calls.append(event["n"])
+        if event["n"] == 0:
+            release.wait(5)  # holds the only container for a while (simulated: minutes)
+        return event
+
+    function, _ = _function(blocking, timebase, reserved_concurrency=1)
+    function.invoke({"n": 0})
+    function.invoke({"n": 1})
+    time.sleep(0.3)  # 60 simulated seconds: n=1 throttled again and again, backing off
+    release.set()
+    function.drain()
+    function.close()
+
+    assert function.containers == 1
+    assert calls == [0, 1]
+    assert 5 <= function.throttles <= 8  # 1+2+4+8+16+32 s: six sendings-back fit in about a minute
+    first, second = sorted(function.invocations, key=lambda i: i.started)
+    assert second.attempt == 1  # throttles are not retries
+    assert second.started - first.started >= 55  # it waited for the container, in backoff steps

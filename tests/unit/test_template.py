@@ -179,6 +179,21 @@ def test_reconcile_never_overlaps(resources: dict[str, Any]) -> None:
     assert rate["MinValue"] * 60 >= props["Timeout"]
 
 
+def test_events_concurrency_cap_is_a_parameter_off_by_default(resources: dict[str, Any]) -> None:
+    """Issue 19: the cap on WrapupEventsFunction's containers (and so its tokens) is a parameter; 0 leaves
+    the function unreserved, so a deploy never takes concurrency from the account by default."""
+    parameter = load_template()["Parameters"]["WrapupEventsMaxConcurrency"]
+    assert (parameter["Default"], parameter["MinValue"]) == (0, 0)
+    reserved = resources["WrapupEventsFunction"]["Properties"]["ReservedConcurrentExecutions"]
+    assert reserved == {
+        "Fn::If": ["EventsConcurrencyCapped", {"Ref": "WrapupEventsMaxConcurrency"}, {"Ref": "AWS::NoValue"}]
+    }
+    assert load_template()["Conditions"]["EventsConcurrencyCapped"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "WrapupEventsMaxConcurrency"}, 0]}]
+    }
+    assert "ReservedConcurrentExecutions" not in resources["ApplyWrapupFunction"]["Properties"]  # Architect waits on it
+
+
 def transformed_variant(events: bool) -> dict[str, Any]:
     template = load_template()
     template["Parameters"]["GenesysEventSourceName"]["Default"] = EVENTS_SOURCE if events else ""

@@ -127,8 +127,9 @@ class GenesysSettings(BaseModel):
     genesys_http_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     genesys_max_attempts: int = Field(default=4, ge=1, le=10)
     genesys_retry_base_delay_seconds: float = Field(default=0.2, ge=0, le=5)
-    # Tokens per container and their pacing (genesys/token_pool.py); 0 = no pacing (one token). Off by
-    # default: the peak benchmark has not shown the pacing to help yet (docs/benchmarks.md, peak).
+    # Tokens per container and their pacing (genesys/token_pool.py); 0 = no pacing (one token). Pacing
+    # needs the org's own limit, so unset means none; the deployment states it: template.yaml's
+    # parameters default to 3 tokens paced below Genesys' default 300 (docs/benchmarks.md, peak).
     genesys_tokens_per_container: int = Field(default=1, ge=1, le=10)
     genesys_requests_per_token_per_minute: int = Field(default=0, ge=0, le=100_000)
 
