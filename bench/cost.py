@@ -55,6 +55,14 @@ PRICES = {
         "aws.amazon.com/cloudwatch/pricing (Lambda logs, first tier of the tiered price from 2025-05-01:"
         " $0.50/GB; duckbillgroup.com, 2025)",
     ),
+    "cloudwatch_metric_month": Price(
+        0.30,
+        "custom metric a month",
+        "aws.amazon.com/cloudwatch/pricing (first 10,000 metrics; each distinct name and dimension values"
+        " is one metric, EMF included)",
+    ),
+    "cloudwatch_alarm_month": Price(0.10, "standard alarm a month", "same page (standard resolution)"),
+    "cloudwatch_dashboard_month": Price(3.00, "dashboard a month", "same page (beyond the first three, free)"),
 }
 
 # Lambda writes START, END and REPORT lines for every invocation (about 350 bytes together; assumption).
@@ -115,3 +123,53 @@ def cost_lines(usage: Usage) -> list[tuple[str, float, float]]:
 
 def total(lines: list[tuple[str, float, float]]) -> float:
     return sum(row[2] for row in lines)
+
+
+def deployed_alarms() -> int:
+    """The alarms template.yaml deploys with the event path and its defaults (the optional no-events
+    alarm, off by default, not counted)."""
+    from wrapguard_local.template import load_template
+
+    resources = load_template()["Resources"].values()
+    return sum(
+        1
+        for resource in resources
+        if resource["Type"] == "AWS::CloudWatch::Alarm" and resource.get("Condition") in {None, "HasEventSource"}
+    )
+
+
+# A large centre's queues times the media types each handles (voice, chat, email...): the compliance
+# metrics are kept per queue and media type. An assumption; the per-pair price is shown beside it.
+QUEUE_MEDIA_PAIRS = 100
+
+
+def custom_metrics(queue_media_pairs: int) -> int:
+    """The most distinct CloudWatch metrics (name and dimension values) the code can emit in a month,
+    from wrapguard/metric_names.py: each dimension set's possible values counted."""
+    from wrapguard import metric_names
+    from wrapguard.domain.failures import FailureReason
+    from wrapguard.domain.model import FailureSource
+
+    values = {
+        metric_names.SERVICE: 1,
+        metric_names.BY_SOURCE: len(FailureSource),
+        metric_names.BY_REASON: len(FailureReason) * len(FailureSource),
+        metric_names.BY_CLASS: len(set(metric_names.FAILURE_CLASSES.values()) | {metric_names.REVIEW}),
+        metric_names.BY_QUEUE: queue_media_pairs,
+        metric_names.BY_FUNCTION: 3,  # the three functions' ColdStart
+    }
+    return sum(values[dimensions] for dimensions in metric_names.emitted().values())
+
+
+def monthly_lines(queue_media_pairs: int = QUEUE_MEDIA_PAIRS) -> list[tuple[str, float, float]]:
+    """(what, how many, USD a month) rows: CloudWatch's per-month charges, whatever the volume."""
+    rows = [
+        (
+            f"CloudWatch custom metrics (at most, with {queue_media_pairs} queue x media type pairs)",
+            custom_metrics(queue_media_pairs),
+            "cloudwatch_metric_month",
+        ),
+        ("CloudWatch alarms (template.yaml, event path on)", deployed_alarms(), "cloudwatch_alarm_month"),
+        ("CloudWatch dashboard", 1, "cloudwatch_dashboard_month"),
+    ]
+    return [(what, float(count), count * PRICES[key].usd) for what, count, key in rows]

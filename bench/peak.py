@@ -307,7 +307,10 @@ def cap_paragraph(results: dict[str, dict[str, Any]], cap: int) -> list[str]:
 
 
 def cost_section(with_: dict[str, Any], without: dict[str, Any]) -> list[str]:
-    from bench.cost import ACW_ASSUMPTION, OTHER_EVENTS_PER_INTERACTION, PRICES
+    from bench.cost import ACW_ASSUMPTION, OTHER_EVENTS_PER_INTERACTION, PRICES, custom_metrics, monthly_lines
+
+    monthly = monthly_lines()
+    per_pair = custom_metrics(1) - custom_metrics(0)
 
     lines = [
         "### Cost per million interactions (AWS on-demand, us-east-1)",
@@ -328,13 +331,22 @@ def cost_section(with_: dict[str, Any], without: dict[str, Any]) -> list[str]:
         f"That is ${with_['cost_per_million_total'] / 1e6 * 1000:.3f} per thousand interactions. Doing nothing costs",
         "nothing on AWS; what it costs instead is the interactions left without the intended code.",
         "",
+        "Besides, a month whatever the volume (CloudWatch; each queue and media type pair adds",
+        f"{per_pair} metrics, ${per_pair * PRICES['cloudwatch_metric_month'].usd:.2f} a month):",
+        "",
+        "| item | how many | USD a month |",
+        "|---|---|---|",
+        *(f"| {what} | {count:,.0f} | ${usd:,.2f} |" for what, count, usd in monthly),
+        f"| **total** | | **${sum(row[2] for row in monthly):,.2f}** |",
+        "",
         "Assumptions: items under 1 KB (one write request unit per write, conditional failures included)",
         "and one read request unit per read (strongly consistent; an upper bound); Lambda INIT (billed",
         "since 2025-08-01) from the cold-start import times in the table above, per container started;",
         f"{OTHER_EVENTS_PER_INTERACTION:.0f} more partner events per interaction besides `user.end` (`acw`, `wrapup`); "
         f"{ACW_ASSUMPTION}; Lambda's START/END/REPORT log lines 350 bytes per invocation; log bytes as the",
-        "handlers wrote them here (LogLevel INFO, EMF metrics on). Not included: free tiers, CloudWatch",
-        "custom metrics and alarms (per metric and alarm per month, not per interaction), X-Ray traces",
+        "handlers wrote them here (LogLevel INFO, EMF metrics on); custom metrics: every name in",
+        "`wrapguard/metric_names.py` times its dimensions' possible values (an upper bound: a month",
+        "without, say, throttling emits no throttling metric). Not included: free tiers, X-Ray traces",
         "(sampled), storage (items expire by TTL), data transfer, and the Genesys side.",
         "",
         "Prices (looked up 2026-12-04):",
