@@ -6,7 +6,7 @@ SAM's own zip, extracted with the zip's dates, read-only, Python 3.13, one fresh
 1. Cold import of each handler, interleaved with (a) the mandated-library floor from the same layer
    and (b) the official Genesys SDK packaged the same way, once as SAM's Python builder ships it
    (timestamp bytecode, which the zip's 1980 dates invalidate) and once with hash-based bytecode.
-2. Cold first call end to end (import + secret + token + read + PATCH) against the Genesys simulator
+2. Cold first call end to end (import + policy + secret + token + read + PATCH) against the Genesys simulator
    and the local AWS server, against an SDK-based handler doing the same requests.
 3. Warm path: Genesys requests per apply, and the time our own code takes per apply.
 4. Deployed size.
@@ -135,6 +135,7 @@ def local_world() -> Iterator[tuple[Any, str, str, dict[str, str]]]:
     from genesys_simulator import running_simulator
     from tests.support.world import CLIENT_ID, CLIENT_SECRET, World
     from wrapguard_local.dynamodb import LOCAL_AWS_ENV, local_dynamodb_server, use_local_aws
+    from wrapguard_local.policy_store import create_policy_store
     from wrapguard_local.template import create_tables
 
     world = World()
@@ -149,6 +150,13 @@ def local_world() -> Iterator[tuple[Any, str, str, dict[str, str]]]:
         )
         env = LOCAL_AWS_ENV | {"AWS_ENDPOINT_URL": aws_url, "GENESYS_API_URL": server.url}
         env |= {"GENESYS_LOGIN_URL": server.url, "GENESYS_CREDENTIALS_SECRET": secret}
+        # The stack's runtime policy store, as deployed: the first call reads the policy from AppConfig.
+        store = create_policy_store(boto3.client("appconfig"), "bench")
+        tables |= {
+            "PolicyApplication.ApplicationId": store["PolicyApplicationId"],
+            "PolicyEnvironment.EnvironmentId": store["PolicyEnvironmentId"],
+            "PolicyProfile.ConfigurationProfileId": store["PolicyProfileId"],
+        }
         yield world, secret, server.url, env | {"_TABLES": json.dumps(tables)}
 
 
@@ -253,7 +261,7 @@ def cold_first_calls(variants: dict[str, Variant]) -> dict[str, CallSamples]:
     keys = {
         "ours": (
             "ApplyWrapupFunction",
-            "ApplyWrapupFunction (defaults: secret and lease over httpx, no Tracer)",
+            "ApplyWrapupFunction (template defaults, enforce: policy, secret and lease over httpx, no Tracer)",
         ),
         "sdk_shipped": ("sdk_shipped", variants["sdk_shipped"].label),
         "sdk_hashed": ("sdk_hashed", variants["sdk_hashed"].label),
@@ -261,7 +269,9 @@ def cold_first_calls(variants: dict[str, Variant]) -> dict[str, CallSamples]:
     samples = {key: CallSamples(label, [], []) for key, (_, label) in keys.items()}
     with local_world() as (world, secret, _, env):
         tables = json.loads(env.pop("_TABLES"))
-        ours_env = function_env("ApplyWrapupFunction", tables, {"GenesysCredentialsSecretName": secret})
+        # Enforce (the stack's DefaultMode after a rollout): the first call applies, as the SDK handler does.
+        parameters = {"GenesysCredentialsSecretName": secret, "DefaultMode": "enforce"}
+        ours_env = function_env("ApplyWrapupFunction", tables, parameters)
         for _ in range(RUNS):
             for key, (variant_key, _) in keys.items():
                 cid, pid = world.call_in_acw()
@@ -480,11 +490,12 @@ def write_report(
         "The build uses `unchecked-hash` bytecode (tools/bytecode.mk); the `checked-hash` row, which hashes",
         f"every source at every import, measured {med['checked'] / ours:.2f}x the data action's import.",
         "",
-        "## Cold first call, end to end (import + secret + token + read + PATCH)",
+        "## Cold first call, end to end (import + policy + secret + token + read + PATCH)",
         "",
         "Against the Genesys simulator (HTTP on loopback) and the local AWS server (moto) holding the",
-        "credentials secret; each sample is a fresh process serving one data action call for a new",
-        "conversation in after-call work, checked to have applied the code.",
+        "credentials secret and the runtime policy store (AppConfig, as the stack deploys it); each sample",
+        "is a fresh process serving one data action call for a new conversation in after-call work, with",
+        "`DefaultMode` = enforce, checked to have applied the code.",
         "",
         "| handler | median import | median first call | median total | SDK as shipped / this | SDK hash .pyc / this |",
         "|---|---|---|---|---|---|",
@@ -499,11 +510,12 @@ def write_report(
         "",
         f"Target: at least 6x faster than the SDK-based handler (measured {totals['sdk_shipped'] / totals['ours']:.1f}x "
         f"against the SDK as SAM ships it, {totals['sdk_hashed'] / totals['ours']:.1f}x against the SDK with working "
-        "bytecode). The secret is read by a SigV4-signed GetSecretValue over httpx (layers/wrapguard/wrapguard/"
-        "secretsmanager.py), without boto3; the SDK-based handler reads it with boto3. The data action's",
-        "participant lease (two conditional DynamoDB UpdateItem calls on every apply) goes over httpx the same",
-        "way (store/lease_http.py), so the first call loads no boto3; both round trips are inside the figure.",
-        "Loopback hides network latency: in AWS each of the four requests adds its round trip to both sides alike.",
+        "bytecode). Every AWS call goes through one SigV4-signed JSON transport over httpx",
+        "(layers/wrapguard/wrapguard/aws/): the policy (AppConfigData StartConfigurationSession and",
+        "GetLatestConfiguration), the secret (GetSecretValue) and the participant lease (two conditional",
+        "DynamoDB UpdateItem calls on every apply), so the first call loads no boto3; all of them are inside",
+        "the figure. The SDK-based handler reads its secret with boto3 and has no policy or lease. Loopback",
+        "hides network latency: in AWS each request adds its round trip, to ours more than to the SDK's.",
         "",
         "## Warm path",
         "",
