@@ -62,7 +62,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 	@echo "fault burst (docs/fault-burst.md): 1,000 conversations through the event path, faults everywhere"
 	$(BIN)/python -m wrapguard_local.fault_burst --conversations $(BURST) | grep -v '^{'
-	@echo "peak (docs/benchmarks.md, its own section): $(PEAK) interactions at 500/min vs Genesys' rate limits, without and with the token pool"
+	@echo "peak (docs/benchmarks.md, its own section): $(PEAK) interactions at 500/min vs Genesys' rate limits, without and with the token pool, and with the cap"
 	$(BIN)/python bench/peak.py --interactions $(PEAK)
 
 BURST ?= 1000

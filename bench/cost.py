@@ -77,8 +77,9 @@ ACW_ASSUMPTION = (
     "each of those is one event-function invocation of the run's median duration with 3 DynamoDB writes"
     " and no Genesys request (the event carries the code)"
 )
-# Cold-start (INIT) import times of the packaged handlers, docs/benchmarks.md "Cold start" (x86_64 host).
-INIT_SECONDS = {"WrapupEventsFunction": 0.702, "ApplyWrapupFunction": 0.435}
+# Cold-start (INIT) import times of the packaged handlers, docs/benchmarks.md "Cold start" (x86_64 host,
+# 2026-12-04 18:01 run).
+INIT_SECONDS = {"WrapupEventsFunction": 0.379, "ApplyWrapupFunction": 0.250}
 
 
 @dataclass(frozen=True)
