@@ -1,0 +1,165 @@
+"""Independent review of issues 16-18: each test reproduces one defect found by reading the code."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, cast
+
+import jsonschema
+import pytest
+
+from wrapguard.aws.firehose import Firehose, Undelivered
+from wrapguard.cli.setup.desired import packaged_action_file
+from wrapguard.domain.compliance import CheckOutcome, ParticipantCheck
+from wrapguard.domain.deadline import Deadline
+from wrapguard.domain.errors import StorageUnavailable
+from wrapguard.domain.ledger import LedgerRow
+from wrapguard.domain.policy import Mode, QueuePolicy, WrapupPolicy
+from wrapguard.policy_source import AppConfigPolicy, ConfigurationReadError, LatestConfiguration, PolicyLocation
+from wrapguard.store.ledger import CheckLedger, LedgerBook, LedgerTable
+
+DEADLINE = Deadline.unbounded()
+QUEUE = "5b0a5c1e-2a4b-4c1e-9d3f-0a1b2c3d4e5f"
+
+
+# --- 1. a crafted data action input reaches the operator path -------------------------------------
+def test_the_data_action_contract_cannot_carry_an_operator_request() -> None:
+    """Genesys sends `${input.rawRequest}`: whatever the input contract lets through reaches the function,
+    and a body with `wrapguardOperation` is answered as a reviewer's retry (force, any `requestedBy`).
+    Anyone who can execute the data action (a flow, /integrations/actions/{id}/execute) must not be able
+    to forge a reviewer's retry, so the input contract must refuse the field."""
+    action = json.loads(packaged_action_file().read_text())
+    schema = action["contract"]["input"]["inputSchema"]
+    forged = {
+        "conversationId": "3c1c8b8e-5d6f-4b5e-9a59-1d1f0c0a0001",
+        "wrapupCodeId": "9d2e4a10-0b7c-4a43-8f0e-2b6b7c6d0001",
+        "wrapguardOperation": "retry",
+        "participantId": "9d2e4a10-0b7c-4a43-8f0e-2b6b7c6d0002",
+        "codeId": "9d2e4a10-0b7c-4a43-8f0e-2b6b7c6d0001",
+        "requestedBy": "a reviewer's name",
+        "force": True,
+    }
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(forged, schema)
+    flow = {k: forged[k] for k in ("conversationId", "wrapupCodeId")}
+    jsonschema.validate(flow, schema)  # a flow's request is still accepted
+
+
+# --- 2. the kill switch and a cold container whose first policy read fails -------------------------
+class DownAppConfig:
+    """AppConfigData that is throttled (or unreachable) for every call."""
+
+    def start_session(self, location: PolicyLocation, *, min_poll_seconds: int, deadline: Deadline) -> str:
+        raise ConfigurationReadError("ThrottlingException", 400)
+
+    def latest(self, token: str, *, deadline: Deadline) -> LatestConfiguration:
+        raise ConfigurationReadError("ThrottlingException", 400)
+
+
+class Report:
+    def rejected(self, problems: list[str]) -> None:
+        pass
+
+    def read_failed(self, code: str) -> None:
+        pass
+
+
+@pytest.mark.parametrize(
+    "environment",
+    [
+        WrapupPolicy(),  # the template's WrapupPolicy default `{}`, with DefaultMode enforce
+        WrapupPolicy(mode=Mode.ENFORCE),
+        WrapupPolicy(queues={QUEUE: QueuePolicy(mode=Mode.ENFORCE)}),
+        WrapupPolicy(default=QueuePolicy(mode=Mode.ENFORCE)),
+    ],
+)
+def test_a_cold_container_that_cannot_read_the_policy_store_does_not_write(environment: WrapupPolicy) -> None:
+    """The operator pulled the kill switch (`policy mode observe` in AppConfig). A new container (scale-out
+    at peak) whose first AppConfig read is throttled must not fall back to the environment's WRAPUP_POLICY
+    and DefaultMode=enforce: it would PATCH Genesys for up to POLICY_REFRESH_SECONDS against the kill switch.
+    Until the store has answered once, nothing the container does may write (off stays off)."""
+    reader = AppConfigPolicy(
+        DownAppConfig(), PolicyLocation("a", "e", "p"), initial=environment, refresh_seconds=30, report=Report()
+    )
+    policy = reader.current(DEADLINE)
+    assert policy.mode_for(QUEUE, Mode.ENFORCE) is not Mode.ENFORCE
+    assert policy.mode_for("another-queue", Mode.ENFORCE) is not Mode.ENFORCE
+
+
+def test_a_cold_container_keeps_queues_that_are_off_off() -> None:
+    environment = WrapupPolicy(mode=Mode.ENFORCE, queues={QUEUE: QueuePolicy(mode=Mode.OFF)})
+    reader = AppConfigPolicy(
+        DownAppConfig(), PolicyLocation("a", "e", "p"), initial=environment, refresh_seconds=30, report=Report()
+    )
+    assert reader.current(DEADLINE).mode_for(QUEUE, Mode.ENFORCE) is Mode.OFF
+
+
+# --- 3. the reconciler's ledger versions when a later write fails in the same batch -----------------
+PARTICIPANTS = ("9d2e4a10-0b7c-4a43-8f0e-2b6b7c6d0001", "9d2e4a10-0b7c-4a43-8f0e-2b6b7c6d0002")
+CONVERSATION = "3c1c8b8e-5d6f-4b5e-9a59-1d1f0c0a0001"
+
+
+class FailingSecondWrite:
+    """A ledger table whose write of the second participant fails (throttled past its retries)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, str], LedgerRow] = {}
+
+    def latest_of(self, keys: Sequence[tuple[str, str]], *, deadline: Deadline) -> dict[tuple[str, str], LedgerRow]:
+        return {k: self.rows[k] for k in keys if k in self.rows}
+
+    def latest(self, key: tuple[str, str], *, deadline: Deadline) -> LedgerRow | None:
+        return self.rows.get(key)
+
+    def write(self, row: LedgerRow, *, deadline: Deadline) -> bool:
+        if row.participant_id == PARTICIPANTS[1]:
+            raise StorageUnavailable("throttled", operation="PutItem", code="ThrottlingException")
+        self.rows[row.key] = row
+        return True
+
+
+class Stream:
+    def __init__(self) -> None:
+        self.records: list[dict[str, Any]] = []
+
+    def put_records(self, stream: str, records: Sequence[bytes], *, deadline: Deadline) -> list[Undelivered]:
+        self.records += [json.loads(r) for r in records]
+        return []
+
+
+class NoItems:
+    def batch_get(self, table: str, keys: Sequence[Any], **_: Any) -> list[dict[str, Any]]:
+        return []
+
+    def get_item(self, table: str, key: Any, **_: Any) -> None:
+        return None
+
+
+def check(participant_id: str) -> ParticipantCheck:
+    return ParticipantCheck(
+        conversation_id=CONVERSATION,
+        participant_id=participant_id,
+        user_id=None,
+        queue_id=QUEUE,
+        media_type="voice",
+        direction="inbound",
+        conversation_end=datetime(2026, 12, 3, 10, tzinfo=UTC),
+        outcome=CheckOutcome.MISSING,
+        code=None,
+    )
+
+
+def test_a_version_the_table_accepted_is_delivered_even_when_a_later_write_in_the_batch_fails() -> None:
+    """The first participant's version is in the table; the second's write fails and the pass raises (the
+    schedule retries). The retry computes the same row for the first participant, so `next_version` writes
+    nothing and nothing is ever sent: that version would be missing from S3/Athena for good, not even
+    counted as undelivered."""
+    table, stream = FailingSecondWrite(), Stream()
+    book = LedgerBook(cast(LedgerTable, table), firehose=cast(Firehose, stream), stream="ledger")
+    ledger = CheckLedger(db=cast(Any, NoItems()), book=book, failures_table="failures")
+    with pytest.raises(StorageUnavailable):
+        ledger.record_checks([check(p) for p in PARTICIPANTS], deadline=DEADLINE)
+    assert (CONVERSATION, PARTICIPANTS[0]) in table.rows
+    assert [(r["participantId"], r["version"]) for r in stream.records] == [(PARTICIPANTS[0], 1)]
