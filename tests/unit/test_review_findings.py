@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]
 import pytest
 
 from wrapguard.aws.firehose import Firehose, Undelivered
