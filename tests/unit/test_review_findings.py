@@ -163,3 +163,19 @@ def test_a_version_the_table_accepted_is_delivered_even_when_a_later_write_in_th
         ledger.record_checks([check(p) for p in PARTICIPANTS], deadline=DEADLINE)
     assert (CONVERSATION, PARTICIPANTS[0]) in table.rows
     assert [(r["participantId"], r["version"]) for r in stream.records] == [(PARTICIPANTS[0], 1)]
+
+
+# --- 4. resolve --code NAME has no length bound on the workstation ----------------------------------
+def test_resolve_code_name_is_bounded_like_every_other_text_option() -> None:
+    """`--code-id` and `retry --code-name` are bounded at parse time; `resolve --code` was not, so a long
+    name reached OperatorCodeCheckRequest's max_length as a pydantic ValidationError: exit 1 ("unexpected")
+    with the value echoed, instead of a one-line usage error (exit 2) naming the option."""
+    import io
+
+    from wrapguard.cli.review import main as review
+
+    out, err = io.StringIO(), io.StringIO()
+    cid, pid = CONVERSATION, PARTICIPANTS[0]
+    code = review(["resolve", cid, pid, "--code", "x" * 201, "--note", "n"], out=out, err=err)
+    assert code == 2, err.getvalue()
+    assert "--code" in err.getvalue() and "x" * 50 not in err.getvalue()
