@@ -179,3 +179,62 @@ def test_resolve_code_name_is_bounded_like_every_other_text_option() -> None:
     code = review(["resolve", cid, pid, "--code", "x" * 201, "--note", "n"], out=out, err=err)
     assert code == 2, err.getvalue()
     assert "--code" in err.getvalue() and "x" * 50 not in err.getvalue()
+
+
+# --- 5. the set-up policy and the kill switch ---------------------------------------------------------
+class RecordingAppConfig:
+    """boto3's appconfig client as PolicyStore uses it, recording each operation (IAM action) called."""
+
+    def __init__(self) -> None:
+        self.called: list[str] = []
+        self.deployments: list[dict[str, Any]] = []
+
+    def list_deployments(self, **_: Any) -> dict[str, Any]:
+        self.called.append("ListDeployments")
+        return {"Items": self.deployments}
+
+    def get_hosted_configuration_version(self, **_: Any) -> dict[str, Any]:
+        self.called.append("GetHostedConfigurationVersion")
+        return {"Content": b"{}"}
+
+    def create_hosted_configuration_version(self, **_: Any) -> dict[str, Any]:
+        self.called.append("CreateHostedConfigurationVersion")
+        return {"VersionNumber": 2}
+
+    def start_deployment(self, **_: Any) -> dict[str, Any]:
+        self.called.append("StartDeployment")
+        self.deployments = [
+            {"DeploymentNumber": 2, "ConfigurationVersion": "2", "ConfigurationProfileId": "p", "State": "COMPLETE"}
+        ]
+        return {"DeploymentNumber": 2}
+
+    def get_deployment(self, **_: Any) -> dict[str, Any]:
+        self.called.append("GetDeployment")
+        return {"State": "COMPLETE"}
+
+
+def test_the_setup_policy_lets_an_operator_pull_the_kill_switch() -> None:
+    """Issue 16 ships SetupPolicy as "what wrapguard-setup needs on the AWS side"; issue 17's kill switch is
+    `wrapguard-setup policy mode observe`, which reads and deploys the AppConfig profile. Every AppConfig
+    action it calls must be in SetupPolicy, or the operator holding it gets AccessDenied at the worst moment."""
+    from wrapguard.cli.setup.policy import PolicyLocation as Where
+    from wrapguard.cli.setup.policy import PolicyStore, switch_mode
+    from wrapguard_local.template import load_template
+
+    appconfig = RecordingAppConfig()
+    store = PolicyStore(appconfig, Where("a", "e", "p", "s"), sleep=lambda _: None)
+    base = store.deployed()
+    assert base.policy is not None
+    observe, _ = switch_mode(base.policy, Mode.OBSERVE, [])
+    store.deploy(observe, base, "kill switch", Deadline.after(30))
+    store.deployed()  # `policy show`
+    needed = {f"appconfig:{operation}" for operation in appconfig.called}
+
+    statements = load_template()["Resources"]["SetupPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    flat = [branch for s in statements for branch in (s["Fn::If"][1:] if "Fn::If" in s else [s])]
+    granted: set[str] = set()
+    for statement in flat:
+        if isinstance(statement, dict) and "Action" in statement:
+            action = statement["Action"]
+            granted |= {action} if isinstance(action, str) else set(action)
+    assert needed <= granted, sorted(needed - granted)
