@@ -238,3 +238,37 @@ def test_the_setup_policy_lets_an_operator_pull_the_kill_switch() -> None:
             action = statement["Action"]
             granted |= {action} if isinstance(action, str) else set(action)
     assert needed <= granted, sorted(needed - granted)
+
+
+# --- 6. the ledger's `wrapguard` source for a code the agent chose --------------------------------------
+@pytest.mark.xfail(
+    strict=True,
+    reason="the lease's appliedCode means 'the flow was told this code' (precedence), and the ledger reads it "
+    "as 'wrapguard applied it'; telling them apart needs a second lease attribute (not a small fix)",
+)
+def test_a_code_the_agent_chose_is_not_reported_as_applied_by_wrapguard(world: Any) -> None:
+    """Issue 18: `agent`, or `wrapguard` when wrapguard applied it. The agent sets code X in after-call work;
+    a flow then asks for X: `already_applied`, no PATCH. The reconciler finds X and the ledger says
+    effectiveSource `wrapguard`, because the request recorded X as the lease's appliedCode."""
+    from tests.unit.test_apply_service import Harness
+    from wrapguard.domain.ledger import EffectiveSource, checked_row
+
+    h = Harness(world)
+    cid, pid = world.call_in_acw()
+    world.sim._participant(cid, pid).wrapup = world.sim._wrapup(world.resolved, None)  # the agent's own choice
+    assert h.apply(conversationId=cid, participantId=pid, wrapupCodeId=world.resolved)["outcome"] == "already_applied"
+    assert world.sim.apply_count(cid, pid) == 0
+    applied = next((item.get("applied_code") for key, item in h.leases.items.items() if pid in key), None)
+    found = ParticipantCheck(
+        conversation_id=cid,
+        participant_id=pid,
+        user_id=None,
+        queue_id=None,
+        media_type="voice",
+        direction="inbound",
+        conversation_end=datetime(2026, 12, 3, 10, tzinfo=UTC),
+        outcome=CheckOutcome.CODED,
+        code=world.resolved,
+    )
+    row = checked_row(found, None, applied_code=applied, recorded_at=datetime.now(UTC))
+    assert row.effective_source is EffectiveSource.AGENT
