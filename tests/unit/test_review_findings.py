@@ -272,3 +272,34 @@ def test_a_code_the_agent_chose_is_not_reported_as_applied_by_wrapguard(world: A
     )
     row = checked_row(found, None, applied_code=applied, recorded_at=datetime.now(UTC))
     assert row.effective_source is EffectiveSource.AGENT
+
+
+# --- 7. redrive stops at the first empty short poll ---------------------------------------------------
+class SampledQueue:
+    """SQS's documented short polling: WaitTimeSeconds=0 asks a subset of servers, so a queue holding
+    messages can answer empty; a long poll (WaitTimeSeconds >= 1) asks them all."""
+
+    def __init__(self, bodies: list[str]) -> None:
+        self.messages = [{"MessageId": str(i), "ReceiptHandle": str(i), "Body": b} for i, b in enumerate(bodies)]
+        self.short_polls = 0
+
+    def receive_message(self, **request: Any) -> dict[str, Any]:
+        if request.get("WaitTimeSeconds", 0) == 0:
+            self.short_polls += 1
+            if self.short_polls % 2 == 1:  # this poll's servers held none of the messages
+                return {}
+        return {"Messages": self.messages[:1]} if self.messages else {}
+
+    def delete_message(self, **request: Any) -> None:
+        self.messages = [m for m in self.messages if m["ReceiptHandle"] != request["ReceiptHandle"]]
+
+
+def test_redrive_does_not_report_done_while_dead_letters_remain() -> None:
+    """`wrapguard-redrive` exits 0 ("done") when a receive answers empty; with short polling that happens
+    while messages remain, so an operator is told the dead letters were handed back when none were."""
+    from wrapguard.cli.redrive import redrive
+
+    event = json.dumps({"detail": {"eventBody": {}}, "detail-type": "x"})
+    queue = SampledQueue([event, event])
+    report = redrive(queue, "url", "events", lambda function, alias, payload: {"action": "applied"})
+    assert report.redriven == 2 and queue.messages == []
