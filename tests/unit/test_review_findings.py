@@ -340,3 +340,23 @@ def test_a_version_firehose_refused_reaches_the_stream_on_a_later_pass() -> None
     ledger.record_checks([check(PARTICIPANTS[0])], deadline=DEADLINE)  # Firehose down: undelivered
     ledger.record_checks([check(PARTICIPANTS[0])], deadline=DEADLINE)  # the next pass (overlap), Firehose up
     assert [(r["participantId"], r["version"]) for r in stream.records] == [(PARTICIPANTS[0], 1)]
+
+
+# --- 9. a policy that cannot be read is not alarmed ----------------------------------------------------
+def test_a_policy_store_that_cannot_be_read_raises_an_alarm() -> None:
+    """Issue 17: the last valid policy is kept "if a new one cannot be read or is invalid (logged, metric,
+    alarm)". Only PolicyRejected had an alarm: with AppConfig unreadable, warm containers keep acting on
+    their last policy (a kill switch pulled meanwhile does not reach them) and nobody is told."""
+    from wrapguard_local.template import load_template
+
+    resources = load_template()["Resources"]
+    alarms = [
+        r["Properties"]
+        for r in resources.values()
+        if r["Type"] == "AWS::CloudWatch::Alarm" and r["Properties"].get("MetricName") == "PolicyReadFailed"
+    ]
+    assert len(alarms) == 1
+    (alarm,) = alarms
+    rejected = resources["PolicyRejectedAlarm"]["Properties"]
+    assert alarm["Namespace"] == rejected["Namespace"] and alarm["Dimensions"] == rejected["Dimensions"]
+    assert alarm["AlarmActions"] == rejected["AlarmActions"] and alarm["OKActions"] == rejected["OKActions"]
