@@ -98,8 +98,9 @@ class AppConfigPolicy:
         self._sessions = sessions
         self._location = location
         self._policy = initial
-        self._stack_default = stack_default
-        self._confirmed = False  # AppConfig answered with a valid document (or none deployed) at least once
+        # Acted on until AppConfig has answered with a valid document (or with none deployed) once.
+        self._withheld = initial.without_enforce(stack_default)
+        self._confirmed = False
         self._refresh_seconds = refresh_seconds
         self._report = report
         self._clock = clock
@@ -113,7 +114,7 @@ class AppConfigPolicy:
             if self._read_at is None or now - self._read_at >= self._refresh_seconds:
                 self._read_at = now
                 self._refresh(deadline)
-            return self._policy if self._confirmed else self._policy.without_enforce(self._stack_default)
+            return self._policy if self._confirmed else self._withheld
 
     def _refresh(self, deadline: Deadline) -> None:
         try:
