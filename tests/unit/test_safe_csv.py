@@ -74,7 +74,7 @@ class HostileStore:
         self.item.update(conversationId=CID, participantId=PID, attempts=2, httpStatus=409, expiresAt=-1)
         self.item["reviews"] = [{"status": "resolved", "by": "=ana", "at": "t", "note": "=1+1"}]
 
-    def scan(self, *, deadline: Deadline) -> Iterator[dict[str, Any]]:
+    def newest_first(self, positions: Any, *, deadline: Deadline) -> Iterator[dict[str, Any]]:
         return iter([self.item])
 
     def facts(self, since: date, *, deadline: Deadline) -> list[FailureFact]:

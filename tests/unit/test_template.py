@@ -603,6 +603,13 @@ def test_setup_policy_is_what_wrapguard_setup_calls(resources: dict[str, Any]) -
             "secretsmanager:CreateSecret",
         },
         "ReadFunctionConfiguration": {"lambda:GetFunctionConfiguration"},
+        # `policy show|set|mode` (the kill switch); tests/unit/test_review_findings.py records the calls
+        "ReadDeployedPolicy": {
+            "appconfig:ListDeployments",
+            "appconfig:GetDeployment",
+            "appconfig:GetHostedConfigurationVersion",
+        },
+        "DeployPolicy": {"appconfig:CreateHostedConfigurationVersion", "appconfig:StartDeployment"},
         "VerifyTables": {"dynamodb:DescribeTable"},
         "VerifyAlarms": {"cloudwatch:DescribeAlarms"},
         "VerifyAlarmSubscription": {"sns:ListSubscriptionsByTopic"},

@@ -2,10 +2,12 @@
 
 The data action function answers two callers. Architect sends the data action contract (contracts.py);
 a reviewer's CLI sends an `OperatorRetryRequest`, told apart by the field `wrapguardOperation`, which the
-data action's contract does not declare (cli/setup/data/apply-wrapup.json), so a flow never sends it by
-accident. A request that carries the field is validated strictly (every field known, each typed); one
-without it is a data action request as before. The function applies with its own deadline, lease clock
-and Genesys secret (issue 16, item 3), so none of these is ever on a reviewer's workstation.
+data action's input contract does not declare and refuses (`additionalProperties: false` in
+cli/setup/data/apply-wrapup.json): Genesys forwards `${input.rawRequest}`, so a flow or anyone executing
+the action could otherwise forge a reviewer's retry. A request that carries the field is validated
+strictly (every field known, each typed); one without it is a data action request as before. The
+function applies with its own deadline, lease clock and Genesys secret (issue 16, item 3), so none of
+these is ever on a reviewer's workstation.
 """
 
 from __future__ import annotations

@@ -12,7 +12,9 @@ What can go wrong, and what the function does (it never fails an invocation over
   policy, report `rejected` (logged without the content; metric PolicyRejected, alarm).
 - AppConfig cannot be read (throttled, down, no time left): keep the last policy, report `read_failed`
   (metric PolicyReadFailed), try again after the refresh interval.
-- Until the first successful read the policy is the environment's WRAPUP_POLICY (settings).
+- Until the first successful read the policy is the environment's WRAPUP_POLICY (settings), with every
+  `enforce` it would act in (the stack's DefaultMode included) withheld as `observe`: a new container
+  whose first read fails cannot know whether the kill switch was pulled, so it writes nothing to Genesys.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from typing import Protocol
 from pydantic import ValidationError
 
 from .domain.deadline import Deadline
-from .domain.policy import WrapupPolicy
+from .domain.policy import Mode, WrapupPolicy
 
 # AppConfigData refuses a session whose poll interval is under 15 s; ours is POLICY_REFRESH_SECONDS (>= 0),
 # so the session asks for AppConfig's minimum and the refresh interval is enforced here.
@@ -91,10 +93,14 @@ class AppConfigPolicy:
         refresh_seconds: float,
         report: PolicyReport,
         clock: Callable[[], float] = time.monotonic,
+        stack_default: Mode = Mode.OBSERVE,
     ) -> None:
         self._sessions = sessions
         self._location = location
         self._policy = initial
+        # Acted on until AppConfig has answered with a valid document (or with none deployed) once.
+        self._withheld = initial.without_enforce(stack_default)
+        self._confirmed = False
         self._refresh_seconds = refresh_seconds
         self._report = report
         self._clock = clock
@@ -108,7 +114,7 @@ class AppConfigPolicy:
             if self._read_at is None or now - self._read_at >= self._refresh_seconds:
                 self._read_at = now
                 self._refresh(deadline)
-            return self._policy
+            return self._policy if self._confirmed else self._withheld
 
     def _refresh(self, deadline: Deadline) -> None:
         try:
@@ -119,9 +125,11 @@ class AppConfigPolicy:
             return
         self._token = latest.next_token
         if not latest.content:
+            self._confirmed = True
             return  # unchanged (or nothing deployed yet): keep what we have
         try:
             self._policy = WrapupPolicy.model_validate_json(latest.content)
+            self._confirmed = True
         except ValidationError as invalid:
             self._report.rejected(problems_of(invalid))
 

@@ -112,6 +112,7 @@ def _appconfig_policy(settings: PolicySettings) -> AppConfigPolicy:
             initial=settings.wrapup_policy,
             refresh_seconds=settings.policy_refresh_seconds,
             report=PolicyProblems(),
+            stack_default=settings.default_mode,
         )
     return _READERS[key]
 

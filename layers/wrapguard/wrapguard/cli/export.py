@@ -29,11 +29,9 @@ def register(commands: Commands) -> None:
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
     store = ctx.failures
-    items = (
-        store.scan(deadline=ctx.deadline)
-        if args.status == ALL
-        else store.by_status(FailureStatus(args.status), deadline=ctx.deadline)
-    )
+    # One StatusIndex query per status (merged newest first), never a Scan: ReviewerPolicy grants none.
+    statuses = list(FailureStatus) if args.status == ALL else [FailureStatus(args.status)]
+    items = store.newest_first(dict.fromkeys(statuses), deadline=ctx.deadline)
     # Open the target before reading the table: an unwritable --output fails with nothing done.
     target = _open(args.output) if args.output else ctx.out
     progress = Progress(ctx.err) if ctx.err.isatty() else None

@@ -96,7 +96,9 @@ def redrive(sqs: Any, queue_url: str, function: str, invoke: Invoker, max_messag
             messages = sqs.receive_message(
                 QueueUrl=queue_url,
                 MaxNumberOfMessages=1,
-                WaitTimeSeconds=0,
+                # A long poll asks every SQS server: a short poll (0) samples some and can answer empty
+                # while messages remain, which would end the redrive early and report it done.
+                WaitTimeSeconds=1,
                 VisibilityTimeout=REDRIVE_VISIBILITY_SECONDS,
             ).get("Messages", [])
             if not messages or messages[0]["MessageId"] in seen:  # empty, or back round to one that failed

@@ -65,7 +65,10 @@ def register(commands: Commands) -> None:
                 help="settle the miss with this code id (checked by the data action; if unreachable: unverified)",
             )
             codes.add_argument(
-                "--code", metavar="NAME", help="settle with a code by name (needs the deployed functions)"
+                "--code",
+                metavar="NAME",
+                type=bounded_text(200),  # OperatorCodeCheckRequest's codeName limit, checked before any call
+                help="settle with a code by name (needs the deployed functions)",
             )
 
 
@@ -85,26 +88,28 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     codes = _checked_codes(ctx, targets, code_id, code_name, reviewer) if coded else {}
     results: list[tuple[ReviewTarget, ReviewResult]] = []
     versions: list[LedgerRow] = []
-    for target in targets:
-        checked = codes.get((target.conversation_id, target.participant_id))
-        result = ctx.failures.set_status(
-            target.conversation_id,
-            target.participant_id,
-            status,
-            note=target.note or args.note,
-            reviewer=reviewer,
-            force=args.force,
-            deadline=ctx.deadline,
-            code=checked.code if checked else None,
-            code_verified=checked.verified if checked else False,
-        )
-        results.append((target, result))
-        _report_problem(ctx, target, result)
-        if book is not None and result.outcome is ReviewOutcome.UPDATED:
-            version = review_ledger.write_review(ctx, book, target.conversation_id, target.participant_id)
-            versions += [version] if version else []
-    if book is not None:
-        book.deliver(versions, deadline=ctx.deadline)
+    try:
+        for target in targets:
+            checked = codes.get((target.conversation_id, target.participant_id))
+            result = ctx.failures.set_status(
+                target.conversation_id,
+                target.participant_id,
+                status,
+                note=target.note or args.note,
+                reviewer=reviewer,
+                force=args.force,
+                deadline=ctx.deadline,
+                code=checked.code if checked else None,
+                code_verified=checked.verified if checked else False,
+            )
+            results.append((target, result))
+            _report_problem(ctx, target, result)
+            if book is not None and result.outcome is ReviewOutcome.UPDATED:
+                version = review_ledger.write_review(ctx, book, target.conversation_id, target.participant_id)
+                versions += [version] if version else []
+    finally:  # what the ledger table took is sent even when a later item fails
+        if book is not None:
+            book.deliver(versions, deadline=ctx.deadline)
     counts = Counter(result.outcome for _, result in results)
     if ctx.json:
         ctx.emit_json(

@@ -177,14 +177,16 @@ def record_retries(
         return 0
     book = ledger_book(ctx, table)
     written: list[LedgerRow] = []
-    for item, result in zip(items, results, strict=True):
-        applied_id = code_id or (None if code_name else item.get("wrapupCodeId"))
-        if result.get("outcome") not in APPLIED or not applied_id:
-            continue
-        name = item.get("wrapupCodeName") if applied_id == item.get("wrapupCodeId") else None
-        row = _settle_applied(ctx, book, item, CodeRef(str(applied_id), name))
-        written += [row] if row else []
-    book.deliver(written, deadline=ctx.deadline)
+    try:
+        for item, result in zip(items, results, strict=True):
+            applied_id = code_id or (None if code_name else item.get("wrapupCodeId"))
+            if result.get("outcome") not in APPLIED or not applied_id:
+                continue
+            name = item.get("wrapupCodeName") if applied_id == item.get("wrapupCodeId") else None
+            row = _settle_applied(ctx, book, item, CodeRef(str(applied_id), name))
+            written += [row] if row else []
+    finally:  # what the table took is sent even when a later write fails (store/ledger.py CheckLedger)
+        book.deliver(written, deadline=ctx.deadline)
     return len(written)
 
 

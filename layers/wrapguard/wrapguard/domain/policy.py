@@ -74,6 +74,19 @@ class WrapupPolicy(BaseModel):
             return rule.mode
         return self.mode or stack_default
 
+    def without_enforce(self, stack_default: Mode) -> WrapupPolicy:
+        """This policy with every `enforce` it would act in turned into `observe` (`off` stays off): what a
+        container acts on while it cannot know whether the operator pulled the kill switch."""
+
+        def withheld(mode: Mode | None) -> Mode | None:
+            return Mode.OBSERVE if mode is Mode.ENFORCE else mode
+
+        queues = {queue: rule.model_copy(update={"mode": withheld(rule.mode)}) for queue, rule in self.queues.items()}
+        default = self.default.model_copy(update={"mode": withheld(self.default.mode)}) if self.default else None
+        return self.model_copy(
+            update={"mode": withheld(self.mode or stack_default), "queues": queues, "default": default}
+        )
+
     def to_document(self) -> dict[str, Any]:
         """The JSON document (camelCase, unset fields left out) as stored and shown."""
         return self.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_defaults=True)

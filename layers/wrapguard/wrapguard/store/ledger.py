@@ -227,13 +227,17 @@ class CheckLedger:
         latest = self.book.table.latest_of(keys, deadline=deadline)
         recorded_at = self.now()
         written: list[LedgerRow] = []
-        for check in checks:
-            key = (check.conversation_id, check.participant_id)
-            compute = self._compute(check, failures.get(key), applied.get(key), recorded_at, deadline)
-            row = self.book.settle(key, compute, previous=latest.get(key), read=False, deadline=deadline)
-            if row is not None:
-                written.append(row)
-        self.book.deliver(written, deadline=deadline)
+        try:
+            for check in checks:
+                key = (check.conversation_id, check.participant_id)
+                compute = self._compute(check, failures.get(key), applied.get(key), recorded_at, deadline)
+                row = self.book.settle(key, compute, previous=latest.get(key), read=False, deadline=deadline)
+                if row is not None:
+                    written.append(row)
+        finally:
+            # Versions the table took are sent even when a later write fails: the retried pass computes
+            # the same rows, writes nothing new and so would never send them.
+            self.book.deliver(written, deadline=deadline)
         return len(written)
 
     def _compute(
