@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 
 REPORT = ROOT / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- peak benchmark: begin (bench/peak.py writes this section) -->", "<!-- peak benchmark: end -->"
+SHIFT_BEGIN = "<!-- peak benchmark, shift end: begin (bench/peak.py --shift-end writes this section) -->"
+SHIFT_END = "<!-- peak benchmark, shift end: end -->"
 # Issue 19's goal on the default peak.
 GOAL_P99_SECONDS = 60.0
 GOAL_SHARE_429 = 0.01
@@ -54,6 +56,10 @@ POOL = {"GENESYS_TOKENS_PER_CONTAINER": "3", "GENESYS_REQUESTS_PER_TOKEN_PER_MIN
 # Below the event function's peak concurrency at the default peak (7 containers in the run with the pool),
 # so that the cap binds and its cost in latency shows (`--cap` changes it).
 CAP = 4
+# A shift change (--shift-end MINUTE): for this long the interactions end this many times as fast (the
+# issue: "more at shift change"; the factor is our assumption).
+SHIFT_END_MINUTES = 1.0
+SHIFT_END_FACTOR = 3.0
 VARIANTS = (
     Variant(
         "without",
@@ -101,6 +107,9 @@ def run_variant(variant: Variant, args: argparse.Namespace) -> tuple[PeakReport,
         acw_seconds=(args.acw_seconds[0], args.acw_seconds[1]),
         env=env,
         reserved_concurrency=args.cap if variant.reserved_concurrency is not None else None,
+        shift_end_at_minute=args.shift_end,
+        shift_end_minutes=SHIFT_END_MINUTES,
+        shift_end_factor=SHIFT_END_FACTOR,
     )
     with local_stack() as stack:
         sqs = boto3.client("sqs")
@@ -181,8 +190,8 @@ def _s(value: float) -> str:
     return f"{value:.1f} s"
 
 
-def section(results: dict[str, dict[str, Any]], args: argparse.Namespace, took: float) -> list[str]:
-    without, with_ = results["without"], results["with"]
+def table(results: dict[str, dict[str, Any]]) -> list[str]:
+    """The variants side by side, one column each."""
     shown = [v for v in VARIANTS if v.key in results]
     rows = [
         ("applied (code held in Genesys)", "applied", _n),
@@ -207,6 +216,41 @@ def section(results: dict[str, dict[str, Any]], args: argparse.Namespace, took: 
         ("harness lag p99 (driver behind its schedule)", "harness_lag_p99", lambda v: f"{v:.2f} s"),
     ]
     lines = [
+        "| measure | " + " | ".join(v.label for v in shown) + " |",
+        "|---" * (len(shown) + 1) + "|",
+    ]
+    columns = [results[v.key] for v in shown]
+    for label, key, fmt in rows:
+        if key == "dynamodb_writes":
+            cells = [f"{_n(r['dynamodb_writes'])} / {_n(r['dynamodb_reads'])}" for r in columns]
+        elif key == "containers":
+            cells = [
+                f"{r['containers']['ApplyWrapupFunction']} / {r['containers']['WrapupEventsFunction']}" for r in columns
+            ]
+        else:
+            assert fmt is not None
+            cells = [fmt(r[key]) for r in columns]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def goal_line(with_: dict[str, Any]) -> str:
+    met = (
+        with_["lost"] == 0
+        and with_["applied_twice"] == 0
+        and with_["p99_seconds"] <= GOAL_P99_SECONDS
+        and with_["share_429"] <= GOAL_SHARE_429
+    )
+    return (
+        f"Goal with the mechanism: 0 lost, 0 applied twice, p99 <= 60 s, <= 1 % of requests answered 429: "
+        f"**{'met' if met else 'NOT met'}** (lost {with_['lost']}, twice {with_['applied_twice']}, "
+        f"p99 {with_['p99_seconds']:.1f} s, 429s {with_['share_429']:.2%})."
+    )
+
+
+def section(results: dict[str, dict[str, Any]], args: argparse.Namespace, took: float) -> list[str]:
+    without, with_ = results["without"], results["with"]
+    return [
         BEGIN,
         "## Peak: a large centre against Genesys' rate limits (`bench/peak.py`)",
         "",
@@ -239,32 +283,9 @@ def section(results: dict[str, dict[str, Any]], args: argparse.Namespace, took: 
         "(not stretched) to the waits in simulated seconds. The harness shares one Python process among",
         "all containers: when it falls behind, the harness lag row says so.",
         "",
-        "| measure | " + " | ".join(v.label for v in shown) + " |",
-        "|---" * (len(shown) + 1) + "|",
-    ]
-    columns = [results[v.key] for v in shown]
-    for label, key, fmt in rows:
-        if key == "dynamodb_writes":
-            cells = [f"{_n(r['dynamodb_writes'])} / {_n(r['dynamodb_reads'])}" for r in columns]
-        elif key == "containers":
-            cells = [
-                f"{r['containers']['ApplyWrapupFunction']} / {r['containers']['WrapupEventsFunction']}" for r in columns
-            ]
-        else:
-            assert fmt is not None
-            cells = [fmt(r[key]) for r in columns]
-        lines.append(f"| {label} | " + " | ".join(cells) + " |")
-    met = (
-        with_["lost"] == 0
-        and with_["applied_twice"] == 0
-        and with_["p99_seconds"] <= GOAL_P99_SECONDS
-        and with_["share_429"] <= GOAL_SHARE_429
-    )
-    lines += [
+        *table(results),
         "",
-        f"Goal with the mechanism: 0 lost, 0 applied twice, p99 <= 60 s, <= 1 % of requests answered 429: "
-        f"**{'met' if met else 'NOT met'}** (lost {with_['lost']}, twice {with_['applied_twice']}, "
-        f"p99 {with_['p99_seconds']:.1f} s, 429s {with_['share_429']:.2%}).",
+        goal_line(with_),
         "",
         "The mechanism (`layers/wrapguard/wrapguard/genesys/token_pool.py`; template parameters",
         "`GenesysTokensPerContainer`, default 3, and `GenesysRequestsPerTokenPerMinute`, default 300, Genesys'",
@@ -280,7 +301,6 @@ def section(results: dict[str, dict[str, Any]], args: argparse.Namespace, took: 
         *cost_section(with_, without),
         END,
     ]
-    return lines
 
 
 def cap_paragraph(results: dict[str, dict[str, Any]], cap: int) -> list[str]:
@@ -362,13 +382,35 @@ def cost_section(with_: dict[str, Any], without: dict[str, Any]) -> list[str]:
     return lines
 
 
+def shift_end_section(results: dict[str, dict[str, Any]], args: argparse.Namespace, took: float) -> list[str]:
+    """The same variants through a shift change: the steady section's setting, with a burst."""
+    return [
+        SHIFT_BEGIN,
+        "### Shift end: the same, with a burst (`bench/peak.py --shift-end`)",
+        "",
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `python bench/peak.py --interactions {args.interactions}"
+        f" --shift-end {args.shift_end:g} --factor {args.factor:g}` (`make bench`) in {took / 60:.0f} min:"
+        f" {args.interactions:,} interactions ending at {args.per_minute:.0f} a minute, except from minute"
+        f" {args.shift_end:g} for {SHIFT_END_MINUTES:g} minute, when they end {SHIFT_END_FACTOR:g} times as fast"
+        f" ({args.per_minute * SHIFT_END_FACTOR:,.0f} a minute: the shift changes); everything else as above,"
+        " every variant on the same seed.",
+        "",
+        *table(results),
+        "",
+        goal_line(results["with"]),
+        SHIFT_END,
+    ]
+
+
 def write_section(lines: list[str]) -> None:
-    """Replace the section between the markers (bench/run.py writes the rest of the file), or append it."""
+    """Replace the section between its markers (the first and last lines; bench/run.py writes the rest
+    of the file), or append it."""
+    begin, end = lines[0], lines[-1]
     text = REPORT.read_text() if REPORT.exists() else "# wrapguard benchmarks\n"
     block = "\n".join(lines)
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        tail = rest.split(END, 1)[1]
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        tail = rest.split(end, 1)[1]
         text = head + block + tail
     else:
         text = text.rstrip("\n") + "\n\n" + block + "\n"
@@ -383,6 +425,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=19)
     parser.add_argument(
         "--acw-seconds", type=float, nargs=2, default=[60.0, 180.0], metavar=("MIN", "MAX"), help="after-call work"
+    )
+    parser.add_argument(
+        "--shift-end",
+        type=float,
+        metavar="MINUTE",
+        help=f"from this minute, for {SHIFT_END_MINUTES:g} minute, {SHIFT_END_FACTOR:g}x the rate (its own section)",
     )
     parser.add_argument("--cap", type=int, default=CAP, help="WrapupEventsMaxConcurrency of the capped variant")
     parser.add_argument("--only", choices=[v.key for v in VARIANTS], help="run one variant (with --json)")
@@ -410,7 +458,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(results), file=out)
         return 0
-    lines = section(results, args, time.perf_counter() - started)
+    took = time.perf_counter() - started
+    lines = shift_end_section(results, args, took) if args.shift_end is not None else section(results, args, took)
     write_section(lines)
     print("\n".join(lines), file=out)
     return 0

@@ -45,6 +45,11 @@ class PeakConfig:
     stage_lead_seconds: float = 20.0  # the data action runs this long before the agent hangs up
     acw_seconds: tuple[float, float] = (60.0, 180.0)  # after-call work, uniform
     duplicate_share: float = 0.10
+    # A shift change: from this minute on, for `shift_end_minutes`, interactions end `shift_end_factor`
+    # times as fast (None: a steady rate throughout).
+    shift_end_at_minute: float | None = None
+    shift_end_minutes: float = 1.0
+    shift_end_factor: float = 3.0
     # `acw` events (the verification path: no Genesys request when the event carries the code) cost
     # this harness a third of its CPU; off by default, priced from `acw_sample` instead (bench/cost.py).
     deliver_acw: bool = False
@@ -53,6 +58,13 @@ class PeakConfig:
     env: dict[str, str] = field(default_factory=dict)
     reserved_concurrency: int | None = None  # WrapupEventsFunction's cap; None = Lambda's account limit
     timeout_seconds: float = 25.0  # template.yaml Globals
+
+    def rate_at(self, seconds: float) -> float:
+        """Interactions ending per minute, `seconds` after the first one."""
+        start = self.shift_end_at_minute
+        if start is not None and start * 60 <= seconds < (start + self.shift_end_minutes) * 60:
+            return self.per_minute * self.shift_end_factor
+        return self.per_minute
 
 
 @dataclass
@@ -102,7 +114,7 @@ class _Schedule:
         ends, at = [], config.stage_lead_seconds  # staging begins `stage_lead_seconds` before the first end
         for _ in range(n):
             ends.append(at)
-            at += rng.expovariate(config.per_minute / 60.0)
+            at += rng.expovariate(config.rate_at(at - config.stage_lead_seconds) / 60.0)
         acw = [rng.uniform(*config.acw_seconds) for _ in range(n)]
         deliveries = [rng.uniform(0.2, 1.0) for _ in range(n)]
         duplicates = [rng.uniform(0.0, 5.0) if rng.random() < config.duplicate_share else None for _ in range(n)]
