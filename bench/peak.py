@@ -392,8 +392,12 @@ def shift_end_section(results: dict[str, dict[str, Any]], args: argparse.Namespa
         f" --shift-end {args.shift_end:g} --factor {args.factor:g}` (`make bench`) in {took / 60:.0f} min:"
         f" {args.interactions:,} interactions ending at {args.per_minute:.0f} a minute, except from minute"
         f" {args.shift_end:g} for {SHIFT_END_MINUTES:g} minute, when they end {SHIFT_END_FACTOR:g} times as fast"
-        f" ({args.per_minute * SHIFT_END_FACTOR:,.0f} a minute: the shift changes); everything else as above,"
-        " every variant on the same seed.",
+        f" ({args.per_minute * SHIFT_END_FACTOR:,.0f} a minute: the shift changes); after-call work"
+        f" {args.acw_seconds[0]:g}-{args.acw_seconds[1]:g} s; everything else as above, every variant on the same"
+        " seed. At a factor below 1 simulated time runs slower than real time: the local DynamoDB server"
+        " (moto) on this 2-core machine cannot serve the burst's requests in real time, which AWS's would;"
+        " our code then looks faster than it is (optimistic for latency, not for limits: the rate-limit"
+        " windows run on the same simulated clock).",
         "",
         *table(results),
         "",
