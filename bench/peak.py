@@ -67,7 +67,7 @@ VARIANTS = (
         {"GENESYS_TOKENS_PER_CONTAINER": "1", "GENESYS_REQUESTS_PER_TOKEN_PER_MINUTE": "0"},
     ),
     Variant("with", "with (template defaults): up to 3 tokens per container, paced below 300/min each", POOL),
-    Variant("capped", "with, and `WrapupEventsMaxConcurrency` (the cap below)", POOL, reserved_concurrency=CAP),
+    Variant("capped", "with, and the events cap (`WrapupEventsMaxConcurrency`)", POOL, reserved_concurrency=CAP),
 )
 
 
@@ -389,7 +389,8 @@ def shift_end_section(results: dict[str, dict[str, Any]], args: argparse.Namespa
         "### Shift end: the same, with a burst (`bench/peak.py --shift-end`)",
         "",
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `python bench/peak.py --interactions {args.interactions}"
-        f" --shift-end {args.shift_end:g} --factor {args.factor:g}` (`make bench`) in {took / 60:.0f} min:"
+        f" --shift-end {args.shift_end:g} --factor {args.factor:g} --acw-seconds {args.acw_seconds[0]:g}"
+        f" {args.acw_seconds[1]:g}` (`make bench`) in {took / 60:.0f} min:"
         f" {args.interactions:,} interactions ending at {args.per_minute:.0f} a minute, except from minute"
         f" {args.shift_end:g} for {SHIFT_END_MINUTES:g} minute, when they end {SHIFT_END_FACTOR:g} times as fast"
         f" ({args.per_minute * SHIFT_END_FACTOR:,.0f} a minute: the shift changes); after-call work"
