@@ -13,7 +13,8 @@ containers can carry a whole contact centre's peak on a few tokens.
   pattern: the bound the unit tests check.
 - Least used first: each request goes to the token that can send soonest (ties: the one with the
   most credit left); a new token is fetched only when every held token would make it wait, and the
-  pool holds at most `size`, so a quiet container keeps one token.
+  pool holds at most `size`, so a quiet container keeps one token. A grant refused with a 429 (the
+  client's token-creation limit) leaves the held token's wait instead, and growth pauses for a minute.
 - When every token would make the request wait longer than the caller's time allows, it raises
   `GenesysPacingError` (a 429 raised here, transient: the event is retried by Lambda later) rather
   than sending a request the platform would refuse.
@@ -105,6 +106,7 @@ class TokenPool:
         self._sleep = sleep
         self._window = window
         self._held: list[_Held] = []
+        self._no_growth_until = -math.inf
         self._lock = threading.Lock()
 
     @property
@@ -124,11 +126,21 @@ class TokenPool:
             self._held = [held for held in self._held if held.expires_at > now]
             best = min(self._held, key=self._order, default=None)
             wait = 0.0 if best is None or best.bucket is None else best.bucket.wait()
-            if best is None or (wait > 0 and len(self._held) < self.size):
-                value, lifetime = fetch()
-                best = _Held(value, self._clock() + lifetime, self._bucket())
-                self._held.append(best)
+            if best is None:
+                best = self._grow(fetch)
                 wait = 0.0
+            elif wait > 0 and len(self._held) < self.size and now >= self._no_growth_until:
+                try:
+                    best = self._grow(fetch)
+                    wait = 0.0
+                except GenesysApiError as refused:
+                    if refused.status != 429:
+                        raise
+                    # Growing is optional: a grant refused (the client's token-creation limit, e.g. every
+                    # new container at a shift end fetching at once) leaves the held token's short wait,
+                    # and no other grant is tried for a minute.
+                    self._no_growth_until = self._clock() + self._window
+                    wait = best.bucket.wait() if best.bucket is not None else 0.0
             if wait > 0 and wait > max_wait():  # a request that need not wait is never refused here
                 raise GenesysPacingError(
                     f"every token of this container's pool ({len(self._held)} of {self.size}) is at its pacing"
@@ -141,6 +153,12 @@ class TokenPool:
             if best.bucket is not None:
                 best.bucket.take()
             return best.value
+
+    def _grow(self, fetch: Callable[[], tuple[str, float]]) -> _Held:
+        value, lifetime = fetch()
+        held = _Held(value, self._clock() + lifetime, self._bucket())
+        self._held.append(held)
+        return held
 
     def _bucket(self) -> TokenBucket | None:
         if self.requests_per_minute is None:
