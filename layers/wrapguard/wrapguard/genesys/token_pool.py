@@ -83,6 +83,10 @@ class _Held:
     expires_at: float
     bucket: TokenBucket | None
 
+    def wait(self) -> float:
+        """Seconds until this token may send (0 when unpaced)."""
+        return 0.0 if self.bucket is None else self.bucket.wait()
+
 
 class TokenPool:
     """Tokens fetched with `fetch` (returns the token and its lifetime in seconds, margin applied)."""
@@ -125,7 +129,7 @@ class TokenPool:
             now = self._clock()
             self._held = [held for held in self._held if held.expires_at > now]
             best = min(self._held, key=self._order, default=None)
-            wait = 0.0 if best is None or best.bucket is None else best.bucket.wait()
+            wait = 0.0 if best is None else best.wait()
             if best is None:
                 best = self._grow(fetch)
                 wait = 0.0
@@ -140,7 +144,7 @@ class TokenPool:
                     # new container at a shift end fetching at once) leaves the held token's short wait,
                     # and no other grant is tried for a minute.
                     self._no_growth_until = self._clock() + self._window
-                    wait = best.bucket.wait() if best.bucket is not None else 0.0
+                    wait = best.wait()  # the refused grant took time
             if wait > 0 and wait > max_wait():  # a request that need not wait is never refused here
                 raise GenesysPacingError(
                     f"every token of this container's pool ({len(self._held)} of {self.size}) is at its pacing"
